@@ -1,0 +1,49 @@
+#!/bin/sh
+# Installs the Debian packages jot needs to build and test, when missing.
+# Runs apt-get as root, or through sudo otherwise.  Does nothing when every
+# package is already there, so it is cheap to call from every build.
+set -eu
+
+# Build: the libraries libjot, jot and jotd link against.
+BUILD="pkg-config gcc make libssl-dev libjansson-dev libmicrohttpd-dev \
+libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
+# Test: unit tests, the memory checker, the independent JWT implementations
+# used for interoperability, and the library compared in benchmarks.
+TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
+libjwt-dev curl"
+
+want="$BUILD"
+case "${1:-build}" in
+test) want="$BUILD $TEST" ;;
+build) ;;
+*) echo "usage: deps.sh [build|test]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+        grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+# Node.js and npm run the node "jose" interoperability tests; any node >= 18
+# will do, so one already on the PATH is kept.
+if [ "${1:-build}" = test ]; then
+    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+    command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "deps: missing packages:$missing (run as root or install sudo)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
