@@ -8,12 +8,13 @@
 #   make run         jotd on 127.0.0.1:8080 with sqlite:data/jot.db
 
 SANITIZE ?= 0
+BUILD ?= build
 ifeq ($(SANITIZE),1)
-B := build/san
+B := $(BUILD)/san
 OPT := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
        -fno-omit-frame-pointer
 else
-B := build
+B := $(BUILD)
 OPT := -O2
 endif
 
@@ -89,3 +90,5 @@ lint:
 
 clean:
 	rm -rf build
+
+-include bench/bench.mk
