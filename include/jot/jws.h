@@ -11,9 +11,14 @@
  *   5. no "crit" (libjot understands no extension, RFC 7515 §4.1.11)
  *      and no "b64" (RFC 7797);
  *   6. "alg" is in the caller's allow-list, if one is given;
- *   7. the key: with a "kid", the key of that kid and of the token's alg;
- *      without one, the keys bound to the token's alg.  "jwk", "jku",
- *      "x5u" and "x5c" headers are never used to find a key;
+ *   7. the key.  A token with a "kid" (which must be a string) uses the
+ *      keys whose kid is exactly that string: none is
+ *      JOT_ERR_KEY_NOT_FOUND, none of the token's alg is JOT_ERR_ALG.  A
+ *      token without a "kid" uses the keys bound to its alg, trying each
+ *      in turn: none at all is JOT_ERR_ALG (or JOT_ERR_KEY_NOT_FOUND for
+ *      an empty set).  A key without a kid never matches a token that
+ *      has one.  "jwk", "jku", "x5u" and "x5c" headers are never used to
+ *      find a key;
  *   8. the signature, under the key's own algorithm;
  *   9. the expected "typ", if one is given.
  * Until step 8 succeeds the payload is only bytes.
