@@ -19,6 +19,7 @@ OPT := -O2
 endif
 
 PKG_LIB := libcrypto jansson
+PKG_SRV := libmicrohttpd sqlite3 libpq libargon2 libcrypt
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
         -Wformat=2 -Wno-format-nonliteral
@@ -27,18 +28,24 @@ CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g \
 LIB_CFLAGS = $(CFLAGS_BASE) $(shell pkg-config --cflags $(PKG_LIB)) $(CFLAGS)
 LIB_LIBS = $(shell pkg-config --libs $(PKG_LIB))
 LDFLAGS_SAN := $(filter -fsanitize=%,$(OPT))
+SRV_CFLAGS = $(LIB_CFLAGS) -Isrc/server $(shell pkg-config --cflags $(PKG_SRV))
+SRV_LIBS = $(shell pkg-config --libs $(PKG_SRV)) -lpthread
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+SRV_SRC := $(wildcard src/server/*.c)
+SRV_OBJ := $(SRV_SRC:%.c=$(B)/obj/%.o)
+SRV_LIB_OBJ := $(filter-out %/main.o,$(SRV_OBJ))
+JOTD := $(if $(wildcard src/server/main.c),$(B)/jotd)
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/vectors/test_*.c)
 TEST_BIN := $(patsubst %.c,$(B)/tests/%,$(notdir $(TEST_SRC)))
 
 DEPS_STAMP := build/.deps-$(shell cat scripts/deps.sh | cksum | cut -d' ' -f1)
 
 .PHONY: all deps test-deps test valgrind bench run clean lint
-all: $(B)/libjot.a $(B)/libjot.so $(B)/jot
+all: $(B)/libjot.a $(B)/libjot.so $(B)/jot $(JOTD)
 
 # Installing packages must happen before pkg-config is asked anything, so
 # every build depends on this stamp (made once per version of deps.sh).
@@ -57,6 +64,10 @@ $(B)/obj/%.o: %.c $(wildcard include/jot/*.h lib/*.h src/cli/*.h) | $(DEPS_STAMP
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
+$(B)/obj/src/server/%.o: src/server/%.c $(wildcard include/jot/*.h src/server/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(SRV_CFLAGS) -c $< -o $@
+
 $(B)/libjot.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -68,15 +79,25 @@ $(B)/libjot.so: $(LIB_OBJ)
 $(B)/jot: $(CLI_OBJ) $(B)/libjot.a
 	$(CC) $(LDFLAGS_SAN) -o $@ $(CLI_OBJ) $(B)/libjot.a $(LIB_LIBS)
 
-# Tests see libjot's internal header too, to test helpers that are not API.
-$(B)/tests/%: tests/unit/%.c $(B)/libjot.a tests/unit/testutil.h | build/.test-deps
+# jotd's modules, less main.c, as a library for jotd and its unit tests.
+$(B)/libjotd.a: $(SRV_LIB_OBJ)
+	@rm -f $@
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -Ilib -Itests/unit $< -o $@ $(B)/libjot.a \
-	    $(LDFLAGS_SAN) $(LIB_LIBS) $(shell pkg-config --libs cmocka)
-$(B)/tests/%: tests/vectors/%.c $(B)/libjot.a tests/unit/testutil.h | build/.test-deps
+	$(if $(SRV_LIB_OBJ),ar rcs $@ $^,printf '!<arch>\n' > $@)
+
+$(B)/jotd: $(B)/obj/src/server/main.o $(B)/libjotd.a $(B)/libjot.a
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LIB_LIBS) $(SRV_LIBS)
+
+# Tests see libjot's internal header and jotd's modules too, to test
+# helpers that are not API.
+TEST_LINK = $(B)/libjotd.a $(B)/libjot.a $(LDFLAGS_SAN) $(LIB_LIBS) \
+            $(SRV_LIBS) $(shell pkg-config --libs cmocka)
+$(B)/tests/%: tests/unit/%.c $(B)/libjot.a $(B)/libjotd.a tests/unit/testutil.h | build/.test-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -Ilib -Itests/unit $< -o $@ $(B)/libjot.a \
-	    $(LDFLAGS_SAN) $(LIB_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(SRV_CFLAGS) -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
+$(B)/tests/%: tests/vectors/%.c $(B)/libjot.a $(B)/libjotd.a tests/unit/testutil.h | build/.test-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(SRV_CFLAGS) -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
 
 test: test-deps all $(TEST_BIN)
 	@sh tests/run.sh $(B)

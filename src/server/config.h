@@ -1,0 +1,111 @@
+/*
+ * config.h - jotd's configuration: defaults, then the file, then JOTD_*
+ * environment variables, then --key=value flags (later wins).
+ */
+#ifndef JOTD_CONFIG_H
+#define JOTD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jot/jot.h>
+
+enum jotd_registration { JOTD_REG_OPEN, JOTD_REG_ADMIN, JOTD_REG_OFF };
+enum jotd_hash { JOTD_HASH_ARGON2ID, JOTD_HASH_BCRYPT };
+enum jotd_log_format { JOTD_LOG_TEXT, JOTD_LOG_JSON };
+
+#define JOTD_MAX_AUDIENCES 8
+#define JOTD_MAX_ORIGINS 16
+#define JOTD_MAX_PROXIES 16
+
+/* An IPv4 or IPv6 network, for trusted_proxies. */
+struct jotd_cidr {
+    int family;                 /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned prefix;            /* bits */
+};
+
+struct jotd_config {
+    char listen_host[256];      /* "127.0.0.1" */
+    unsigned listen_port;       /* 8080 */
+    char db[1024];              /* "sqlite:data/jot.db" */
+    char issuer[512];           /* "http://127.0.0.1:8080" by default:
+                                   derived from listen when not set */
+    char audience_raw[1024];    /* as configured, comma-separated */
+    char audiences[JOTD_MAX_AUDIENCES][256];
+    size_t n_audiences;         /* 0: the issuer */
+    jot_alg alg;                /* access-token algorithm, ES256 */
+    int64_t access_ttl;         /* 900 */
+    int64_t refresh_ttl;        /* 1209600 */
+    int64_t session_max_age;    /* 7776000 */
+    double refresh_reuse_grace; /* 10 seconds, may be fractional */
+    int refresh_cookie;         /* 1 */
+    char allowed_origins_raw[2048];
+    char allowed_origins[JOTD_MAX_ORIGINS][256];
+    size_t n_allowed_origins;
+    enum jotd_registration registration;   /* open */
+    enum jotd_hash password_hash;          /* argon2id */
+    unsigned bcrypt_cost;                  /* 12 */
+    size_t max_body;                       /* 16384 */
+    unsigned threads;                      /* 0 = number of cores */
+    unsigned hash_workers;                 /* 0 = number of cores */
+    int64_t revocation_sync;               /* 2 */
+    int64_t key_sync;                      /* 10 */
+    int64_t jwks_max_age;                  /* 300 */
+    int64_t leeway;                        /* 0 */
+    unsigned login_max_failures;           /* 5 */
+    int64_t login_window;                  /* 900 */
+    char trusted_proxies_raw[1024];
+    struct jotd_cidr trusted_proxies[JOTD_MAX_PROXIES];
+    size_t n_trusted_proxies;
+    char tls_cert[1024];
+    char tls_key[1024];
+    enum jotd_log_format log_format;       /* text */
+    char secret_file[1024];     /* "" = <data dir of db>/secret */
+    char secret[256];           /* JOTD_SECRET or --secret; never logged */
+    char config_file[1024];     /* the file read, if any */
+};
+
+/* Fills cfg with the defaults. */
+void jotd_config_defaults(struct jotd_config *cfg);
+
+/*
+ * Builds the effective configuration: defaults, then the file named by
+ * --config=PATH or JOTD_CONFIG (none by default; a file that was named
+ * but cannot be read is an error), then the environment (JOTD_<KEY>, the
+ * key upper-cased), then the flags in argv (--key=value or --key value;
+ * argv[0] is not looked at; arguments that are not --flags are returned
+ * in rest/n_rest, in order).  On error writes a one-line message naming
+ * the key and the reason to err (err_len bytes) and returns -1: unknown
+ * key, bad number, out of range, unknown enum value, HMAC access
+ * algorithm with a secret shorter than 32 bytes, ...  The "secret" key
+ * is accepted from the environment and flags only, never from the file.
+ */
+int jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
+                     char **rest, size_t *n_rest, char *err, size_t err_len);
+
+/*
+ * Applies one key = value setting (as from the file), with the same
+ * checks; for tests and for SIGHUP reloads.  Returns -1 with a message.
+ */
+int jotd_config_set(struct jotd_config *cfg, const char *key,
+                    const char *value, char *err, size_t err_len);
+
+/*
+ * Checks the cross-key rules once everything is set (e.g. the issuer
+ * default from listen).  Returns -1 with a message.
+ */
+int jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len);
+
+/*
+ * Prints every key = value line of the effective configuration to f, in
+ * a fixed order, with secrets masked as "********" (set) or "" (unset).
+ */
+void jotd_config_print(const struct jotd_config *cfg, void *f /* FILE * */);
+
+/* 1 when addr (a textual IPv4/IPv6 address) is in one of the trusted
+ * proxy networks. */
+int jotd_config_is_trusted_proxy(const struct jotd_config *cfg,
+                                 const char *addr);
+
+#endif /* JOTD_CONFIG_H */

@@ -1,0 +1,72 @@
+/*
+ * password.h - password hashing: argon2id (PHC strings, through
+ * libargon2) and bcrypt ($2b$, through libcrypt), verification in
+ * constant time, and the rehash policy.
+ */
+#ifndef JOTD_PASSWORD_H
+#define JOTD_PASSWORD_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define JOTD_PASSWORD_MIN 8        /* octets, NIST SP 800-63B */
+#define JOTD_PASSWORD_MAX 1024
+#define JOTD_BCRYPT_MAX 72         /* bcrypt reads no further */
+#define JOTD_HASH_MAX 256          /* longest stored hash string + NUL */
+
+/* Argon2id parameters (OWASP): m = 19456 KiB, t = 2, p = 1. */
+#define JOTD_ARGON2_M_KIB 19456
+#define JOTD_ARGON2_T 2
+#define JOTD_ARGON2_P 1
+
+enum jotd_pw_result {
+    JOTD_PW_OK = 0,
+    JOTD_PW_MISMATCH,      /* verify: wrong password */
+    JOTD_PW_TOO_SHORT,     /* under JOTD_PASSWORD_MIN */
+    JOTD_PW_TOO_LONG,      /* over JOTD_PASSWORD_MAX, or over 72 for bcrypt */
+    JOTD_PW_BAD_HASH,      /* stored hash not understood */
+    JOTD_PW_ERROR          /* out of memory, library failure */
+};
+
+/*
+ * Checks a new password's length for the configured algorithm; the
+ * password is pw_len octets, not necessarily NUL-terminated.
+ */
+enum jotd_pw_result jotd_password_check(const struct jotd_config *cfg,
+                                        const char *pw, size_t pw_len);
+
+/*
+ * Hashes pw with the configured algorithm and a fresh random salt into
+ * out (JOTD_HASH_MAX bytes, NUL-terminated): an argon2id PHC string
+ * ("$argon2id$v=19$m=19456,t=2,p=1$...") or a bcrypt "$2b$12$..." string.
+ * Calls jotd_password_check first.
+ */
+enum jotd_pw_result jotd_password_hash(const struct jotd_config *cfg,
+                                       const char *pw, size_t pw_len,
+                                       char out[JOTD_HASH_MAX]);
+
+/*
+ * Verifies pw against a stored hash (argon2id PHC or $2a$/$2b$/$2y$
+ * bcrypt).  JOTD_PW_OK or JOTD_PW_MISMATCH, or JOTD_PW_BAD_HASH.  The
+ * comparison is constant-time.
+ */
+enum jotd_pw_result jotd_password_verify(const char *hash, const char *pw,
+                                         size_t pw_len);
+
+/*
+ * Spends the time of one verification against the configured algorithm
+ * and parameters without a real hash, so that an unknown user costs what
+ * a known one does.  Always "fails".
+ */
+void jotd_password_dummy_verify(const struct jotd_config *cfg,
+                                const char *pw, size_t pw_len);
+
+/*
+ * 1 when hash was made with another algorithm or other parameters than
+ * the configuration asks for now (so a successful login should rehash).
+ */
+int jotd_password_needs_rehash(const struct jotd_config *cfg,
+                               const char *hash);
+
+#endif /* JOTD_PASSWORD_H */

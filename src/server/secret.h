@@ -1,0 +1,57 @@
+/*
+ * secret.h - the server secret and what is derived from it: the key that
+ * seals private signing keys in the database (AES-256-GCM) and the HMAC
+ * key of refresh tokens, both through HKDF-SHA256 with distinct labels.
+ */
+#ifndef JOTD_SECRET_H
+#define JOTD_SECRET_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define JOTD_SECRET_MIN 32          /* octets */
+#define JOTD_DERIVED_LEN 32
+
+/*
+ * Loads the server secret: cfg->secret when set (JOTD_SECRET or
+ * --secret), else the file cfg->secret_file (or "<dir of the sqlite db>/
+ * secret", or "data/secret" for other databases).  A missing file is
+ * created with 64 random bytes (base64url text), mode 0600, with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, and *created is set to 1 so the caller can
+ * say so.  A file readable by group or others, or a secret shorter than
+ * JOTD_SECRET_MIN octets, is refused.  The secret goes to out (out_cap
+ * bytes), its length to *out_len.  Returns -1 with a message in err.
+ */
+int jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
+                     size_t out_cap, size_t *out_len, int *created,
+                     char *err, size_t err_len);
+
+/*
+ * HKDF-SHA256 (RFC 5869) of the secret with an empty salt and info =
+ * label, JOTD_DERIVED_LEN octets into out.  Returns 0 or -1.
+ * Labels in use: "jotd key sealing v1", "jotd refresh hmac v1".
+ */
+int jotd_secret_derive(const unsigned char *secret, size_t secret_len,
+                       const char *label, unsigned char out[JOTD_DERIVED_LEN]);
+
+/*
+ * Seals plaintext with AES-256-GCM under key (32 octets), binding aad
+ * (e.g. the kid) as associated data.  The result is a NUL-terminated
+ * base64url string of nonce (12) || ciphertext || tag (16), in a new
+ * buffer the caller frees with free().  Returns 0 or -1.
+ */
+int jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
+                     const void *plaintext, size_t len, const char *aad,
+                     char **out);
+
+/*
+ * Opens what jotd_secret_seal made; the plaintext (NUL-terminated, length
+ * in *out_len) goes to a new buffer the caller wipes and frees.  -1 when
+ * the text was tampered with, sealed under another key or another aad.
+ */
+int jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
+                     const char *sealed, const char *aad, unsigned char **out,
+                     size_t *out_len);
+
+#endif /* JOTD_SECRET_H */

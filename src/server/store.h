@@ -1,0 +1,198 @@
+/*
+ * store.h - jotd's storage, behind one table of functions.
+ *
+ * Engines: store_sqlite.c ("sqlite:PATH"), and later store_pg.c
+ * ("postgresql://...").  Nothing outside an engine knows which one runs:
+ * no SQL and no engine type leaves these files.
+ *
+ * A jotd_store is one connection and is NOT thread-safe: each thread
+ * that touches the database opens its own with jotd_store_open.  Every
+ * call is one transaction (or a single statement) and is durable when it
+ * returns JOTD_STORE_OK.
+ *
+ * Times are milliseconds since the Unix epoch (int64_t); 0 means "none"
+ * (e.g. revoked_at of a live session).  Ids are 36-character lowercase
+ * UUID strings (random, version 4), made by the caller.
+ */
+#ifndef JOTD_STORE_H
+#define JOTD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum jotd_store_result {
+    JOTD_STORE_OK = 0,
+    JOTD_STORE_NOT_FOUND,   /* no such row */
+    JOTD_STORE_CONFLICT,    /* unique key taken, or compare-and-set lost */
+    JOTD_STORE_ERROR        /* the database failed or is unreachable */
+};
+
+#define JOTD_ID_LEN 36
+#define JOTD_USERNAME_MAX 64        /* octets */
+
+struct jotd_user {
+    char id[JOTD_ID_LEN + 1];
+    char username[JOTD_USERNAME_MAX + 1];
+    /* The username with ASCII letters lower-cased: the unique key. */
+    char username_key[JOTD_USERNAME_MAX + 1];
+    char password_hash[256];
+    char roles[512];                /* JSON array text: ["user"] */
+    int disabled;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+struct jotd_session {
+    char id[JOTD_ID_LEN + 1];
+    char user_id[JOTD_ID_LEN + 1];
+    int64_t gen;                    /* current refresh generation, from 1 */
+    int64_t rotated_at;             /* when gen last moved (ms) */
+    int64_t created_at;
+    int64_t last_used_at;
+    int64_t expires_at;             /* refresh expiry, sliding */
+    int64_t revoked_at;             /* 0 while live */
+    char revoked_reason[32];        /* "logout", "reuse", "password", ... */
+    char user_agent[256];           /* truncated */
+    char ip[64];
+};
+
+struct jotd_signing_key {
+    char kid[128];
+    char alg[16];                   /* JWS name */
+    char *public_jwk;               /* JSON text, NULL for HMAC keys */
+    char *private_enc;              /* sealed private JWK (secret.h) */
+    int64_t created_at;
+    int64_t activated_at;           /* 0: never active */
+    int64_t retired_at;             /* 0: not retired */
+};
+
+/* Frees the strings of a key filled by the store (not k itself). */
+void jotd_signing_key_clear(struct jotd_signing_key *k);
+
+typedef struct jotd_store jotd_store;
+
+/* Callbacks for listings; return non-zero to stop early. */
+typedef int (*jotd_user_cb)(void *ctx, const struct jotd_user *u);
+typedef int (*jotd_session_cb)(void *ctx, const struct jotd_session *s);
+typedef int (*jotd_key_cb)(void *ctx, const struct jotd_signing_key *k);
+typedef int (*jotd_revoked_cb)(void *ctx, const char *session_id,
+                               int64_t revoked_at);
+
+struct jotd_store_ops {
+    const char *name;               /* "sqlite", "postgresql" */
+    void (*close)(jotd_store *st);
+    /* Applies every migration not yet applied, in one transaction each.
+     * *version gets the schema version afterwards. */
+    enum jotd_store_result (*migrate)(jotd_store *st, int *version);
+    /* A cheap round trip, for /healthz. */
+    enum jotd_store_result (*ping)(jotd_store *st);
+
+    /* Users.  CONFLICT when username_key is taken. */
+    enum jotd_store_result (*user_create)(jotd_store *st,
+                                          const struct jotd_user *u);
+    enum jotd_store_result (*user_get)(jotd_store *st, const char *id,
+                                       struct jotd_user *out);
+    enum jotd_store_result (*user_get_by_name)(jotd_store *st,
+                                               const char *username_key,
+                                               struct jotd_user *out);
+    /* Users ordered by id, with id > after ("" for the first page), at
+     * most limit of them. */
+    enum jotd_store_result (*user_list)(jotd_store *st, const char *after,
+                                        size_t limit, jotd_user_cb cb,
+                                        void *ctx);
+    /* Sets password_hash, roles and disabled from u (found by u->id) and
+     * updated_at = now.  NOT_FOUND for an unknown id. */
+    enum jotd_store_result (*user_update)(jotd_store *st,
+                                          const struct jotd_user *u,
+                                          int64_t now);
+    /* Deletes the user and revokes (not deletes) their sessions. */
+    enum jotd_store_result (*user_delete)(jotd_store *st, const char *id,
+                                          int64_t now);
+
+    /* Sessions. */
+    enum jotd_store_result (*session_create)(jotd_store *st,
+                                             const struct jotd_session *s);
+    enum jotd_store_result (*session_get)(jotd_store *st, const char *id,
+                                          struct jotd_session *out);
+    /*
+     * The rotation compare-and-set: when the session is live and its gen
+     * is from_gen, sets gen = from_gen + 1, rotated_at = last_used_at =
+     * now and expires_at = new_expires_at, and returns OK; otherwise
+     * CONFLICT (or NOT_FOUND).  One atomic statement, so of two racing
+     * rotations exactly one wins, on any number of nodes.
+     */
+    enum jotd_store_result (*session_rotate)(jotd_store *st, const char *id,
+                                             int64_t from_gen, int64_t now,
+                                             int64_t new_expires_at);
+    /* Marks a live session revoked at now with reason; NOT_FOUND when it
+     * does not exist, OK when it was already revoked (idempotent). */
+    enum jotd_store_result (*session_revoke)(jotd_store *st, const char *id,
+                                             const char *reason, int64_t now);
+    /* Revokes every live session of user_id except except_id (NULL: all);
+     * *n_revoked gets the count. */
+    enum jotd_store_result (*session_revoke_user)(jotd_store *st,
+                                                  const char *user_id,
+                                                  const char *except_id,
+                                                  const char *reason,
+                                                  int64_t now,
+                                                  size_t *n_revoked);
+    /* Live sessions of a user, newest first. */
+    enum jotd_store_result (*session_list_user)(jotd_store *st,
+                                                const char *user_id,
+                                                int64_t now,
+                                                jotd_session_cb cb, void *ctx);
+    /* Sessions revoked at or after since (for the revocation set). */
+    enum jotd_store_result (*revoked_since)(jotd_store *st, int64_t since,
+                                            jotd_revoked_cb cb, void *ctx);
+
+    /*
+     * Login throttling buckets ("a:<user key>|<ip>" and "i:<ip>").
+     * failure_add counts one failure at now in bucket, restarting the
+     * count when the previous window (window_ms from the first failure)
+     * is over; *count and *last_at get the bucket's state afterwards.
+     * failure_get reads it (count 0 when absent or the window is over).
+     * failure_clear deletes the bucket.
+     */
+    enum jotd_store_result (*failure_add)(jotd_store *st, const char *bucket,
+                                          int64_t now, int64_t window_ms,
+                                          int64_t *count, int64_t *last_at);
+    enum jotd_store_result (*failure_get)(jotd_store *st, const char *bucket,
+                                          int64_t now, int64_t window_ms,
+                                          int64_t *count, int64_t *last_at);
+    enum jotd_store_result (*failure_clear)(jotd_store *st,
+                                            const char *bucket);
+
+    /* Signing keys. */
+    enum jotd_store_result (*key_insert)(jotd_store *st,
+                                         const struct jotd_signing_key *k);
+    /* Every key, oldest first. */
+    enum jotd_store_result (*key_list)(jotd_store *st, jotd_key_cb cb,
+                                       void *ctx);
+    /* In one transaction: retire (retired_at = now) every active key that
+     * is not kid, and activate kid (activated_at = now). */
+    enum jotd_store_result (*key_activate)(jotd_store *st, const char *kid,
+                                           int64_t now);
+
+    /* Audit trail; detail is short JSON text or NULL. */
+    enum jotd_store_result (*audit)(jotd_store *st, int64_t at,
+                                    const char *kind, const char *user_id,
+                                    const char *session_id, const char *ip,
+                                    const char *detail);
+};
+
+struct jotd_store {
+    const struct jotd_store_ops *ops;
+};
+
+/*
+ * Opens a connection for url: "sqlite:PATH" (the file and its directory
+ * are created when missing, the file with mode 0600; WAL mode, a busy
+ * timeout, foreign keys on) or, later, "postgresql://...".  Does not
+ * migrate.  Returns NULL with a message in err (no secret in it).
+ */
+jotd_store *jotd_store_open(const char *url, char *err, size_t err_len);
+
+/* Closes st; NULL is a no-op. */
+void jotd_store_close(jotd_store *st);
+
+#endif /* JOTD_STORE_H */
