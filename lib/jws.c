@@ -33,7 +33,9 @@ split(const char *tok, size_t tok_len, struct segments *seg)
     seg->p_len = (size_t)(d2 - d1 - 1);
     seg->s = d2 + 1;
     seg->s_len = (size_t)(end - d2 - 1);
-    if (seg->h_len == 0 || seg->p_len == 0 || seg->s_len == 0)
+    /* An empty signature is refused later, once the header has been
+     * read: "alg":"none" then gets the more telling JOT_ERR_ALG. */
+    if (seg->h_len == 0 || seg->p_len == 0)
         return JOT_ERR_MALFORMED;
     return JOT_OK;
 }
@@ -206,6 +208,10 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
         goto out;
     if (!alg_allowed(opts, jws->alg)) {
         err = JOT_ERR_ALG;
+        goto out;
+    }
+    if (sig_len == 0) {
+        err = JOT_ERR_MALFORMED;        /* RFC 7515 §7.1: no unsecured JWS */
         goto out;
     }
     err = verify_signature(keys, jws->alg, kid, tok,

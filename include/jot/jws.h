@@ -4,7 +4,8 @@
  * Verification is strict and happens in this order, stopping at the
  * first failure:
  *   1. the token is no longer than the limit (before any decoding);
- *   2. exactly three non-empty segments of canonical base64url;
+ *   2. exactly three segments of canonical base64url, the header and
+ *      payload non-empty (an empty signature is refused after step 6);
  *   3. the header is a UTF-8 JSON object, no deeper than
  *      JOT_MAX_JSON_DEPTH, with no duplicate member names;
  *   4. "alg" is a known algorithm name ("none" never is);
