@@ -1,0 +1,233 @@
+/*
+ * admin.c - "jotd user add|list|disable", "jotd keys list|rotate" and
+ * "jotd migrate", working on the database directly, so that the first
+ * admin can be made before any server runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "keys.h"
+#include "password.h"
+
+static int
+usage(void)
+{
+    fprintf(stderr,
+            "usage: jotd user add NAME [--role ROLE]...   (password on stdin)\n"
+            "       jotd user list\n"
+            "       jotd user disable NAME\n"
+            "       jotd keys list\n"
+            "       jotd keys rotate [--alg ALG]\n"
+            "       jotd migrate\n");
+    return 2;
+}
+
+/* Reads a password: from the terminal without echo, or one line of
+ * standard input. */
+static int
+read_password(char *buf, size_t cap, size_t *len)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO);
+
+    if (tty) {
+        fprintf(stderr, "password: ");
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    if (fgets(buf, (int)cap, stdin) == NULL)
+        buf[0] = '\0';
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fprintf(stderr, "\n");
+    }
+    *len = strcspn(buf, "\r\n");
+    buf[*len] = '\0';
+    return *len > 0 ? 0 : -1;
+}
+
+/* Appends "role" to a JSON array text of roles. */
+static int
+add_role(char *roles, size_t cap, const char *role)
+{
+    json_error_t e;
+    json_t *a = json_loads(roles, 0, &e);
+    char *text;
+    int rc = -1;
+
+    if (a != NULL && json_array_append_new(a, json_string(role)) == 0) {
+        text = json_dumps(a, JSON_COMPACT);
+        if (text != NULL && strlen(text) < cap) {
+            memcpy(roles, text, strlen(text) + 1);
+            rc = 0;
+        }
+        free(text);
+    }
+    json_decref(a);
+    return rc;
+}
+
+static int
+user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    struct jotd_user u;
+    char pw[JOTD_PASSWORD_MAX + 2];
+    size_t i, pw_len, name_len;
+    enum jotd_pw_result pr;
+    enum jotd_store_result sr;
+
+    if (n < 1)
+        return usage();
+    memset(&u, 0, sizeof u);
+    name_len = strlen(args[0]);
+    if (jotd_username_key(args[0], name_len, u.username_key) != 0) {
+        fprintf(stderr, "jotd: user add: invalid username\n");
+        return 2;
+    }
+    memcpy(u.username, args[0], name_len + 1);
+    snprintf(u.roles, sizeof u.roles, "[]");
+    for (i = 1; i < n; i++) {
+        if (strcmp(args[i], "--role") != 0 || i + 1 == n ||
+            add_role(u.roles, sizeof u.roles, args[i + 1]) != 0)
+            return usage();
+        i++;
+    }
+    if (strcmp(u.roles, "[]") == 0)
+        snprintf(u.roles, sizeof u.roles, "[\"user\"]");
+    if (read_password(pw, sizeof pw, &pw_len) != 0) {
+        fprintf(stderr, "jotd: user add: no password given\n");
+        return 2;
+    }
+    pr = jotd_password_hash(&j->cfg, pw, pw_len, u.password_hash);
+    jot_wipe(pw, sizeof pw);
+    if (pr != JOTD_PW_OK) {
+        fprintf(stderr, "jotd: user add: %s\n",
+                pr == JOTD_PW_TOO_SHORT  ? "password too short"
+                : pr == JOTD_PW_TOO_LONG ? "password too long"
+                                         : "cannot hash the password");
+        return 2;
+    }
+    if (jotd_uuid(u.id) != 0)
+        return 2;
+    u.created_at = u.updated_at = jotd_now_ms();
+    sr = st->ops->user_create(st, &u);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (sr == JOTD_STORE_CONFLICT) {
+        fprintf(stderr, "jotd: user add: username already taken\n");
+        return 1;
+    }
+    if (sr != JOTD_STORE_OK) {
+        fprintf(stderr, "jotd: user add: database error\n");
+        return 2;
+    }
+    printf("%s\n", u.id);
+    return 0;
+}
+
+static int
+print_user(void *ctx, const struct jotd_user *u)
+{
+    char created[32];
+
+    (void)ctx;
+    jotd_rfc3339(u->created_at, created);
+    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->username, u->roles,
+           u->disabled ? "disabled" : "enabled", created);
+    return 0;
+}
+
+static int
+user_list(jotd_store *st)
+{
+    return st->ops->user_list(st, "", (size_t)-1, print_user, NULL) ==
+                   JOTD_STORE_OK
+               ? 0
+               : 2;
+}
+
+static int
+user_disable(jotd_store *st, char **args, size_t n)
+{
+    char key[JOTD_USERNAME_MAX + 1];
+    struct jotd_user u;
+    size_t revoked = 0;
+    int64_t now = jotd_now_ms();
+
+    if (n != 1)
+        return usage();
+    if (jotd_username_key(args[0], strlen(args[0]), key) != 0 ||
+        st->ops->user_get_by_name(st, key, &u) != JOTD_STORE_OK) {
+        fprintf(stderr, "jotd: user disable: no such user\n");
+        return 1;
+    }
+    u.disabled = 1;
+    if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||
+        st->ops->session_revoke_user(st, u.id, NULL, "disabled", now,
+                                     &revoked) != JOTD_STORE_OK) {
+        fprintf(stderr, "jotd: user disable: database error\n");
+        return 2;
+    }
+    printf("%s disabled, %zu session(s) revoked\n", u.username, revoked);
+    return 0;
+}
+
+static int
+print_key(void *ctx, const struct jotd_signing_key *k)
+{
+    char created[32], activated[32] = "-", retired[32] = "-";
+
+    (void)ctx;
+    jotd_rfc3339(k->created_at, created);
+    if (k->activated_at)
+        jotd_rfc3339(k->activated_at, activated);
+    if (k->retired_at)
+        jotd_rfc3339(k->retired_at, retired);
+    printf("%s\t%s\t%s\tcreated=%s\tactivated=%s\tretired=%s\n", k->kid,
+           k->alg,
+           k->retired_at     ? "retired"
+           : k->activated_at ? "active"
+                             : "inactive",
+           created, activated, retired);
+    return 0;
+}
+
+int
+jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    char kid[128], err[256];
+
+    if (n == 0)
+        return usage();
+    if (strcmp(args[0], "migrate") == 0 && n == 1)
+        return 0;               /* main.c migrated already */
+    if (strcmp(args[0], "user") == 0 && n >= 2) {
+        if (strcmp(args[1], "add") == 0)
+            return user_add(j, st, args + 2, n - 2);
+        if (strcmp(args[1], "list") == 0 && n == 2)
+            return user_list(st);
+        if (strcmp(args[1], "disable") == 0)
+            return user_disable(st, args + 2, n - 2);
+    }
+    if (strcmp(args[0], "keys") == 0 && n == 2) {
+        if (strcmp(args[1], "list") == 0)
+            return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK
+                       ? 0
+                       : 2;
+        if (strcmp(args[1], "rotate") == 0) {
+            if (jotd_keys_rotate(j, st, j->cfg.alg, kid, err, sizeof err) !=
+                0) {
+                fprintf(stderr, "jotd: keys rotate: %s\n", err);
+                return 2;
+            }
+            printf("%s\n", kid);
+            return 0;
+        }
+    }
+    return usage();
+}

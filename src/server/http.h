@@ -1,0 +1,106 @@
+/*
+ * http.h - jotd's HTTP layer over libmicrohttpd: requests, responses,
+ * routing, and handing blocking work to the worker pool.
+ */
+#ifndef JOTD_HTTP_H
+#define JOTD_HTTP_H
+
+#include <microhttpd.h>
+
+#include "jotd.h"
+
+#define JOTD_MAX_RESP_HEADERS 8
+
+struct jotd_resp {
+    unsigned status;            /* 0 until a handler answers */
+    char *body;                 /* malloc'd, or NULL */
+    size_t body_len;
+    const char *content_type;   /* static string, or NULL */
+    size_t n_hdr;
+    struct {
+        const char *name;       /* static */
+        char *value;            /* malloc'd */
+    } hdr[JOTD_MAX_RESP_HEADERS];
+};
+
+/* Who a valid bearer access token speaks for. */
+struct jotd_principal {
+    char sub[JOTD_ID_LEN + 1];
+    char sid[JOTD_ID_LEN + 1];
+    char roles[512];            /* comma-separated */
+    int is_admin;
+};
+
+struct jotd_route;
+
+struct jotd_req {
+    struct jotd *j;
+    struct MHD_Connection *conn;
+    const struct jotd_route *route;
+    const char *method;
+    char path[256];
+    const char *param;          /* the {id} at the end of the path */
+    char *body;
+    size_t body_len;
+    int body_too_large;
+    json_t *json;               /* the parsed body of JSON routes */
+    char ip[64];                /* client address (see trusted_proxies) */
+    int64_t started_us;
+    atomic_int done;            /* set by a worker when resp is ready */
+    struct jotd_principal who;  /* after a successful bearer check */
+    struct jotd_resp resp;
+};
+
+typedef void (*jotd_handler)(struct jotd_req *r, jotd_store *st);
+
+#define JOTD_ROUTE_ASYNC 1u     /* runs on a worker, may use st */
+#define JOTD_ROUTE_JSON 2u      /* needs a JSON object body */
+#define JOTD_ROUTE_JSON_OPT 4u  /* takes a JSON object body if one is sent */
+#define JOTD_ROUTE_BEARER 8u    /* needs a valid access token first */
+#define JOTD_ROUTE_PARAM 16u    /* path ends with /{id} */
+
+struct jotd_route {
+    const char *method;
+    const char *path;           /* with JOTD_ROUTE_PARAM: the prefix */
+    jotd_handler fn;
+    unsigned flags;
+};
+
+/* routes.c: the one routing table. */
+extern const struct jotd_route jotd_routes[];
+extern const size_t jotd_n_routes;
+
+/*
+ * Starts the daemon on j->cfg.listen_host:listen_port.  -1 with a
+ * message in err (address in use, bad address, TLS files unreadable).
+ */
+int jotd_http_start(struct jotd *j, char *err, size_t err_len);
+
+/* Stops accepting new connections (requests in flight go on). */
+void jotd_http_stop(void);
+
+/* Stops the daemon; call once the workers have finished their jobs. */
+void jotd_http_destroy(void);
+
+/* Response helpers: each replaces any answer given before. */
+void jotd_resp_json(struct jotd_req *r, unsigned status, json_t *body);
+void jotd_resp_error(struct jotd_req *r, unsigned status, const char *code,
+                     const char *description);
+void jotd_resp_empty(struct jotd_req *r, unsigned status);
+/* Adds a header (value copied). */
+void jotd_resp_header(struct jotd_req *r, const char *name,
+                      const char *value);
+
+/* Request accessors (borrowed strings, valid during the request). */
+const char *jotd_req_header(struct jotd_req *r, const char *name);
+const char *jotd_req_cookie(struct jotd_req *r, const char *name);
+const char *jotd_req_query(struct jotd_req *r, const char *name);
+
+/*
+ * A string member of the JSON body.  NULL when absent; when present but
+ * not a string, answers 400 and sets *bad.
+ */
+const char *jotd_req_string(struct jotd_req *r, const char *name,
+                            size_t *len, int *bad);
+
+#endif /* JOTD_HTTP_H */

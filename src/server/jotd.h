@@ -1,0 +1,70 @@
+/*
+ * jotd.h - the state a running jotd shares between its threads, and the
+ * small helpers every module uses.
+ */
+#ifndef JOTD_JOTD_H
+#define JOTD_JOTD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <jot/jot.h>
+
+#include "config.h"
+#include "secret.h"
+#include "store.h"
+
+struct jotd_keys;       /* keys.c: the signing and verification keys */
+struct jotd_revoked;    /* revocation.c: recently revoked sessions */
+struct jotd_workers;    /* workers.c: the pool for blocking work */
+
+struct jotd {
+    struct jotd_config cfg;
+    unsigned char seal_key[JOTD_DERIVED_LEN];   /* seals private keys */
+    jot_keyset *refresh_keys;   /* the internal HS256 key, alone */
+    const jot_key *refresh_key;
+    /* Swapped whole by the sync thread; readers load them without locks
+     * (see swap.c for how old values are freed). */
+    _Atomic(struct jotd_keys *) keys;
+    _Atomic(struct jotd_revoked *) revoked;
+    pthread_mutex_t swap_lock;  /* serialises writers of the two above */
+    struct jotd_workers *workers;
+    atomic_int stopping;
+    atomic_int reload;          /* set by SIGHUP */
+};
+
+/* Milliseconds since the Unix epoch. */
+int64_t jotd_now_ms(void);
+
+/* Formats ms as RFC 3339 UTC ("2026-01-02T03:04:05Z") into out. */
+void jotd_rfc3339(int64_t ms, char out[32]);
+
+/* A random version-4 UUID, lowercase, NUL-terminated.  -1 on failure. */
+int jotd_uuid(char out[JOTD_ID_LEN + 1]);
+
+/* n random bytes as base64url into out (cap bytes).  -1 on failure. */
+int jotd_random_b64(size_t n, char *out, size_t cap);
+
+/*
+ * Checks a username (API.md: 1-64 bytes of valid UTF-8, no control
+ * characters) and writes its unique key (ASCII letters lower-cased) to
+ * key.  0 when valid, -1 otherwise.
+ */
+int jotd_username_key(const char *name, size_t len,
+                      char key[JOTD_USERNAME_MAX + 1]);
+
+/*
+ * Defers freeing p with free_fn until no reader can still hold it:
+ * readers load swapped pointers without locks and use them for a few
+ * microseconds, so anything replaced more than a few seconds ago is
+ * safe.  Called with j->swap_lock held.
+ */
+void jotd_defer_free(void *p, void (*free_fn)(void *));
+
+/* Frees what was deferred long enough ago (all of it when force). */
+void jotd_defer_collect(int force);
+
+#endif /* JOTD_JOTD_H */

@@ -1,0 +1,274 @@
+/*
+ * keys.c - signing keys: creation, sealing, loading, rotation.
+ *
+ * Every node reads the same table, so every node signs with the same
+ * active key and publishes the same JWKS.  A retired key stays in the
+ * verification set and the JWKS for access_ttl + jwks_max_age after its
+ * retirement: long enough for every token it signed to expire and for
+ * every cached copy of the JWKS to be refreshed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+
+struct jotd_keys *
+jotd_keys_current(struct jotd *j)
+{
+    return atomic_load_explicit(&j->keys, memory_order_acquire);
+}
+
+void
+jotd_keys_free(void *p)
+{
+    struct jotd_keys *k = p;
+
+    if (k == NULL)
+        return;
+    jot_key_free(k->signer);
+    jot_keyset_free(k->verify);
+    free(k->jwks);
+    free(k->discovery);
+    free(k);
+}
+
+/* A key that retired longer ago than this is gone from every cache. */
+static int64_t
+retention_ms(const struct jotd_config *cfg)
+{
+    return (cfg->access_ttl + cfg->jwks_max_age) * 1000;
+}
+
+int
+jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
+                 char kid_out[128], char *err, size_t err_len)
+{
+    struct jotd_signing_key row;
+    jot_key *key = NULL;
+    char *kid = NULL, *priv = NULL, *pub = NULL, *sealed = NULL;
+    char random_kid[64];
+    int64_t now = jotd_now_ms();
+    int rc = -1;
+
+    memset(&row, 0, sizeof row);
+    if (jot_key_generate(alg, &key) != JOT_OK) {
+        snprintf(err, err_len, "cannot generate a %s key", jot_alg_name(alg));
+        goto out;
+    }
+    /* API.md: the kid is the RFC 7638 thumbprint, except for HMAC keys,
+     * whose thumbprint would be a hash of the secret. */
+    if (jot_alg_is_hmac(alg)) {
+        if (jotd_random_b64(16, random_kid, sizeof random_kid) != 0)
+            goto fail_msg;
+        if (jot_key_set_kid(key, random_kid) != JOT_OK)
+            goto fail_msg;
+    } else if (jot_jwk_thumbprint(key, &kid) != JOT_OK ||
+               jot_key_set_kid(key, kid) != JOT_OK ||
+               jot_jwk_export(key, JOT_JWK_PUBLIC, &pub) != JOT_OK) {
+        goto fail_msg;
+    }
+    if (jot_jwk_export(key, JOT_JWK_PRIVATE, &priv) != JOT_OK ||
+        jotd_secret_seal(j->seal_key, priv, strlen(priv), jot_key_kid(key),
+                         &sealed) != 0)
+        goto fail_msg;
+    snprintf(row.kid, sizeof row.kid, "%s", jot_key_kid(key));
+    snprintf(row.alg, sizeof row.alg, "%s", jot_alg_name(alg));
+    row.public_jwk = pub;
+    row.private_enc = sealed;
+    row.created_at = now;
+    if (st->ops->key_insert(st, &row) != JOTD_STORE_OK ||
+        st->ops->key_activate(st, row.kid, now) != JOTD_STORE_OK) {
+        snprintf(err, err_len, "cannot store the new key");
+        goto out;
+    }
+    if (kid_out != NULL)
+        snprintf(kid_out, 128, "%s", row.kid);
+    rc = 0;
+    goto out;
+fail_msg:
+    snprintf(err, err_len, "cannot prepare the new %s key",
+             jot_alg_name(alg));
+out:
+    if (priv != NULL)
+        jot_wipe(priv, strlen(priv));
+    jot_free(priv);
+    jot_free(pub);
+    jot_free(kid);
+    free(sealed);
+    jot_key_free(key);
+    return rc;
+}
+
+struct load {
+    struct jotd *j;
+    int64_t now;
+    struct jotd_keys *keys;
+    jot_alg active_alg;
+    int64_t active_at;
+    size_t fp_len;
+    int failed;
+    char *err;
+    size_t err_len;
+};
+
+/* Adds one stored key to the snapshot being built. */
+static int
+add_key(void *ctx, const struct jotd_signing_key *row)
+{
+    struct load *l = ctx;
+    unsigned char *jwk = NULL;
+    size_t jwk_len = 0;
+    jot_key *key = NULL;
+    jot_alg alg;
+    int n;
+
+    if (row->activated_at == 0)
+        return 0;               /* never active: nothing signed with it */
+    if (row->retired_at != 0 &&
+        row->retired_at + retention_ms(&l->j->cfg) <= l->now)
+        return 0;               /* retired long enough ago */
+    if (jot_alg_from_name(row->alg, strlen(row->alg), &alg) != JOT_OK ||
+        jotd_secret_open(l->j->seal_key, row->private_enc, row->kid, &jwk,
+                         &jwk_len) != 0 ||
+        jot_jwk_parse((const char *)jwk, jwk_len, alg, &key) != JOT_OK ||
+        jot_keyset_add(l->keys->verify, key) != JOT_OK) {
+        snprintf(l->err, l->err_len,
+                 "signing key %s cannot be opened (wrong server secret?)",
+                 row->kid);
+        l->failed = 1;
+        goto out;
+    }
+    if (row->retired_at == 0 && row->activated_at >= l->active_at) {
+        jot_key_free(l->keys->signer);
+        l->keys->signer = jot_key_ref(key);
+        l->active_alg = alg;
+        l->active_at = row->activated_at;
+    }
+    n = snprintf(l->keys->fingerprint + l->fp_len,
+                 sizeof l->keys->fingerprint - l->fp_len, "%.20s:%d,",
+                 row->kid, row->retired_at != 0);
+    if (n > 0 && (size_t)n < sizeof l->keys->fingerprint - l->fp_len)
+        l->fp_len += (size_t)n;
+out:
+    if (jwk != NULL)
+        jot_wipe(jwk, jwk_len);
+    free(jwk);
+    jot_key_free(key);
+    return l->failed;
+}
+
+/* The RFC 8414 metadata, for both well-known paths. */
+static char *
+discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
+{
+    json_t *doc, *algs = json_array();
+    char jwks[600], token[600], revoke[600], introspect[600];
+    const char *name;
+    char *out;
+    size_t i, k;
+    int seen;
+
+    for (i = 0; algs != NULL && i < jot_keyset_count(set); i++) {
+        jot_alg alg = jot_key_alg(jot_keyset_get(set, i));
+        if (jot_alg_is_hmac(alg))
+            continue;           /* unpublished: nobody else can verify */
+        name = jot_alg_name(alg);
+        seen = 0;
+        for (k = 0; k < json_array_size(algs); k++)
+            seen |= strcmp(json_string_value(json_array_get(algs, k)),
+                           name) == 0;
+        if (!seen)
+            json_array_append_new(algs, json_string(name));
+    }
+    snprintf(jwks, sizeof jwks, "%s/.well-known/jwks.json", cfg->issuer);
+    snprintf(token, sizeof token, "%s/oauth/token", cfg->issuer);
+    snprintf(revoke, sizeof revoke, "%s/oauth/revoke", cfg->issuer);
+    snprintf(introspect, sizeof introspect, "%s/oauth/introspect",
+             cfg->issuer);
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ss], s:[s], s:[], s:o}",
+                    "issuer", cfg->issuer, "jwks_uri", jwks,
+                    "token_endpoint", token, "revocation_endpoint", revoke,
+                    "introspection_endpoint", introspect,
+                    "grant_types_supported", "password", "refresh_token",
+                    "token_endpoint_auth_methods_supported", "none",
+                    "response_types_supported",
+                    "id_token_signing_alg_values_supported", algs);
+    if (doc == NULL)
+        return NULL;
+    out = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return out;
+}
+
+/* Publishes the snapshot if it differs from the current one. */
+static void
+publish(struct jotd *j, struct jotd_keys *keys)
+{
+    struct jotd_keys *old;
+
+    pthread_mutex_lock(&j->swap_lock);
+    old = atomic_load_explicit(&j->keys, memory_order_acquire);
+    if (old != NULL && strcmp(old->fingerprint, keys->fingerprint) == 0) {
+        pthread_mutex_unlock(&j->swap_lock);
+        jotd_keys_free(keys);
+        return;
+    }
+    atomic_store_explicit(&j->keys, keys, memory_order_release);
+    jotd_defer_free(old, jotd_keys_free);
+    pthread_mutex_unlock(&j->swap_lock);
+}
+
+int
+jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
+               size_t err_len)
+{
+    struct load l;
+    char kid[128];
+
+    for (;;) {
+        memset(&l, 0, sizeof l);
+        l.j = j;
+        l.now = jotd_now_ms();
+        l.err = err;
+        l.err_len = err_len;
+        l.keys = calloc(1, sizeof *l.keys);
+        if (l.keys == NULL || jot_keyset_new(&l.keys->verify) != JOT_OK) {
+            jotd_keys_free(l.keys);
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+        if (st->ops->key_list(st, add_key, &l) != JOTD_STORE_OK &&
+            !l.failed) {
+            snprintf(err, err_len, "cannot read the signing keys");
+            l.failed = 1;
+        }
+        if (l.failed) {
+            jotd_keys_free(l.keys);
+            return -1;
+        }
+        if (ensure && (l.keys->signer == NULL || l.active_alg != j->cfg.alg)) {
+            jotd_keys_free(l.keys);
+            if (jotd_keys_rotate(j, st, j->cfg.alg, kid, err, err_len) != 0)
+                return -1;
+            ensure = 0;         /* the next pass finds it */
+            continue;
+        }
+        break;
+    }
+    if (l.keys->signer == NULL) {
+        jotd_keys_free(l.keys);
+        snprintf(err, err_len, "no active signing key");
+        return -1;
+    }
+    if (jot_jwks_export(l.keys->verify, JOT_JWK_PUBLIC, &l.keys->jwks) !=
+            JOT_OK ||
+        (l.keys->discovery = discovery_doc(&j->cfg, l.keys->verify)) ==
+            NULL) {
+        jotd_keys_free(l.keys);
+        snprintf(err, err_len, "cannot build the JWKS");
+        return -1;
+    }
+    publish(j, l.keys);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * keys.h - the access-token signing keys: kept in the database, private
+ * parts sealed under the server secret, loaded into an immutable
+ * snapshot that request threads read without locks.
+ */
+#ifndef JOTD_KEYS_H
+#define JOTD_KEYS_H
+
+#include "jotd.h"
+
+/* An immutable snapshot of the keys. */
+struct jotd_keys {
+    jot_key *signer;            /* the active key (private) */
+    jot_keyset *verify;         /* active and recently retired keys */
+    char *jwks;                 /* {"keys":[...]}: public JWKs only */
+    char *discovery;            /* the RFC 8414 metadata document */
+    char fingerprint[512];      /* kids and states, to notice changes */
+};
+
+/* The current snapshot (borrowed: valid for the request at hand). */
+struct jotd_keys *jotd_keys_current(struct jotd *j);
+
+/*
+ * Reads the keys from st and swaps in a new snapshot when they changed.
+ * With ensure set, first creates and activates a key of cfg.alg when
+ * there is no active key or the active one is of another algorithm.
+ * Returns -1 with a message in err.
+ */
+int jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
+                   size_t err_len);
+
+/*
+ * Creates a key of alg, stores it sealed, and makes it the active one
+ * (the previous active key is retired).  Its kid goes to kid_out.
+ */
+int jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
+                     char kid_out[128], char *err, size_t err_len);
+
+/* Frees a snapshot (for jotd_defer_free and shutdown). */
+void jotd_keys_free(void *keys);
+
+#endif /* JOTD_KEYS_H */

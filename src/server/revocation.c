@@ -1,0 +1,128 @@
+/*
+ * revocation.c - recently revoked sessions, as a sorted array of ids.
+ *
+ * An access token lives at most access_ttl seconds, so a session revoked
+ * longer ago than that has no live access token left and can leave the
+ * set.  The set is rebuilt from the database every revocation_sync
+ * seconds by the sync thread, which is how a logout on one node reaches
+ * all of them; a revocation made here is added at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "revocation.h"
+
+struct jotd_revoked {
+    size_t n, cap;
+    char (*ids)[JOTD_ID_LEN + 1];
+};
+
+void
+jotd_revoked_free(void *p)
+{
+    struct jotd_revoked *r = p;
+
+    if (r != NULL)
+        free(r->ids);
+    free(r);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+int
+jotd_revoked_has(struct jotd *j, const char *sid)
+{
+    struct jotd_revoked *r =
+        atomic_load_explicit(&j->revoked, memory_order_acquire);
+
+    if (r == NULL || r->n == 0 || strlen(sid) != JOTD_ID_LEN)
+        return 0;
+    return bsearch(sid, r->ids, r->n, sizeof *r->ids, cmp_id) != NULL;
+}
+
+static int
+grow(struct jotd_revoked *r, size_t want)
+{
+    char (*ids)[JOTD_ID_LEN + 1];
+    size_t cap = r->cap ? r->cap : 64;
+
+    if (want <= r->cap)
+        return 0;
+    while (cap < want)
+        cap *= 2;
+    ids = realloc(r->ids, cap * sizeof *ids);
+    if (ids == NULL)
+        return -1;
+    r->ids = ids;
+    r->cap = cap;
+    return 0;
+}
+
+static int
+collect(void *ctx, const char *sid, int64_t revoked_at)
+{
+    struct jotd_revoked *r = ctx;
+
+    (void)revoked_at;
+    if (strlen(sid) != JOTD_ID_LEN || grow(r, r->n + 1) != 0)
+        return 0;
+    memcpy(r->ids[r->n++], sid, JOTD_ID_LEN + 1);
+    return 0;
+}
+
+static void
+publish(struct jotd *j, struct jotd_revoked *r)
+{
+    struct jotd_revoked *old;
+
+    qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
+    old = atomic_load_explicit(&j->revoked, memory_order_acquire);
+    atomic_store_explicit(&j->revoked, r, memory_order_release);
+    jotd_defer_free(old, jotd_revoked_free);
+}
+
+int
+jotd_revoked_sync(struct jotd *j, jotd_store *st)
+{
+    struct jotd_revoked *r = calloc(1, sizeof *r);
+    /* A margin past access_ttl covers clock skew between nodes. */
+    int64_t since = jotd_now_ms() - (j->cfg.access_ttl + 60) * 1000;
+
+    if (r == NULL)
+        return -1;
+    if (st->ops->revoked_since(st, since, collect, r) != JOTD_STORE_OK) {
+        jotd_revoked_free(r);
+        return -1;
+    }
+    pthread_mutex_lock(&j->swap_lock);
+    publish(j, r);
+    pthread_mutex_unlock(&j->swap_lock);
+    return 0;
+}
+
+void
+jotd_revoked_add(struct jotd *j, const char *sid)
+{
+    struct jotd_revoked *cur, *r;
+
+    if (strlen(sid) != JOTD_ID_LEN || jotd_revoked_has(j, sid))
+        return;
+    pthread_mutex_lock(&j->swap_lock);
+    cur = atomic_load_explicit(&j->revoked, memory_order_acquire);
+    r = calloc(1, sizeof *r);
+    if (r == NULL || grow(r, (cur ? cur->n : 0) + 1) != 0) {
+        jotd_revoked_free(r);
+        pthread_mutex_unlock(&j->swap_lock);
+        return;                 /* the next sync will have it */
+    }
+    if (cur != NULL && cur->n > 0)
+        memcpy(r->ids, cur->ids, cur->n * sizeof *r->ids);
+    r->n = cur ? cur->n : 0;
+    memcpy(r->ids[r->n++], sid, JOTD_ID_LEN + 1);
+    publish(j, r);
+    pthread_mutex_unlock(&j->swap_lock);
+}

@@ -1,0 +1,24 @@
+/*
+ * revocation.h - the set of sessions revoked within the last access_ttl
+ * seconds, so that an access token of a revoked session is refused
+ * without a database call per request.
+ */
+#ifndef JOTD_REVOCATION_H
+#define JOTD_REVOCATION_H
+
+#include "jotd.h"
+
+/* 1 when session id sid is in the current set. */
+int jotd_revoked_has(struct jotd *j, const char *sid);
+
+/* Rebuilds the set from the database.  -1 when the database failed (the
+ * old set stays). */
+int jotd_revoked_sync(struct jotd *j, jotd_store *st);
+
+/* Adds sid at once, for a revocation made on this node. */
+void jotd_revoked_add(struct jotd *j, const char *sid);
+
+/* Frees a set (for jotd_defer_free and shutdown). */
+void jotd_revoked_free(void *set);
+
+#endif /* JOTD_REVOCATION_H */

@@ -1,0 +1,155 @@
+/*
+ * routes.c - the routing table, and the handlers that need neither the
+ * database nor a password: verification and the well-known documents.
+ */
+#include <semaphore.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keys.h"
+#include "log.h"
+#include "routes.h"
+
+static void h_verify(struct jotd_req *r, jotd_store *st);
+static void h_jwks(struct jotd_req *r, jotd_store *st);
+static void h_discovery(struct jotd_req *r, jotd_store *st);
+static void h_health(struct jotd_req *r, jotd_store *st);
+
+#define ASYNC JOTD_ROUTE_ASYNC
+#define JSON JOTD_ROUTE_JSON
+#define JSON_OPT JOTD_ROUTE_JSON_OPT
+#define BEARER JOTD_ROUTE_BEARER
+#define PARAM JOTD_ROUTE_PARAM
+
+const struct jotd_route jotd_routes[] = {
+    {"POST", "/v1/users", jotd_h_users_create, ASYNC | JSON},
+    {"POST", "/v1/auth/login", jotd_h_login, ASYNC | JSON},
+    {"POST", "/v1/auth/refresh", jotd_h_refresh, ASYNC | JSON_OPT},
+    {"POST", "/v1/auth/logout", jotd_h_logout, ASYNC | BEARER},
+    {"GET", "/v1/me", jotd_h_me, ASYNC | BEARER},
+    {"POST", "/v1/me/password", jotd_h_password, ASYNC | BEARER | JSON},
+    {"GET", "/v1/me/sessions", jotd_h_sessions, ASYNC | BEARER},
+    {"DELETE", "/v1/me/sessions/", jotd_h_session_delete,
+     ASYNC | BEARER | PARAM},
+    {"GET", "/v1/verify", h_verify, BEARER},
+    {"GET", "/.well-known/jwks.json", h_jwks, 0},
+    {"GET", "/.well-known/openid-configuration", h_discovery, 0},
+    {"GET", "/.well-known/oauth-authorization-server", h_discovery, 0},
+    {"GET", "/healthz", h_health, ASYNC},
+};
+const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;
+
+/* GET /v1/verify: for nginx auth_request and forward-auth proxies; the
+ * bearer check already ran, with no database call. */
+static void
+h_verify(struct jotd_req *r, jotd_store *st)
+{
+    (void)st;
+    jotd_resp_empty(r, 200);
+    jotd_resp_header(r, "X-Auth-Subject", r->who.sub);
+    jotd_resp_header(r, "X-Auth-Session", r->who.sid);
+    jotd_resp_header(r, "X-Auth-Roles", r->who.roles);
+}
+
+/* Answers a prebuilt JSON document of the key snapshot. */
+static void
+static_json(struct jotd_req *r, const char *doc, int64_t max_age)
+{
+    char cc[64];
+
+    jotd_resp_empty(r, 200);
+    r->resp.body = strdup(doc);
+    if (r->resp.body == NULL) {
+        jotd_resp_error(r, 500, "server_error", "out of memory");
+        return;
+    }
+    r->resp.body_len = strlen(doc);
+    r->resp.content_type = "application/json; charset=utf-8";
+    snprintf(cc, sizeof cc, "public, max-age=%lld", (long long)max_age);
+    jotd_resp_header(r, "Cache-Control", cc);
+}
+
+static void
+h_jwks(struct jotd_req *r, jotd_store *st)
+{
+    (void)st;
+    static_json(r, jotd_keys_current(r->j)->jwks, r->j->cfg.jwks_max_age);
+}
+
+static void
+h_discovery(struct jotd_req *r, jotd_store *st)
+{
+    (void)st;
+    static_json(r, jotd_keys_current(r->j)->discovery,
+                r->j->cfg.jwks_max_age);
+}
+
+static void
+h_health(struct jotd_req *r, jotd_store *st)
+{
+    if (st->ops->ping(st) == JOTD_STORE_OK) {
+        jotd_resp_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "db",
+                                         "ok"));
+        return;
+    }
+    jotd_resp_json(r, 503, json_pack("{s:s, s:s, s:s, s:s}", "status",
+                                     "unavailable", "db", "down", "error",
+                                     "unavailable", "error_description",
+                                     "database unreachable"));
+}
+
+/* ---- shared helpers ------------------------------------------------ */
+
+static sem_t hash_slots;
+
+void
+jotd_hash_slots_init(unsigned n)
+{
+    sem_init(&hash_slots, 0, n ? n : 1);
+}
+
+void
+jotd_hash_slot_take(void)
+{
+    while (sem_wait(&hash_slots) != 0)
+        ;                       /* EINTR */
+}
+
+void
+jotd_hash_slot_give(void)
+{
+    sem_post(&hash_slots);
+}
+
+void
+jotd_resp_db_down(struct jotd_req *r)
+{
+    jotd_resp_error(r, 503, "unavailable", "database unavailable");
+    jotd_resp_header(r, "Retry-After", "1");
+}
+
+json_t *
+jotd_user_json(const struct jotd_user *u)
+{
+    json_error_t e;
+    json_t *roles = json_loads(u->roles, 0, &e);
+    char created[32];
+
+    if (!json_is_array(roles)) {
+        json_decref(roles);
+        roles = json_array();
+    }
+    jotd_rfc3339(u->created_at, created);
+    return json_pack("{s:s, s:s, s:o, s:s}", "id", u->id, "username",
+                     u->username, "roles", roles, "created_at", created);
+}
+
+void
+jotd_audit(jotd_store *st, struct jotd_req *r, const char *kind,
+           const char *user_id, const char *session_id, const char *detail)
+{
+    jotd_log_audit(kind, user_id, session_id, r->ip, detail);
+    if (st != NULL)
+        st->ops->audit(st, jotd_now_ms(), kind, user_id, session_id, r->ip,
+                       detail);
+}

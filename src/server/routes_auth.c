@@ -1,0 +1,492 @@
+/*
+ * routes_auth.c - sign-up, login, refresh and logout (API.md "Accounts
+ * and sessions").  These run on the worker pool: they hash passwords or
+ * talk to the database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "password.h"
+#include "revocation.h"
+#include "routes.h"
+#include "throttle.h"
+#include "tokens.h"
+
+#define REFRESH_COOKIE "jot_refresh"
+
+/* ---- shared pieces ------------------------------------------------- */
+
+/* Reads {"username","password"}; answers 400 and returns -1 if absent. */
+static int
+credentials(struct jotd_req *r, const char **user, size_t *user_len,
+            const char **pw, size_t *pw_len)
+{
+    int bad = 0;
+
+    *user = jotd_req_string(r, "username", user_len, &bad);
+    *pw = bad ? NULL : jotd_req_string(r, "password", pw_len, &bad);
+    if (bad)
+        return -1;
+    if (*user == NULL || *pw == NULL) {
+        jotd_resp_error(r, 400, "invalid_request",
+                        "username and password are required");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+password_error(struct jotd_req *r, enum jotd_pw_result pr)
+{
+    switch (pr) {
+    case JOTD_PW_OK:
+        return 0;
+    case JOTD_PW_TOO_SHORT:
+        jotd_resp_error(r, 400, "invalid_request", "password too short");
+        return -1;
+    case JOTD_PW_TOO_LONG:
+        jotd_resp_error(r, 400, "invalid_request", "password too long");
+        return -1;
+    default:
+        jotd_resp_error(r, 500, "server_error", "cannot hash the password");
+        return -1;
+    }
+}
+
+/* The refresh cookie of API.md; max_age 0 clears it. */
+static void
+set_cookie(struct jotd_req *r, const char *token, int64_t max_age)
+{
+    char cookie[JOT_MAX_TOKEN_LEN + 128];
+    int n;
+
+    if (!r->j->cfg.refresh_cookie)
+        return;
+    n = snprintf(cookie, sizeof cookie,
+                 REFRESH_COOKIE "=%s; Path=/v1/auth; Max-Age=%lld; HttpOnly;"
+                 " Secure; SameSite=Strict", token, (long long)max_age);
+    if (n > 0 && (size_t)n < sizeof cookie)
+        jotd_resp_header(r, "Set-Cookie", cookie);
+}
+
+/* 200 with the token response, the cookie, and no caching. */
+static int
+answer_tokens(struct jotd_req *r, const struct jotd_user *u,
+              const struct jotd_session *s, int64_t now)
+{
+    struct jotd_token_pair pair;
+
+    if (jotd_tokens_issue(r->j, u, s, now, &pair) != 0) {
+        jotd_resp_error(r, 500, "server_error", "cannot issue tokens");
+        return -1;
+    }
+    jotd_resp_json(r, 200, jotd_tokens_response(&pair, s->id));
+    jotd_resp_header(r, "Cache-Control", "no-store");
+    jotd_resp_header(r, "Pragma", "no-cache");
+    set_cookie(r, pair.refresh, pair.refresh_expires_in);
+    jotd_tokens_clear(&pair);
+    return 0;
+}
+
+static enum jotd_pw_result
+hash_password(struct jotd_req *r, const char *pw, size_t pw_len,
+              char out[JOTD_HASH_MAX])
+{
+    enum jotd_pw_result pr;
+
+    jotd_hash_slot_take();
+    pr = jotd_password_hash(&r->j->cfg, pw, pw_len, out);
+    jotd_hash_slot_give();
+    return pr;
+}
+
+/* ---- POST /v1/users ------------------------------------------------ */
+
+void
+jotd_h_users_create(struct jotd_req *r, jotd_store *st)
+{
+    const struct jotd_config *cfg = &r->j->cfg;
+    struct jotd_user u;
+    const char *name, *pw;
+    size_t name_len, pw_len;
+    enum jotd_store_result sr;
+
+    if (cfg->registration == JOTD_REG_OFF) {
+        jotd_resp_error(r, 403, "forbidden", "registration is closed");
+        return;
+    }
+    if (cfg->registration == JOTD_REG_ADMIN) {
+        if (jotd_auth_bearer(r, &r->who) != 0)
+            return;
+        if (!r->who.is_admin) {
+            jotd_resp_error(r, 403, "insufficient_scope",
+                            "the admin role is required");
+            return;
+        }
+    }
+    if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
+        return;
+    memset(&u, 0, sizeof u);
+    if (jotd_username_key(name, name_len, u.username_key) != 0) {
+        jotd_resp_error(r, 400, "invalid_request",
+                        "username must be 1-64 bytes of UTF-8 text");
+        return;
+    }
+    memcpy(u.username, name, name_len);
+    if (password_error(r, jotd_password_check(cfg, pw, pw_len)) != 0 ||
+        password_error(r, hash_password(r, pw, pw_len, u.password_hash)) != 0)
+        return;
+    if (jotd_uuid(u.id) != 0) {
+        jotd_resp_error(r, 500, "server_error", "no randomness");
+        return;
+    }
+    snprintf(u.roles, sizeof u.roles, "[\"user\"]");
+    u.created_at = u.updated_at = jotd_now_ms();
+    sr = st->ops->user_create(st, &u);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (sr == JOTD_STORE_CONFLICT) {
+        jotd_resp_error(r, 409, "conflict", "username already taken");
+        return;
+    }
+    if (sr != JOTD_STORE_OK) {
+        jotd_resp_db_down(r);
+        return;
+    }
+    jotd_audit(st, r, "user_created", u.id, NULL, NULL);
+    jotd_resp_json(r, 201, jotd_user_json(&u));
+}
+
+/* ---- POST /v1/auth/login ------------------------------------------- */
+
+/* Checks the password of the user named key, or spends the same time on
+ * a dummy when there is no such user.  1 when the login may proceed. */
+static int
+check_login(struct jotd_req *r, jotd_store *st, const char *key,
+            const char *pw, size_t pw_len, struct jotd_user *u, int *db_down)
+{
+    enum jotd_store_result sr = st->ops->user_get_by_name(st, key, u);
+    int ok = 0;
+
+    *db_down = sr == JOTD_STORE_ERROR;
+    if (*db_down)
+        return 0;
+    jotd_hash_slot_take();
+    if (sr == JOTD_STORE_OK)
+        ok = jotd_password_verify(u->password_hash, pw, pw_len) == JOTD_PW_OK;
+    else
+        jotd_password_dummy_verify(&r->j->cfg, pw, pw_len);
+    jotd_hash_slot_give();
+    /* A disabled account fails like a wrong password, after the same
+     * work, so the answer tells nothing about which it was. */
+    return ok && !u->disabled;
+}
+
+/* Rehashes a password stored with other parameters (DESIGN.md). */
+static void
+maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
+             const char *pw, size_t pw_len, int64_t now)
+{
+    char hash[JOTD_HASH_MAX];
+
+    if (!jotd_password_needs_rehash(&r->j->cfg, u->password_hash) ||
+        jotd_password_check(&r->j->cfg, pw, pw_len) != JOTD_PW_OK ||
+        hash_password(r, pw, pw_len, hash) != JOTD_PW_OK)
+        return;
+    snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
+    if (st->ops->user_update(st, u, now) == JOTD_STORE_OK)
+        jotd_audit(st, r, "password_rehashed", u->id, NULL, NULL);
+    jot_wipe(hash, sizeof hash);
+}
+
+static int
+new_session(struct jotd_req *r, jotd_store *st, const struct jotd_user *u,
+            int64_t now, struct jotd_session *s)
+{
+    const char *ua = jotd_req_header(r, "User-Agent");
+
+    memset(s, 0, sizeof *s);
+    if (jotd_uuid(s->id) != 0)
+        return -1;
+    memcpy(s->user_id, u->id, sizeof s->user_id);
+    s->gen = 1;
+    s->created_at = s->last_used_at = s->rotated_at = now;
+    s->expires_at = jotd_tokens_refresh_expiry(&r->j->cfg, now, now);
+    snprintf(s->user_agent, sizeof s->user_agent, "%s", ua ? ua : "");
+    snprintf(s->ip, sizeof s->ip, "%s", r->ip);
+    return st->ops->session_create(st, s) == JOTD_STORE_OK ? 0 : -1;
+}
+
+void
+jotd_h_login(struct jotd_req *r, jotd_store *st)
+{
+    const struct jotd_config *cfg = &r->j->cfg;
+    char key[JOTD_USERNAME_MAX + 1], retry_s[32];
+    const char *name, *pw;
+    size_t name_len, pw_len;
+    struct jotd_user u;
+    struct jotd_session s;
+    int64_t now = jotd_now_ms(), retry;
+    int db_down, rc;
+
+    if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
+        return;
+    if (jotd_username_key(name, name_len, key) != 0 ||
+        pw_len > JOTD_PASSWORD_MAX) {
+        jotd_resp_error(r, 401, "invalid_credentials",
+                        "invalid username or password");
+        return;
+    }
+    rc = jotd_throttle_check(st, cfg, key, r->ip, now, &retry);
+    if (rc != 0) {
+        if (rc < 0) {
+            jotd_resp_db_down(r);
+            return;
+        }
+        snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
+        jotd_resp_error(r, 429, "rate_limited",
+                        "too many failed attempts, retry later");
+        jotd_resp_header(r, "Retry-After", retry_s);
+        jotd_audit(st, r, "login_throttled", NULL, NULL, NULL);
+        return;
+    }
+    memset(&u, 0, sizeof u);
+    if (!check_login(r, st, key, pw, pw_len, &u, &db_down)) {
+        if (db_down) {
+            jotd_resp_db_down(r);
+            return;
+        }
+        jotd_throttle_fail(st, cfg, key, r->ip, now);
+        jotd_audit(st, r, "login_failed", u.id[0] ? u.id : NULL, NULL, NULL);
+        jotd_resp_error(r, 401, "invalid_credentials",
+                        "invalid username or password");
+        return;
+    }
+    jotd_throttle_success(st, key, r->ip);
+    maybe_rehash(r, st, &u, pw, pw_len, now);
+    if (new_session(r, st, &u, now, &s) != 0) {
+        jotd_resp_db_down(r);
+        return;
+    }
+    jotd_audit(st, r, "login", u.id, s.id, NULL);
+    answer_tokens(r, &u, &s, now);
+}
+
+/* ---- POST /v1/auth/refresh ----------------------------------------- */
+
+static int
+origin_allowed(const struct jotd_config *cfg, const char *origin)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->n_allowed_origins; i++)
+        if (strcmp(cfg->allowed_origins[i], origin) == 0)
+            return 1;
+    return 0;
+}
+
+/* Finds the refresh token (body, then cookie) and applies the CSRF
+ * guard to a cookie-only request.  NULL when it has answered. */
+static const char *
+refresh_token(struct jotd_req *r, size_t *len)
+{
+    const char *tok, *origin, *xrw;
+    int bad = 0;
+
+    tok = jotd_req_string(r, "refresh_token", len, &bad);
+    if (bad)
+        return NULL;
+    if (tok != NULL)
+        return tok;
+    tok = jotd_req_cookie(r, REFRESH_COOKIE);
+    if (tok == NULL || *tok == '\0') {
+        jotd_resp_error(r, 400, "invalid_request",
+                        "refresh_token is required");
+        return NULL;
+    }
+    /* A cookie is sent by the browser on its own: make sure the page
+     * that asked is ours (API.md, CSRF guard). */
+    origin = jotd_req_header(r, "Origin");
+    xrw = jotd_req_header(r, "X-Requested-With");
+    if (origin != NULL ? !origin_allowed(&r->j->cfg, origin)
+                       : (xrw == NULL || *xrw == '\0')) {
+        jotd_resp_error(r, 403, "forbidden", "cross-site request refused");
+        return NULL;
+    }
+    *len = strlen(tok);
+    return tok;
+}
+
+/* API.md: a presented access token must verify (expired or not) and
+ * belong to the same session and user.  -1 when it does not. */
+static int
+presented_access_ok(struct jotd_req *r, const char *sid, const char *sub)
+{
+    struct jotd_principal who;
+    const char *tok;
+    jot_jwt *jwt = NULL;
+    size_t len;
+
+    tok = jotd_auth_bearer_token(jotd_req_header(r, "Authorization"), &len);
+    if (tok == NULL)
+        return 0;               /* absent, or another scheme: ignored */
+    if (jotd_tokens_verify_access(r->j, tok, len, 1, &jwt) != JOT_OK)
+        return -1;
+    jotd_auth_principal(jwt, &who);
+    jot_jwt_free(jwt);
+    return strcmp(who.sid, sid) == 0 && strcmp(who.sub, sub) == 0 ? 0 : -1;
+}
+
+static void
+invalid_grant(struct jotd_req *r, const char *why)
+{
+    jotd_resp_error(r, 401, "invalid_grant", why);
+}
+
+/*
+ * Decides what a refresh token of generation gen gets from session s:
+ * 1 rotate, 0 answer with the current generation (grace), -1 reuse.
+ */
+static int
+judge(const struct jotd_config *cfg, const struct jotd_session *s,
+      int64_t gen, int64_t now)
+{
+    if (gen == s->gen)
+        return 1;
+    /* API.md: one generation behind and within the grace period is a
+     * race between two requests of the same client, not a theft. */
+    if (gen == s->gen - 1 &&
+        (double)(now - s->rotated_at) < cfg->refresh_reuse_grace * 1000.0)
+        return 0;
+    return -1;
+}
+
+void
+jotd_h_refresh(struct jotd_req *r, jotd_store *st)
+{
+    const char *tok, *sid = NULL, *sub = NULL;
+    struct jotd_session s;
+    struct jotd_user u;
+    jot_jwt *jwt = NULL;
+    int64_t gen = 0, now = jotd_now_ms();
+    enum jotd_store_result sr;
+    size_t len;
+    jot_err err;
+    int tries, verdict = -1;
+
+    tok = refresh_token(r, &len);
+    if (tok == NULL)
+        return;
+    err = jotd_tokens_verify_refresh(r->j, tok, len, &jwt);
+    if (err != JOT_OK) {
+        invalid_grant(r, jotd_auth_describe(err));
+        return;
+    }
+    if (jot_jwt_claim_string(jwt, "sid", &sid) != JOT_OK ||
+        jot_jwt_claim_string(jwt, "sub", &sub) != JOT_OK ||
+        jot_jwt_claim_int(jwt, "gen", &gen) != JOT_OK) {
+        invalid_grant(r, "missing or invalid claim");
+        goto out;
+    }
+    if (presented_access_ok(r, sid, sub) != 0) {
+        invalid_grant(r, "access token does not match the refresh token");
+        goto out;
+    }
+    /* Read, judge, and rotate with a compare-and-set; a lost race means
+     * another request rotated first, so read again and judge anew. */
+    for (tries = 0; tries < 3; tries++) {
+        sr = st->ops->session_get(st, sid, &s);
+        if (sr == JOTD_STORE_ERROR) {
+            jotd_resp_db_down(r);
+            goto out;
+        }
+        if (sr != JOTD_STORE_OK || strcmp(s.user_id, sub) != 0) {
+            invalid_grant(r, "unknown session");
+            goto out;
+        }
+        if (s.revoked_at != 0) {
+            invalid_grant(r, "session revoked");
+            goto out;
+        }
+        if (now >= s.expires_at) {
+            invalid_grant(r, "session expired");
+            goto out;
+        }
+        verdict = judge(&r->j->cfg, &s, gen, now);
+        if (verdict <= 0)
+            break;
+        sr = st->ops->session_rotate(st, sid, gen, now,
+                                     jotd_tokens_refresh_expiry(
+                                         &r->j->cfg, s.created_at, now));
+        if (sr == JOTD_STORE_OK) {
+            s.gen = gen + 1;
+            s.rotated_at = s.last_used_at = now;
+            s.expires_at = jotd_tokens_refresh_expiry(&r->j->cfg,
+                                                      s.created_at, now);
+            break;
+        }
+        if (sr == JOTD_STORE_ERROR) {
+            jotd_resp_db_down(r);
+            goto out;
+        }
+        verdict = -1;           /* lost the race: judge again */
+    }
+    if (verdict < 0) {
+        /* API.md: reuse revokes the whole session, newest token too. */
+        st->ops->session_revoke(st, sid, "reuse", now);
+        jotd_revoked_add(r->j, sid);
+        jotd_audit(st, r, "refresh_reuse", sub, sid, NULL);
+        invalid_grant(r, "refresh token reuse detected");
+        goto out;
+    }
+    sr = st->ops->user_get(st, sub, &u);
+    if (sr != JOTD_STORE_OK || u.disabled) {
+        if (sr == JOTD_STORE_ERROR)
+            jotd_resp_db_down(r);
+        else
+            invalid_grant(r, "account unavailable");
+        goto out;
+    }
+    jotd_audit(st, r, verdict ? "refresh" : "refresh_grace", sub, sid, NULL);
+    answer_tokens(r, &u, &s, now);
+out:
+    jot_jwt_free(jwt);
+}
+
+/* ---- POST /v1/auth/logout ------------------------------------------ */
+
+void
+jotd_h_logout(struct jotd_req *r, jotd_store *st)
+{
+    const char *scope = jotd_req_query(r, "scope");
+    int64_t now = jotd_now_ms();
+    enum jotd_store_result sr;
+    size_t n = 0;
+
+    if (scope == NULL)
+        scope = "local";
+    if (strcmp(scope, "local") == 0)
+        sr = st->ops->session_revoke(st, r->who.sid, "logout", now);
+    else if (strcmp(scope, "global") == 0)
+        sr = st->ops->session_revoke_user(st, r->who.sub, NULL, "logout",
+                                          now, &n);
+    else if (strcmp(scope, "others") == 0)
+        sr = st->ops->session_revoke_user(st, r->who.sub, r->who.sid,
+                                          "logout", now, &n);
+    else {
+        jotd_resp_error(r, 400, "invalid_request",
+                        "scope must be local, global or others");
+        return;
+    }
+    if (sr == JOTD_STORE_ERROR) {
+        jotd_resp_db_down(r);
+        return;
+    }
+    /* This node refuses the session's tokens at once; the others within
+     * revocation_sync seconds. */
+    if (strcmp(scope, "others") != 0)
+        jotd_revoked_add(r->j, r->who.sid);
+    jotd_audit(st, r, "logout", r->who.sub, r->who.sid, scope);
+    jotd_resp_empty(r, 204);
+    set_cookie(r, "", 0);
+}

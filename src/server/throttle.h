@@ -1,0 +1,27 @@
+/*
+ * throttle.h - throttling of failed password checks (API.md), with the
+ * counters in the database so that every node sees the same.
+ */
+#ifndef JOTD_THROTTLE_H
+#define JOTD_THROTTLE_H
+
+#include "jotd.h"
+
+/*
+ * Whether a password check for (user_key, ip) may run now.  0: yes.
+ * 1: no, *retry_after gets the seconds to wait (>= 1).  -1: database
+ * failure.
+ */
+int jotd_throttle_check(jotd_store *st, const struct jotd_config *cfg,
+                        const char *user_key, const char *ip, int64_t now,
+                        int64_t *retry_after);
+
+/* Counts a failed password check for (user_key, ip) and for ip. */
+void jotd_throttle_fail(jotd_store *st, const struct jotd_config *cfg,
+                        const char *user_key, const char *ip, int64_t now);
+
+/* A success clears the (user_key, ip) count. */
+void jotd_throttle_success(jotd_store *st, const char *user_key,
+                           const char *ip);
+
+#endif /* JOTD_THROTTLE_H */

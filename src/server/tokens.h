@@ -1,0 +1,55 @@
+/*
+ * tokens.h - issuing and checking jotd's two tokens (API.md "Tokens").
+ */
+#ifndef JOTD_TOKENS_H
+#define JOTD_TOKENS_H
+
+#include "jotd.h"
+
+#define JOTD_TYP_ACCESS "at+jwt"
+#define JOTD_TYP_REFRESH "refresh+jwt"
+
+struct jotd_token_pair {
+    char *access;               /* jot_free */
+    char *refresh;              /* jot_free */
+    int64_t expires_in;         /* seconds */
+    int64_t refresh_expires_in; /* seconds */
+};
+
+/*
+ * Issues an access token and a refresh token of generation s->gen for
+ * user u's session s at now (ms).  The refresh token expires with the
+ * session (s->expires_at).  Returns -1 on failure.
+ */
+int jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
+                      const struct jotd_session *s, int64_t now,
+                      struct jotd_token_pair *out);
+
+/* Frees the tokens of a pair. */
+void jotd_tokens_clear(struct jotd_token_pair *p);
+
+/* The token response body of API.md, as a new JSON object. */
+json_t *jotd_tokens_response(const struct jotd_token_pair *p,
+                             const char *session_id);
+
+/*
+ * Verifies an access token: signature under the current keys, typ
+ * at+jwt, issuer, audience, exp/nbf (unless ignore_time) with the
+ * configured leeway, and the claims jotd puts in it.  The session's
+ * revocation is not checked here.
+ */
+jot_err jotd_tokens_verify_access(struct jotd *j, const char *tok,
+                                  size_t len, int ignore_time, jot_jwt **out);
+
+/* Verifies a refresh token with the internal key (typ refresh+jwt). */
+jot_err jotd_tokens_verify_refresh(struct jotd *j, const char *tok,
+                                   size_t len, jot_jwt **out);
+
+/*
+ * The refresh expiry of a session at now: the smaller of now +
+ * refresh_ttl and created_at + session_max_age (ms).
+ */
+int64_t jotd_tokens_refresh_expiry(const struct jotd_config *cfg,
+                                   int64_t created_at, int64_t now);
+
+#endif /* JOTD_TOKENS_H */

@@ -1,0 +1,116 @@
+/*
+ * util.c - time, ids and usernames.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "jotd.h"
+
+int64_t
+jotd_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+jotd_rfc3339(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
+}
+
+int
+jotd_uuid(char out[JOTD_ID_LEN + 1])
+{
+    unsigned char b[16];
+    int n;
+
+    if (RAND_bytes(b, sizeof b) != 1)
+        return -1;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    n = snprintf(out, JOTD_ID_LEN + 1,
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                 "%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                 b[10], b[11], b[12], b[13], b[14], b[15]);
+    return n == JOTD_ID_LEN ? 0 : -1;
+}
+
+int
+jotd_random_b64(size_t n, char *out, size_t cap)
+{
+    unsigned char b[64];
+    size_t len;
+
+    if (n > sizeof b || RAND_bytes(b, (int)n) != 1)
+        return -1;
+    return jot_b64url_encode(b, n, out, cap, &len) == JOT_OK ? 0 : -1;
+}
+
+/* Length of the UTF-8 sequence at s (at most len bytes), or 0 when it is
+ * not valid UTF-8 (overlong forms, surrogates and > U+10FFFF included). */
+static size_t
+utf8_len(const unsigned char *s, size_t len, unsigned *cp)
+{
+    size_t n, i;
+    unsigned c = s[0], min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xe0) == 0xc0) {
+        n = 2, c &= 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, c &= 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, c &= 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n > len)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+int
+jotd_username_key(const char *name, size_t len,
+                  char key[JOTD_USERNAME_MAX + 1])
+{
+    const unsigned char *s = (const unsigned char *)name;
+    size_t i = 0, n;
+    unsigned cp;
+
+    if (len == 0 || len > JOTD_USERNAME_MAX)
+        return -1;
+    while (i < len) {
+        n = utf8_len(s + i, len - i, &cp);
+        /* C0 and C1 controls and DEL are never part of a name. */
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+            return -1;
+        i += n;
+    }
+    for (i = 0; i < len; i++)
+        key[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    key[len] = '\0';
+    return 0;
+}

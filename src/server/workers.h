@@ -1,0 +1,31 @@
+/*
+ * workers.h - the pool that runs blocking work (password hashing,
+ * database calls) off the HTTP event loops.  Each worker has its own
+ * database connection.
+ */
+#ifndef JOTD_WORKERS_H
+#define JOTD_WORKERS_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+struct jotd_workers;
+
+typedef void (*jotd_job_fn)(void *arg, jotd_store *st);
+
+/*
+ * Starts n_threads workers, each opening db_url; a queue of at most
+ * queue_max jobs.  NULL with a message in err on failure.
+ */
+struct jotd_workers *jotd_workers_start(size_t n_threads, size_t queue_max,
+                                        const char *db_url, char *err,
+                                        size_t err_len);
+
+/* Queues fn(arg, st) on some worker.  -1 when the queue is full. */
+int jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg);
+
+/* Runs every queued job, then stops and joins the workers.  NULL: no-op. */
+void jotd_workers_stop(struct jotd_workers *w);
+
+#endif /* JOTD_WORKERS_H */
