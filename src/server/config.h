@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jot/jot.h>
 
@@ -26,11 +27,11 @@ struct jotd_cidr {
 };
 
 struct jotd_config {
-    char listen_host[256];      /* "127.0.0.1" */
+    char listen_host[256];      /* "127.0.0.1"; IPv6 without brackets */
     unsigned listen_port;       /* 8080 */
     char db[1024];              /* "sqlite:data/jot.db" */
-    char issuer[512];           /* "http://127.0.0.1:8080" by default:
-                                   derived from listen when not set */
+    char issuer[512];           /* "http(s)://<listen>" by default (https
+                                   when TLS is set) */
     char audience_raw[1024];    /* as configured, comma-separated */
     char audiences[JOTD_MAX_AUDIENCES][256];
     size_t n_audiences;         /* 0: the issuer */
@@ -41,6 +42,7 @@ struct jotd_config {
     double refresh_reuse_grace; /* 10 seconds, may be fractional */
     int refresh_cookie;         /* 1 */
     char allowed_origins_raw[2048];
+    /* lower-cased, without the scheme's default port */
     char allowed_origins[JOTD_MAX_ORIGINS][256];
     size_t n_allowed_origins;
     enum jotd_registration registration;   /* open */
@@ -62,7 +64,8 @@ struct jotd_config {
     char tls_key[1024];
     enum jotd_log_format log_format;       /* text */
     char secret_file[1024];     /* "" = <data dir of db>/secret */
-    char secret[256];           /* JOTD_SECRET or --secret; never logged */
+    char secret[256];           /* JOTD_SECRET or --secret; never logged;
+                                   wipe cfg with jot_wipe when done */
     char config_file[1024];     /* the file read, if any */
 };
 
@@ -73,12 +76,14 @@ void jotd_config_defaults(struct jotd_config *cfg);
  * Builds the effective configuration: defaults, then the file named by
  * --config=PATH or JOTD_CONFIG (none by default; a file that was named
  * but cannot be read is an error), then the environment (JOTD_<KEY>, the
- * key upper-cased), then the flags in argv (--key=value or --key value;
- * argv[0] is not looked at; arguments that are not --flags are returned
- * in rest/n_rest, in order).  On error writes a one-line message naming
- * the key and the reason to err (err_len bytes) and returns -1: unknown
- * key, bad number, out of range, unknown enum value, HMAC access
- * algorithm with a secret shorter than 32 bytes, ...  The "secret" key
+ * key upper-cased; unknown JOTD_ variables are ignored), then the flags
+ * in argv (--key=value or --key value, dashes or underscores; argv[0] is
+ * not looked at; "--" ends the flags and is dropped).  Arguments that are
+ * not configuration flags go to rest (room for argc entries), in order.
+ * Ends by calling jotd_config_finish.  On error writes one line naming
+ * the source, the key and the reason to err and returns -1: unknown key
+ * in the file, bad number, out of range, unknown enum value, a secret
+ * (JOTD_SECRET or --secret) shorter than 32 bytes, ...  The "secret" key
  * is accepted from the environment and flags only, never from the file.
  */
 int jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
@@ -86,7 +91,9 @@ int jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
 
 /*
  * Applies one key = value setting (as from the file), with the same
- * checks; for tests and for SIGHUP reloads.  Returns -1 with a message.
+ * checks; for tests and for SIGHUP reloads.  "secret" and "config" are
+ * refused; a list is replaced whole; on error the field is unchanged and
+ * -1 is returned with a message.
  */
 int jotd_config_set(struct jotd_config *cfg, const char *key,
                     const char *value, char *err, size_t err_len);
@@ -99,9 +106,10 @@ int jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len);
 
 /*
  * Prints every key = value line of the effective configuration to f, in
- * a fixed order, with secrets masked as "********" (set) or "" (unset).
+ * a fixed order, with secrets (and a database URL's password) masked as
+ * "********" when set.
  */
-void jotd_config_print(const struct jotd_config *cfg, void *f /* FILE * */);
+void jotd_config_print(const struct jotd_config *cfg, FILE *f);
 
 /* 1 when addr (a textual IPv4/IPv6 address) is in one of the trusted
  * proxy networks. */
