@@ -24,7 +24,8 @@ enum jotd_pw_result {
     JOTD_PW_OK = 0,
     JOTD_PW_MISMATCH,      /* verify: wrong password */
     JOTD_PW_TOO_SHORT,     /* under JOTD_PASSWORD_MIN */
-    JOTD_PW_TOO_LONG,      /* over JOTD_PASSWORD_MAX, or over 72 for bcrypt */
+    JOTD_PW_TOO_LONG,      /* over JOTD_PASSWORD_MAX, or for bcrypt over 72
+                              octets or holding a NUL (bcrypt stops there) */
     JOTD_PW_BAD_HASH,      /* stored hash not understood */
     JOTD_PW_ERROR          /* out of memory, library failure */
 };
@@ -47,9 +48,12 @@ enum jotd_pw_result jotd_password_hash(const struct jotd_config *cfg,
                                        char out[JOTD_HASH_MAX]);
 
 /*
- * Verifies pw against a stored hash (argon2id PHC or $2a$/$2b$/$2y$
- * bcrypt).  JOTD_PW_OK or JOTD_PW_MISMATCH, or JOTD_PW_BAD_HASH.  The
- * comparison is constant-time.
+ * Verifies pw against a stored hash (argon2id v=19 PHC within sane
+ * parameter ceilings, or $2a$/$2b$/$2y$ bcrypt).  JOTD_PW_OK or
+ * JOTD_PW_MISMATCH (also, without hashing, for a password over
+ * JOTD_PASSWORD_MAX, or one bcrypt would cut short), JOTD_PW_BAD_HASH for
+ * anything else stored, JOTD_PW_ERROR when out of memory.  The comparison
+ * is constant-time.
  */
 enum jotd_pw_result jotd_password_verify(const char *hash, const char *pw,
                                          size_t pw_len);
@@ -64,7 +68,8 @@ void jotd_password_dummy_verify(const struct jotd_config *cfg,
 
 /*
  * 1 when hash was made with another algorithm or other parameters than
- * the configuration asks for now (so a successful login should rehash).
+ * the configuration asks for now, is $2a$/$2y$ bcrypt, or cannot be
+ * parsed (so a successful login should rehash).
  */
 int jotd_password_needs_rehash(const struct jotd_config *cfg,
                                const char *hash);

@@ -19,8 +19,10 @@
  * secret", or "data/secret" for other databases).  A missing file is
  * created with 64 random bytes (base64url text), mode 0600, with
  * O_CREAT|O_EXCL|O_NOFOLLOW, and *created is set to 1 so the caller can
- * say so.  A file readable by group or others, or a secret shorter than
- * JOTD_SECRET_MIN octets, is refused.  The secret goes to out (out_cap
+ * say so.  A file with any group or other permission bit (the message
+ * says to run chmod 600), or a secret shorter than JOTD_SECRET_MIN
+ * octets, is refused.  An existing file may be reached through a symlink;
+ * creation never follows one.  The secret goes to out (out_cap
  * bytes), its length to *out_len.  Returns -1 with a message in err.
  */
 int jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
@@ -28,8 +30,9 @@ int jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
                      char *err, size_t err_len);
 
 /*
- * HKDF-SHA256 (RFC 5869) of the secret with an empty salt and info =
- * label, JOTD_DERIVED_LEN octets into out.  Returns 0 or -1.
+ * HKDF-SHA256 (RFC 5869) of the secret (any length >= 1; the minimum is
+ * enforced by jotd_secret_load) with an empty salt and info = label,
+ * JOTD_DERIVED_LEN octets into out.  Returns 0 or -1.
  * Labels in use: "jotd key sealing v1", "jotd refresh hmac v1".
  */
 int jotd_secret_derive(const unsigned char *secret, size_t secret_len,
@@ -37,7 +40,8 @@ int jotd_secret_derive(const unsigned char *secret, size_t secret_len,
 
 /*
  * Seals plaintext with AES-256-GCM under key (32 octets), binding aad
- * (e.g. the kid) as associated data.  The result is a NUL-terminated
+ * (e.g. the kid; NULL means "") as associated data; plaintext is at most
+ * 1 MiB.  The result is a NUL-terminated
  * base64url string of nonce (12) || ciphertext || tag (16), in a new
  * buffer the caller frees with free().  Returns 0 or -1.
  */
