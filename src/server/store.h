@@ -115,10 +115,12 @@ struct jotd_store_ops {
     enum jotd_store_result (*session_get)(jotd_store *st, const char *id,
                                           struct jotd_session *out);
     /*
-     * The rotation compare-and-set: when the session is live and its gen
+     * The rotation compare-and-set: when the session is live (not
+     * revoked, and expires_at > now) and its gen
      * is from_gen, sets gen = from_gen + 1, rotated_at = last_used_at =
      * now and expires_at = new_expires_at, and returns OK; otherwise
-     * CONFLICT (or NOT_FOUND).  One atomic statement, so of two racing
+     * CONFLICT (NOT_FOUND for an unknown id).  One atomic statement, so
+     * of two racing
      * rotations exactly one wins, on any number of nodes.
      */
     enum jotd_store_result (*session_rotate)(jotd_store *st, const char *id,
@@ -194,5 +196,18 @@ jotd_store *jotd_store_open(const char *url, char *err, size_t err_len);
 
 /* Closes st; NULL is a no-op. */
 void jotd_store_close(jotd_store *st);
+
+/*
+ * WARNING for every listing: the rows passed to a callback (strings
+ * included) are borrowed for that call only; a callback may call other
+ * operations of the same store but not the running listing itself.
+ */
+
+/*
+ * The engines' entry points, for store.c only.  Each takes what follows
+ * its URL prefix and returns NULL with a message in err.
+ */
+jotd_store *jotd_store_sqlite_open(const char *path, char *err,
+                                   size_t err_len);
 
 #endif /* JOTD_STORE_H */

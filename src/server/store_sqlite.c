@@ -1,0 +1,1573 @@
+/*
+ * store_sqlite.c - the SQLite engine of store.h ("sqlite:PATH").
+ *
+ * One engine value is one connection, opened in SQLite's multi-thread
+ * mode (SQLITE_OPEN_NOMUTEX): each thread opens its own and never shares
+ * it.  Statements are prepared on first use and kept until close, since
+ * login and refresh run them on every request.
+ *
+ * Schema notes.  Times are INTEGER milliseconds, 0 for "none", so a live
+ * session has revoked_at = 0.  sessions.user_id has no foreign key:
+ * deleting a user revokes its sessions and keeps their rows, so that the
+ * revocation reaches every node through revoked_since.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define TEXT_MAX 65536          /* ceiling on any text argument (octets) */
+#define REASON_USER_DELETED "user_deleted"
+/* Longest revocation reason: it must read back whole. */
+#define REASON_MAX (sizeof ((struct jotd_session *)0)->revoked_reason - 1)
+
+/*
+ * Migrations, applied in order, each in its own transaction; migration i
+ * brings the schema to version i + 1.  Never edit one that has shipped:
+ * append a new one.
+ */
+static const char *const migrations[] = {
+    /* 1: the tables of DESIGN.md. */
+    "CREATE TABLE users ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " username TEXT NOT NULL,"
+    " username_key TEXT NOT NULL UNIQUE,"
+    " password_hash TEXT NOT NULL,"
+    " roles TEXT NOT NULL DEFAULT '[]',"
+    " disabled INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " gen INTEGER NOT NULL,"
+    " rotated_at INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " last_used_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " revoked_at INTEGER NOT NULL DEFAULT 0,"
+    " revoked_reason TEXT NOT NULL DEFAULT '',"
+    " user_agent TEXT NOT NULL DEFAULT '',"
+    " ip TEXT NOT NULL DEFAULT '');"
+    /* For a user's live sessions: (user_id, revoked_at = 0). */
+    "CREATE INDEX sessions_user_id ON sessions (user_id, revoked_at);"
+    /* Only revoked rows, for revoked_since; a live row never needs it. */
+    "CREATE INDEX sessions_revoked_at ON sessions (revoked_at)"
+    " WHERE revoked_at <> 0;"
+    "CREATE TABLE login_failures ("
+    " bucket TEXT PRIMARY KEY NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " first_at INTEGER NOT NULL,"
+    " last_at INTEGER NOT NULL);"
+    "CREATE TABLE signing_keys ("
+    " kid TEXT PRIMARY KEY NOT NULL,"
+    " alg TEXT NOT NULL,"
+    " public_jwk TEXT,"
+    " private_enc TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " activated_at INTEGER NOT NULL DEFAULT 0,"
+    " retired_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE audit_events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " user_id TEXT,"
+    " session_id TEXT,"
+    " ip TEXT,"
+    " detail TEXT);"
+    "CREATE INDEX audit_events_at ON audit_events (at);",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+#define USER_COLS                                                         \
+    "id, username, username_key, password_hash, roles, disabled, "       \
+    "created_at, updated_at"
+#define SESSION_COLS                                                      \
+    "id, user_id, gen, rotated_at, created_at, last_used_at, "           \
+    "expires_at, revoked_at, revoked_reason, user_agent, ip"
+#define KEY_COLS                                                          \
+    "kid, alg, public_jwk, private_enc, created_at, activated_at, "      \
+    "retired_at"
+
+/* Every statement the engine runs, prepared once per connection. */
+enum q {
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_PING,
+    Q_VERSION,
+    Q_VERSION_ADD,
+    Q_USER_INSERT,
+    Q_USER_GET,
+    Q_USER_BY_NAME,
+    Q_USER_LIST,
+    Q_USER_UPDATE,
+    Q_USER_DELETE,
+    Q_SESSION_INSERT,
+    Q_SESSION_GET,
+    Q_SESSION_EXISTS,
+    Q_SESSION_ROTATE,
+    Q_SESSION_REVOKE,
+    Q_SESSION_REVOKE_USER,
+    Q_SESSION_LIST_USER,
+    Q_REVOKED_SINCE,
+    Q_FAILURE_ADD,
+    Q_FAILURE_GET,
+    Q_FAILURE_CLEAR,
+    Q_KEY_INSERT,
+    Q_KEY_LIST,
+    Q_KEY_ACTIVATE,
+    Q_KEY_RETIRE_OTHERS,
+    Q_AUDIT,
+    N_Q
+};
+
+static const char *const sql[N_Q] = {
+    /* IMMEDIATE takes the write lock at once, waiting up to the busy
+     * timeout, so a transaction never fails half-way on a lock. */
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    /* Reads the database, unlike SELECT 1, which never touches it. */
+    [Q_PING] = "SELECT count(*) FROM sqlite_master",
+    [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+    [Q_VERSION_ADD] =
+        "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+    [Q_USER_INSERT] =
+        "INSERT INTO users (" USER_COLS ") "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [Q_USER_BY_NAME] =
+        "SELECT " USER_COLS " FROM users WHERE username_key = ?1",
+    [Q_USER_LIST] =
+        "SELECT " USER_COLS " FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [Q_USER_UPDATE] =
+        "UPDATE users SET password_hash = ?2, roles = ?3, disabled = ?4, "
+        "updated_at = ?5 WHERE id = ?1",
+    [Q_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [Q_SESSION_INSERT] =
+        "INSERT INTO sessions (" SESSION_COLS ") "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
+    [Q_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+    /* The compare-and-set of refresh rotation: one statement, so of two
+     * racing rotations from one gen exactly one matches the row. */
+    [Q_SESSION_ROTATE] =
+        "UPDATE sessions SET gen = gen + 1, rotated_at = ?3, "
+        "last_used_at = ?3, expires_at = ?4 "
+        "WHERE id = ?1 AND gen = ?2 AND revoked_at = 0 AND expires_at > ?3",
+    [Q_SESSION_REVOKE] =
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
+        "WHERE id = ?1 AND revoked_at = 0",
+    [Q_SESSION_REVOKE_USER] =
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
+        "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4)",
+    [Q_SESSION_LIST_USER] =
+        "SELECT " SESSION_COLS " FROM sessions "
+        "WHERE user_id = ?1 AND revoked_at = 0 AND expires_at > ?2 "
+        "ORDER BY created_at DESC, id DESC",
+    /* "revoked_at <> 0" keeps live sessions out whatever ?1 is, and lets
+     * the partial index serve the query. */
+    [Q_REVOKED_SINCE] =
+        "SELECT id, revoked_at FROM sessions "
+        "WHERE revoked_at <> 0 AND revoked_at >= ?1 "
+        "ORDER BY revoked_at, id",
+    /* One statement, so concurrent failures on one bucket all count.  In
+     * the UPDATE, first_at and count are the row's values before it. */
+    [Q_FAILURE_ADD] =
+        "INSERT INTO login_failures (bucket, count, first_at, last_at) "
+        "VALUES (?1, 1, ?2, ?2) "
+        "ON CONFLICT (bucket) DO UPDATE SET "
+        "count = CASE WHEN ?2 - first_at >= ?3 THEN 1 ELSE count + 1 END, "
+        "first_at = CASE WHEN ?2 - first_at >= ?3 THEN ?2 ELSE first_at END, "
+        "last_at = ?2 "
+        "RETURNING count, last_at",
+    [Q_FAILURE_GET] =
+        "SELECT count, last_at FROM login_failures "
+        "WHERE bucket = ?1 AND ?2 - first_at < ?3",
+    [Q_FAILURE_CLEAR] = "DELETE FROM login_failures WHERE bucket = ?1",
+    [Q_KEY_INSERT] =
+        "INSERT INTO signing_keys (" KEY_COLS ") "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* rowid breaks ties between keys made in the same millisecond. */
+    [Q_KEY_LIST] =
+        "SELECT " KEY_COLS " FROM signing_keys ORDER BY created_at, rowid",
+    [Q_KEY_ACTIVATE] =
+        "UPDATE signing_keys SET activated_at = ?2, retired_at = 0 "
+        "WHERE kid = ?1",
+    [Q_KEY_RETIRE_OTHERS] =
+        "UPDATE signing_keys SET retired_at = ?2 "
+        "WHERE kid <> ?1 AND activated_at <> 0 AND retired_at = 0",
+    [Q_AUDIT] =
+        "INSERT INTO audit_events "
+        "(at, kind, user_id, session_id, ip, detail) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+struct sq {
+    jotd_store base;            /* first, so the two pointers convert */
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *q[N_Q];
+    char err[256];              /* the last failure, for debugging */
+};
+
+static const struct jotd_store_ops sq_ops;
+
+static struct sq *
+sq_of(jotd_store *st)
+{
+    return (struct sq *)st;
+}
+
+/* Formats a message into buf; a message cut short is still useful. */
+__attribute__((format(printf, 3, 4))) static void
+msg(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (buf == NULL || cap == 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        buf[0] = '\0';
+}
+
+/*
+ * Records a failure of what with SQLite code rc and maps rc to a result:
+ * a unique or primary key violation is CONFLICT, anything else (SQLITE_
+ * BUSY after the busy timeout included) is ERROR.
+ */
+static enum jotd_store_result
+fail(struct sq *s, int rc, const char *what)
+{
+    const char *why;
+
+    /* Codes made up by the helpers below are not the connection's. */
+    if (sqlite3_extended_errcode(s->db) == rc)
+        why = sqlite3_errmsg(s->db);
+    else
+        why = sqlite3_errstr(rc);
+    msg(s->err, sizeof s->err, "%s: %s", what, why);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return JOTD_STORE_CONFLICT;
+    return JOTD_STORE_ERROR;
+}
+
+/* A row whose text does not fit the struct field it belongs in. */
+static enum jotd_store_result
+corrupt(struct sq *s, const char *what)
+{
+    msg(s->err, sizeof s->err, "%s: a stored value does not fit", what);
+    return JOTD_STORE_ERROR;
+}
+
+/*
+ * The cached statement for q, prepared on first use.  NULL (with the
+ * reason in s->err) when it cannot be prepared, e.g. before migrate, or
+ * when it is still running: a listing callback that calls back into the
+ * same operation of the same store.
+ */
+static sqlite3_stmt *
+prep(struct sq *s, enum q q)
+{
+    int rc;
+
+    if (s->q[q] != NULL) {
+        if (sqlite3_stmt_busy(s->q[q])) {
+            msg(s->err, sizeof s->err,
+                "statement re-entered from a listing callback");
+            return NULL;
+        }
+        return s->q[q];
+    }
+    rc = sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+                            &s->q[q], NULL);
+    if (rc != SQLITE_OK) {
+        fail(s, rc, "prepare");
+        sqlite3_finalize(s->q[q]);
+        s->q[q] = NULL;
+        return NULL;
+    }
+    return s->q[q];
+}
+
+/* Makes p ready for its next use and drops its borrowed arguments. */
+static void
+done(sqlite3_stmt *p)
+{
+    if (p == NULL)
+        return;
+    sqlite3_reset(p);
+    sqlite3_clear_bindings(p);
+}
+
+/*
+ * Binds a NUL-terminated argument of at most max octets, borrowed until
+ * done().  SQLITE_MISUSE for NULL, SQLITE_TOOBIG when longer.
+ */
+static int
+bind_str(sqlite3_stmt *p, int i, const char *v, size_t max)
+{
+    size_t len;
+
+    if (v == NULL)
+        return SQLITE_MISUSE;
+    len = strnlen(v, max + 1);
+    if (len > max || len > INT_MAX)
+        return SQLITE_TOOBIG;
+    return sqlite3_bind_text(p, i, v, (int)len, SQLITE_STATIC);
+}
+
+/* The same, binding NULL for a NULL v. */
+static int
+bind_opt(sqlite3_stmt *p, int i, const char *v, size_t max)
+{
+    if (v == NULL)
+        return sqlite3_bind_null(p, i);
+    return bind_str(p, i, v, max);
+}
+
+/* A fixed-size char array of a struct, which must hold its NUL: then the
+ * value read back fits the same field. */
+#define bind_field(p, i, f) bind_str((p), (i), (f), sizeof(f) - 1)
+
+/* Runs a statement that returns no rows. */
+static int
+run(sqlite3_stmt *p)
+{
+    int rc = sqlite3_step(p);
+
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+run_q(struct sq *s, enum q q)
+{
+    sqlite3_stmt *p = prep(s, q);
+    int rc;
+
+    if (p == NULL)
+        return SQLITE_ERROR;
+    rc = run(p);
+    done(p);
+    return rc;
+}
+
+/* Ends a transaction that failed, unless SQLite already rolled it back
+ * (it does so itself after some errors, e.g. SQLITE_FULL). */
+static void
+rollback(struct sq *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        run_q(s, Q_ROLLBACK);
+}
+
+static enum jotd_store_result
+begin(struct sq *s, const char *what)
+{
+    int rc = run_q(s, Q_BEGIN);
+
+    if (rc != SQLITE_OK)
+        return fail(s, rc, what);
+    return JOTD_STORE_OK;
+}
+
+static enum jotd_store_result
+commit(struct sq *s, const char *what)
+{
+    int rc = run_q(s, Q_COMMIT);
+    enum jotd_store_result r;
+
+    if (rc == SQLITE_OK)
+        return JOTD_STORE_OK;
+    r = fail(s, rc, what);
+    rollback(s);
+    return r;
+}
+
+/* Copies a text column that must fit dst whole (ids, hashes, roles). */
+static int
+col_exact(sqlite3_stmt *p, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(p, col);
+    size_t len = (size_t)sqlite3_column_bytes(p, col);
+
+    dst[0] = '\0';
+    if (t == NULL)  /* NULL, or out of memory */
+        return sqlite3_column_type(p, col) == SQLITE_NULL ? 0 : -1;
+    if (len >= cap)
+        return -1;
+    memcpy(dst, t, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* Copies a text column that may be cut short (user agent, address),
+ * at the start of a UTF-8 sequence so no character is split. */
+static void
+col_trunc(sqlite3_stmt *p, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(p, col);
+    size_t len = (size_t)sqlite3_column_bytes(p, col);
+
+    dst[0] = '\0';
+    if (t == NULL)
+        return;
+    if (len >= cap) {
+        len = cap - 1;
+        while (len > 0 && (t[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(dst, t, len);
+    dst[len] = '\0';
+}
+
+/* A text column as a new string (NULL for NULL); -1 when out of memory. */
+static int
+col_dup(sqlite3_stmt *p, int col, char **out)
+{
+    const unsigned char *t = sqlite3_column_text(p, col);
+    size_t len = (size_t)sqlite3_column_bytes(p, col);
+
+    *out = NULL;
+    if (t == NULL)
+        return sqlite3_column_type(p, col) == SQLITE_NULL ? 0 : -1;
+    *out = malloc(len + 1);
+    if (*out == NULL)
+        return -1;
+    memcpy(*out, t, len);
+    (*out)[len] = '\0';
+    return 0;
+}
+
+static int
+read_user(sqlite3_stmt *p, struct jotd_user *u)
+{
+    memset(u, 0, sizeof *u);
+    if (col_exact(p, 0, u->id, sizeof u->id) != 0 ||
+        col_exact(p, 1, u->username, sizeof u->username) != 0 ||
+        col_exact(p, 2, u->username_key, sizeof u->username_key) != 0 ||
+        col_exact(p, 3, u->password_hash, sizeof u->password_hash) != 0 ||
+        col_exact(p, 4, u->roles, sizeof u->roles) != 0)
+        return -1;
+    u->disabled = sqlite3_column_int64(p, 5) != 0;
+    u->created_at = sqlite3_column_int64(p, 6);
+    u->updated_at = sqlite3_column_int64(p, 7);
+    return 0;
+}
+
+static int
+read_session(sqlite3_stmt *p, struct jotd_session *s)
+{
+    memset(s, 0, sizeof *s);
+    if (col_exact(p, 0, s->id, sizeof s->id) != 0 ||
+        col_exact(p, 1, s->user_id, sizeof s->user_id) != 0)
+        return -1;
+    s->gen = sqlite3_column_int64(p, 2);
+    s->rotated_at = sqlite3_column_int64(p, 3);
+    s->created_at = sqlite3_column_int64(p, 4);
+    s->last_used_at = sqlite3_column_int64(p, 5);
+    s->expires_at = sqlite3_column_int64(p, 6);
+    s->revoked_at = sqlite3_column_int64(p, 7);
+    col_trunc(p, 8, s->revoked_reason, sizeof s->revoked_reason);
+    col_trunc(p, 9, s->user_agent, sizeof s->user_agent);
+    col_trunc(p, 10, s->ip, sizeof s->ip);
+    return 0;
+}
+
+/* Fills k; on failure frees what it took.  The caller clears k. */
+static int
+read_key(sqlite3_stmt *p, struct jotd_signing_key *k)
+{
+    memset(k, 0, sizeof *k);
+    if (col_exact(p, 0, k->kid, sizeof k->kid) != 0 ||
+        col_exact(p, 1, k->alg, sizeof k->alg) != 0 ||
+        col_dup(p, 2, &k->public_jwk) != 0 ||
+        col_dup(p, 3, &k->private_enc) != 0) {
+        jotd_signing_key_clear(k);
+        return -1;
+    }
+    k->created_at = sqlite3_column_int64(p, 4);
+    k->activated_at = sqlite3_column_int64(p, 5);
+    k->retired_at = sqlite3_column_int64(p, 6);
+    return 0;
+}
+
+/* The outcome of a statement that changes at most one row: NOT_FOUND
+ * when it changed none. */
+static enum jotd_store_result
+changed_one(struct sq *s, sqlite3_stmt *p, const char *what)
+{
+    int rc = run(p);
+
+    if (rc != SQLITE_OK)
+        return fail(s, rc, what);
+    return sqlite3_changes(s->db) > 0 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+}
+
+/* Whether the session id exists, as OK or NOT_FOUND. */
+static enum jotd_store_result
+session_exists(struct sq *s, const char *id, const char *what)
+{
+    sqlite3_stmt *p = prep(s, Q_SESSION_EXISTS);
+    enum jotd_store_result r;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, id, TEXT_MAX);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, what);
+        goto out;
+    }
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        r = JOTD_STORE_OK;
+    else if (rc == SQLITE_DONE)
+        r = JOTD_STORE_NOT_FOUND;
+    else
+        r = fail(s, rc, what);
+out:
+    done(p);
+    return r;
+}
+
+static int64_t
+wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the operations ---------------------------------------------- */
+
+static void
+sq_close(jotd_store *st)
+{
+    struct sq *s = sq_of(st);
+    int i;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < N_Q; i++)
+        sqlite3_finalize(s->q[i]);
+    /* Every statement is finalized, so this closes; the last connection
+     * to close checkpoints the WAL into the database file. */
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+static enum jotd_store_result
+schema_version(struct sq *s, int *version)
+{
+    sqlite3_stmt *p = prep(s, Q_VERSION);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int rc;
+    sqlite3_int64 v;
+
+    *version = 0;
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_step(p);
+    if (rc != SQLITE_ROW) {
+        r = fail(s, rc, "migrate");
+        goto out;
+    }
+    v = sqlite3_column_int64(p, 0);
+    if (v < 0 || v > INT_MAX) {
+        r = corrupt(s, "migrate");
+        goto out;
+    }
+    *version = (int)v;
+out:
+    done(p);
+    return r;
+}
+
+static enum jotd_store_result
+sq_migrate(jotd_store *st, int *version)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = NULL;
+    enum jotd_store_result r;
+    int rc, v = 0;
+
+    if (version != NULL)
+        *version = 0;
+    rc = sqlite3_exec(s->db,
+                      "CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version INTEGER PRIMARY KEY NOT NULL,"
+                      " applied_at INTEGER NOT NULL)",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "migrate");
+    for (;;) {
+        /* The version is read inside the write transaction, so two
+         * processes starting together apply each migration once. */
+        r = begin(s, "migrate");
+        if (r != JOTD_STORE_OK)
+            return r;
+        r = schema_version(s, &v);
+        if (r != JOTD_STORE_OK)
+            goto undo;
+        if (v > N_MIGRATIONS) {
+            msg(s->err, sizeof s->err,
+                "migrate: the database has schema version %d, newer than "
+                "this jotd knows (%d)", v, N_MIGRATIONS);
+            r = JOTD_STORE_ERROR;
+            goto undo;
+        }
+        if (v == N_MIGRATIONS)
+            break;
+        rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            r = fail(s, rc, "migrate");
+            goto undo;
+        }
+        p = prep(s, Q_VERSION_ADD);
+        if (p == NULL) {
+            r = JOTD_STORE_ERROR;
+            goto undo;
+        }
+        rc = sqlite3_bind_int(p, 1, v + 1);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(p, 2, wall_ms());
+        if (rc == SQLITE_OK)
+            rc = run(p);
+        done(p);
+        if (rc != SQLITE_OK) {
+            r = fail(s, rc, "migrate");
+            goto undo;
+        }
+        r = commit(s, "migrate");
+        if (r != JOTD_STORE_OK)
+            return r;
+    }
+    r = commit(s, "migrate");
+    if (r == JOTD_STORE_OK && version != NULL)
+        *version = v;
+    return r;
+undo:
+    rollback(s);
+    return r;
+}
+
+static enum jotd_store_result
+sq_ping(jotd_store *st)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_PING);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_step(p);
+    if (rc != SQLITE_ROW)
+        r = fail(s, rc, "ping");
+    done(p);
+    return r;
+}
+
+/* ---- users ---- */
+
+static enum jotd_store_result
+sq_user_create(jotd_store *st, const struct jotd_user *u)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_USER_INSERT);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_field(p, 1, u->id);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 2, u->username);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 3, u->username_key);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 4, u->password_hash);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 5, u->roles);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(p, 6, u->disabled != 0);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 7, u->created_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 8, u->updated_at);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "user_create");
+}
+
+/*
+ * Reads one user by q into out.  out is written only after the statement
+ * is done with key, so key may point into out (user_get(st, u.id, &u)).
+ */
+static enum jotd_store_result
+user_by(jotd_store *st, enum q q, const char *key, struct jotd_user *out,
+        const char *what)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, q);
+    enum jotd_store_result r = JOTD_STORE_ERROR;
+    struct jotd_user u;
+    int rc;
+
+    if (p == NULL)
+        goto out;
+    rc = bind_str(p, 1, key, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_DONE)
+        r = JOTD_STORE_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        r = fail(s, rc, what);
+    else if (read_user(p, &u) != 0)
+        r = corrupt(s, what);
+    else
+        r = JOTD_STORE_OK;
+out:
+    done(p);
+    if (r == JOTD_STORE_OK)
+        *out = u;
+    else
+        memset(out, 0, sizeof *out);
+    return r;
+}
+
+static enum jotd_store_result
+sq_user_get(jotd_store *st, const char *id, struct jotd_user *out)
+{
+    return user_by(st, Q_USER_GET, id, out, "user_get");
+}
+
+static enum jotd_store_result
+sq_user_get_by_name(jotd_store *st, const char *username_key,
+                    struct jotd_user *out)
+{
+    return user_by(st, Q_USER_BY_NAME, username_key, out,
+                   "user_get_by_name");
+}
+
+static enum jotd_store_result
+sq_user_list(jotd_store *st, const char *after, size_t limit,
+             jotd_user_cb cb, void *ctx)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_USER_LIST);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    struct jotd_user u;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, after != NULL ? after : "", TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, limit > INT64_MAX ? INT64_MAX
+                                                        : (int64_t)limit);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, "user_list");
+        goto out;
+    }
+    for (;;) {
+        rc = sqlite3_step(p);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail(s, rc, "user_list");
+            goto out;
+        }
+        if (read_user(p, &u) != 0) {
+            r = corrupt(s, "user_list");
+            goto out;
+        }
+        if (cb(ctx, &u) != 0)
+            break;
+    }
+out:
+    done(p);
+    return r;
+}
+
+static enum jotd_store_result
+sq_user_update(jotd_store *st, const struct jotd_user *u, int64_t now)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_USER_UPDATE);
+    enum jotd_store_result r;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_field(p, 1, u->id);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 2, u->password_hash);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 3, u->roles);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(p, 4, u->disabled != 0);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 5, now);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "user_update");
+    else
+        r = changed_one(s, p, "user_update");
+    done(p);
+    return r;
+}
+
+/* Revokes the live sessions of user_id but except_id (may be NULL). */
+static enum jotd_store_result
+revoke_user(struct sq *s, const char *user_id, const char *except_id,
+            const char *reason, int64_t now, size_t *n_revoked,
+            const char *what)
+{
+    sqlite3_stmt *p = prep(s, Q_SESSION_REVOKE_USER);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, user_id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = bind_str(p, 3, reason, REASON_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 4, except_id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, what);
+    if (n_revoked != NULL)
+        *n_revoked = (size_t)sqlite3_changes(s->db);
+    return JOTD_STORE_OK;
+}
+
+static enum jotd_store_result
+sq_user_delete(jotd_store *st, const char *id, int64_t now)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p;
+    enum jotd_store_result r;
+    int rc;
+
+    r = begin(s, "user_delete");
+    if (r != JOTD_STORE_OK)
+        return r;
+    p = prep(s, Q_USER_DELETE);
+    if (p == NULL) {
+        r = JOTD_STORE_ERROR;
+        goto undo;
+    }
+    rc = bind_str(p, 1, id, TEXT_MAX);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "user_delete");
+    else
+        r = changed_one(s, p, "user_delete");
+    done(p);
+    if (r != JOTD_STORE_OK)
+        goto undo;
+    r = revoke_user(s, id, NULL, REASON_USER_DELETED, now, NULL,
+                    "user_delete");
+    if (r != JOTD_STORE_OK)
+        goto undo;
+    return commit(s, "user_delete");
+undo:
+    rollback(s);
+    return r;
+}
+
+/* ---- sessions ---- */
+
+static enum jotd_store_result
+sq_session_create(jotd_store *st, const struct jotd_session *x)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SESSION_INSERT);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_field(p, 1, x->id);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 2, x->user_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 3, x->gen);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 4, x->rotated_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 5, x->created_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 6, x->last_used_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 7, x->expires_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 8, x->revoked_at);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 9, x->revoked_reason);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 10, x->user_agent);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 11, x->ip);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "session_create");
+}
+
+/* As user_by: id may point into out. */
+static enum jotd_store_result
+sq_session_get(jotd_store *st, const char *id, struct jotd_session *out)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SESSION_GET);
+    enum jotd_store_result r = JOTD_STORE_ERROR;
+    struct jotd_session x;
+    int rc;
+
+    if (p == NULL)
+        goto out;
+    rc = bind_str(p, 1, id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_DONE)
+        r = JOTD_STORE_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        r = fail(s, rc, "session_get");
+    else if (read_session(p, &x) != 0)
+        r = corrupt(s, "session_get");
+    else
+        r = JOTD_STORE_OK;
+out:
+    done(p);
+    if (r == JOTD_STORE_OK)
+        *out = x;
+    else
+        memset(out, 0, sizeof *out);
+    return r;
+}
+
+/*
+ * "Live" is not revoked and not expired at now, as in session_list_user:
+ * an expired session is never rotated back to life.  When nothing
+ * matched, a second look tells NOT_FOUND (no such session) from CONFLICT
+ * (another gen, revoked or expired); sessions are never deleted, so the
+ * answer cannot change in between.
+ */
+static enum jotd_store_result
+sq_session_rotate(jotd_store *st, const char *id, int64_t from_gen,
+                  int64_t now, int64_t new_expires_at)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SESSION_ROTATE);
+    enum jotd_store_result r;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, from_gen);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 3, now);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 4, new_expires_at);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "session_rotate");
+    else
+        r = changed_one(s, p, "session_rotate");
+    done(p);
+    if (r != JOTD_STORE_NOT_FOUND)
+        return r;
+    r = session_exists(s, id, "session_rotate");
+    return r == JOTD_STORE_OK ? JOTD_STORE_CONFLICT : r;
+}
+
+static enum jotd_store_result
+sq_session_revoke(jotd_store *st, const char *id, const char *reason,
+                  int64_t now)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SESSION_REVOKE);
+    enum jotd_store_result r;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = bind_str(p, 3, reason, REASON_MAX);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "session_revoke");
+    else
+        r = changed_one(s, p, "session_revoke");
+    done(p);
+    if (r != JOTD_STORE_NOT_FOUND)
+        return r;
+    /* Already revoked is OK: revoking is idempotent. */
+    return session_exists(s, id, "session_revoke");
+}
+
+/*
+ * Every session of the user not yet revoked is revoked, expired ones
+ * included: harmless, and it keeps nodes whose clocks differ a little
+ * from disagreeing about what was live.
+ */
+static enum jotd_store_result
+sq_session_revoke_user(jotd_store *st, const char *user_id,
+                       const char *except_id, const char *reason,
+                       int64_t now, size_t *n_revoked)
+{
+    if (n_revoked != NULL)
+        *n_revoked = 0;
+    return revoke_user(sq_of(st), user_id, except_id, reason, now,
+                       n_revoked, "session_revoke_user");
+}
+
+static enum jotd_store_result
+sq_session_list_user(jotd_store *st, const char *user_id, int64_t now,
+                     jotd_session_cb cb, void *ctx)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SESSION_LIST_USER);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    struct jotd_session x;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, user_id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, "session_list_user");
+        goto out;
+    }
+    for (;;) {
+        rc = sqlite3_step(p);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail(s, rc, "session_list_user");
+            goto out;
+        }
+        if (read_session(p, &x) != 0) {
+            r = corrupt(s, "session_list_user");
+            goto out;
+        }
+        if (cb(ctx, &x) != 0)
+            break;
+    }
+out:
+    done(p);
+    return r;
+}
+
+static enum jotd_store_result
+sq_revoked_since(jotd_store *st, int64_t since, jotd_revoked_cb cb,
+                 void *ctx)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_REVOKED_SINCE);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    char id[JOTD_ID_LEN + 1];
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int64(p, 1, since);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, "revoked_since");
+        goto out;
+    }
+    for (;;) {
+        rc = sqlite3_step(p);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail(s, rc, "revoked_since");
+            goto out;
+        }
+        if (col_exact(p, 0, id, sizeof id) != 0) {
+            r = corrupt(s, "revoked_since");
+            goto out;
+        }
+        if (cb(ctx, id, sqlite3_column_int64(p, 1)) != 0)
+            break;
+    }
+out:
+    done(p);
+    return r;
+}
+
+/* ---- login throttling ---- */
+
+static enum jotd_store_result
+sq_failure_add(jotd_store *st, const char *bucket, int64_t now,
+               int64_t window_ms, int64_t *count, int64_t *last_at)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_FAILURE_ADD);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int64_t c = 0, l = 0;
+    int rc;
+
+    if (count != NULL)
+        *count = 0;
+    if (last_at != NULL)
+        *last_at = 0;
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, bucket, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 3, window_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        c = sqlite3_column_int64(p, 0);
+        l = sqlite3_column_int64(p, 1);
+        /* The statement, and so its transaction, ends at SQLITE_DONE. */
+        rc = run(p);
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_INTERNAL;   /* RETURNING always gives the row */
+    }
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "failure_add");
+    done(p);
+    if (r == JOTD_STORE_OK) {
+        if (count != NULL)
+            *count = c;
+        if (last_at != NULL)
+            *last_at = l;
+    }
+    return r;
+}
+
+static enum jotd_store_result
+sq_failure_get(jotd_store *st, const char *bucket, int64_t now,
+               int64_t window_ms, int64_t *count, int64_t *last_at)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_FAILURE_GET);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int64_t c = 0, l = 0;
+    int rc;
+
+    if (count != NULL)
+        *count = 0;
+    if (last_at != NULL)
+        *last_at = 0;
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, bucket, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 3, window_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        c = sqlite3_column_int64(p, 0);
+        l = sqlite3_column_int64(p, 1);
+    } else if (rc != SQLITE_DONE) {
+        r = fail(s, rc, "failure_get");
+    }
+    done(p);
+    if (r == JOTD_STORE_OK) {
+        if (count != NULL)
+            *count = c;
+        if (last_at != NULL)
+            *last_at = l;
+    }
+    return r;
+}
+
+static enum jotd_store_result
+sq_failure_clear(jotd_store *st, const char *bucket)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_FAILURE_CLEAR);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, bucket, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "failure_clear");
+}
+
+/* ---- signing keys ---- */
+
+static enum jotd_store_result
+sq_key_insert(jotd_store *st, const struct jotd_signing_key *k)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_KEY_INSERT);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_field(p, 1, k->kid);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 2, k->alg);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 3, k->public_jwk, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_str(p, 4, k->private_enc, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 5, k->created_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 6, k->activated_at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 7, k->retired_at);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "key_insert");
+}
+
+/* The key passed to cb, and its strings, live until cb returns. */
+static enum jotd_store_result
+sq_key_list(jotd_store *st, jotd_key_cb cb, void *ctx)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_KEY_LIST);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    struct jotd_signing_key k;
+    int rc, stop;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    for (;;) {
+        rc = sqlite3_step(p);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail(s, rc, "key_list");
+            goto out;
+        }
+        if (read_key(p, &k) != 0) {
+            r = corrupt(s, "key_list");
+            goto out;
+        }
+        stop = cb(ctx, &k);
+        jotd_signing_key_clear(&k);
+        if (stop != 0)
+            break;
+    }
+out:
+    done(p);
+    return r;
+}
+
+/*
+ * Activating kid also clears its retired_at, so that re-activating a
+ * retired key leaves exactly one key that is active and not retired.
+ */
+static enum jotd_store_result
+sq_key_activate(jotd_store *st, const char *kid, int64_t now)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p;
+    enum jotd_store_result r;
+    int rc;
+
+    r = begin(s, "key_activate");
+    if (r != JOTD_STORE_OK)
+        return r;
+    p = prep(s, Q_KEY_ACTIVATE);
+    if (p == NULL) {
+        r = JOTD_STORE_ERROR;
+        goto undo;
+    }
+    rc = bind_str(p, 1, kid, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, "key_activate");
+    else
+        r = changed_one(s, p, "key_activate");
+    done(p);
+    if (r != JOTD_STORE_OK)
+        goto undo;
+    p = prep(s, Q_KEY_RETIRE_OTHERS);
+    if (p == NULL) {
+        r = JOTD_STORE_ERROR;
+        goto undo;
+    }
+    rc = bind_str(p, 1, kid, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, "key_activate");
+        goto undo;
+    }
+    return commit(s, "key_activate");
+undo:
+    rollback(s);
+    return r;
+}
+
+/* ---- audit ---- */
+
+static enum jotd_store_result
+sq_audit(jotd_store *st, int64_t at, const char *kind, const char *user_id,
+         const char *session_id, const char *ip, const char *detail)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_AUDIT);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int64(p, 1, at);
+    if (rc == SQLITE_OK)
+        rc = bind_str(p, 2, kind, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 3, user_id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 4, session_id, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 5, ip, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = bind_opt(p, 6, detail, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "audit");
+}
+
+static const struct jotd_store_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .ping = sq_ping,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_get_by_name = sq_user_get_by_name,
+    .user_list = sq_user_list,
+    .user_update = sq_user_update,
+    .user_delete = sq_user_delete,
+    .session_create = sq_session_create,
+    .session_get = sq_session_get,
+    .session_rotate = sq_session_rotate,
+    .session_revoke = sq_session_revoke,
+    .session_revoke_user = sq_session_revoke_user,
+    .session_list_user = sq_session_list_user,
+    .revoked_since = sq_revoked_since,
+    .failure_add = sq_failure_add,
+    .failure_get = sq_failure_get,
+    .failure_clear = sq_failure_clear,
+    .key_insert = sq_key_insert,
+    .key_list = sq_key_list,
+    .key_activate = sq_key_activate,
+    .audit = sq_audit,
+};
+
+/* ---- opening ------------------------------------------------------- */
+
+/* Creates the missing directories above the file path, mode 0700. */
+static int
+make_parents(const char *path, char *err, size_t err_len)
+{
+    size_t len = strlen(path);
+    char *dir = NULL, *p;
+    struct stat sb;
+    int rc = -1;
+    char c;
+
+    dir = malloc(len + 1);
+    if (dir == NULL) {
+        msg(err, err_len, "sqlite:%s: out of memory", path);
+        goto out;
+    }
+    memcpy(dir, path, len + 1);
+    p = strrchr(dir, '/');
+    if (p == NULL || p == dir) {    /* in the working directory or / */
+        rc = 0;
+        goto out;
+    }
+    *p = '\0';
+    if (stat(dir, &sb) == 0) {      /* not a directory: open says so */
+        rc = 0;
+        goto out;
+    }
+    for (p = dir + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        c = *p;
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            msg(err, err_len, "sqlite:%s: cannot create directory %s: %s",
+                path, dir, strerror(errno));
+            goto out;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    rc = 0;
+out:
+    free(dir);
+    return rc;
+}
+
+/*
+ * Creates the database file with mode 0600 when it is missing, so that
+ * it is never readable by others, not even for a moment (SQLite would
+ * create it with 0644 less the umask).  Its -wal and -shm files take the
+ * same mode from it.
+ */
+static int
+make_file(const char *path, char *err, size_t err_len)
+{
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    msg(err, err_len, "sqlite:%s: %s", path, strerror(errno));
+    return -1;
+}
+
+/*
+ * The connection's settings.
+ *
+ * journal_mode=WAL: readers do not block the writer nor the writer them.
+ * It also reads the file header, so a file that is not a database fails
+ * here, at open.
+ *
+ * synchronous=NORMAL: in WAL mode a commit is written into the WAL file
+ * before it returns, and only the fsync waits for the next checkpoint.
+ * A killed jotd therefore loses nothing it acknowledged: what it wrote
+ * is in the kernel's page cache and reaches the disk without it.  Only a
+ * power cut or a kernel crash can roll back the last commits (the
+ * database stays consistent); synchronous=FULL would cost an fsync per
+ * commit to cover that too.
+ */
+static int
+configure(struct sq *s, char *err, size_t err_len)
+{
+    sqlite3_stmt *p = NULL;
+    const unsigned char *mode;
+    int rc, ret = -1;
+
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &p,
+                            NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc != SQLITE_ROW) {
+        msg(err, err_len, "sqlite:%s: %s", s->path, sqlite3_errmsg(s->db));
+        goto out;
+    }
+    mode = sqlite3_column_text(p, 0);
+    if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+        msg(err, err_len, "sqlite:%s: cannot switch to WAL mode", s->path);
+        goto out;
+    }
+    rc = sqlite3_exec(s->db,
+                      "PRAGMA synchronous = NORMAL;"
+                      "PRAGMA foreign_keys = ON;",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        msg(err, err_len, "sqlite:%s: %s", s->path, sqlite3_errmsg(s->db));
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(p);
+    return ret;
+}
+
+jotd_store *
+jotd_store_sqlite_open(const char *path, char *err, size_t err_len)
+{
+    struct sq *s = NULL, *ret = NULL;
+    size_t len;
+    int rc;
+
+    if (err != NULL && err_len > 0)
+        err[0] = '\0';
+    len = strnlen(path, PATH_MAX);
+    if (len == 0) {
+        msg(err, err_len, "sqlite: no file name (expected sqlite:PATH)");
+        goto out;
+    }
+    if (len >= PATH_MAX) {
+        msg(err, err_len, "sqlite: file name too long");
+        goto out;
+    }
+    /* Each thread opens its own connection, so an in-memory database
+     * would be a different one in every thread. */
+    if (path[0] == ':' || strncmp(path, "file:", 5) == 0) {
+        msg(err, err_len, "sqlite:%s: not a file name", path);
+        goto out;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->path = malloc(len + 1)) == NULL) {
+        msg(err, err_len, "sqlite:%s: out of memory", path);
+        goto out;
+    }
+    memcpy(s->path, path, len + 1);
+    s->base.ops = &sq_ops;
+    if (make_parents(path, err, err_len) != 0 ||
+        make_file(path, err, err_len) != 0)
+        goto out;
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                         SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        msg(err, err_len, "sqlite:%s: %s", path,
+            s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto out;
+    }
+    if (configure(s, err, err_len) != 0)
+        goto out;
+    ret = s;
+    s = NULL;
+out:
+    if (s != NULL) {
+        sqlite3_close(s->db);
+        free(s->path);
+        free(s);
+    }
+    return ret != NULL ? &ret->base : NULL;
+}

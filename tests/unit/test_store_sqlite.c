@@ -1,0 +1,1408 @@
+/*
+ * test_store_sqlite.c - the SQLite engine of store.h, through the store
+ * interface: migrations, users, sessions and the rotation compare-and-
+ * set, login throttling buckets, signing keys, the audit trail, and how
+ * the database file is created, kept and refused.  Each test works in a
+ * fresh directory under /tmp, removed afterwards.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "testutil.h"
+#include "store.h"
+
+#define T0 1700000000000LL          /* a fixed "now", in ms */
+#define DAY (86400LL * 1000)
+
+struct fx {
+    char dir[64];                   /* /tmp/jot-store-XXXXXX */
+    char path[128];                 /* dir/data/jot.db: data is created */
+    char url[160];
+    jotd_store *st;
+};
+
+static const char *
+res_name(enum jotd_store_result r)
+{
+    switch (r) {
+    case JOTD_STORE_OK:
+        return "OK";
+    case JOTD_STORE_NOT_FOUND:
+        return "NOT_FOUND";
+    case JOTD_STORE_CONFLICT:
+        return "CONFLICT";
+    case JOTD_STORE_ERROR:
+        return "ERROR";
+    }
+    return "?";
+}
+
+#define assert_res(want, got)                                             \
+    do {                                                                  \
+        enum jotd_store_result ar_w = (want), ar_g = (got);               \
+        if (ar_w != ar_g)                                                 \
+            fail_msg("expected %s, got %s", res_name(ar_w),               \
+                     res_name(ar_g));                                     \
+    } while (0)
+
+#define fmt(buf, ...)                                                     \
+    do {                                                                  \
+        int fmt_n = snprintf((buf), sizeof(buf), __VA_ARGS__);            \
+        if (fmt_n < 0 || (size_t)fmt_n >= sizeof(buf))                    \
+            fail_msg("snprintf: %s does not fit", #buf);                  \
+    } while (0)
+
+/* Removes path and, for a directory, everything under it. */
+static void
+rm_rf(const char *path)
+{
+    struct stat sb;
+    struct dirent *e;
+    DIR *d;
+    char sub[512];
+    int n;
+
+    if (lstat(path, &sb) != 0)
+        return;
+    if (!S_ISDIR(sb.st_mode)) {
+        unlink(path);
+        return;
+    }
+    chmod(path, 0700);
+    d = opendir(path);
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            n = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            if (n > 0 && (size_t)n < sizeof sub)
+                rm_rf(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+static jotd_store *
+open_ok(const char *url)
+{
+    char err[256] = "";
+    jotd_store *st = jotd_store_open(url, err, sizeof err);
+
+    if (st == NULL)
+        fail_msg("open %s: %s", url, err);
+    return st;
+}
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    int version = -1;
+
+    assert_non_null(f);
+    fmt(f->dir, "/tmp/jot-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    fmt(f->path, "%s/data/jot.db", f->dir);
+    fmt(f->url, "sqlite:%s", f->path);
+    f->st = open_ok(f->url);
+    assert_string_equal(f->st->ops->name, "sqlite");
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
+    assert_int_equal(version, 1);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+
+    jotd_store_close(f->st);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A test UUID whose last digits are n. */
+static void
+make_id(char out[JOTD_ID_LEN + 1], unsigned n)
+{
+    int k = snprintf(out, JOTD_ID_LEN + 1,
+                     "00000000-0000-4000-8000-%012u", n);
+
+    assert_int_equal(k, JOTD_ID_LEN);
+}
+
+static void
+make_user(struct jotd_user *u, unsigned n, const char *name, int64_t now)
+{
+    size_t i;
+
+    memset(u, 0, sizeof *u);
+    make_id(u->id, n);
+    fmt(u->username, "%s", name);
+    for (i = 0; name[i] != '\0'; i++) {
+        char c = name[i];
+        u->username_key[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    fmt(u->password_hash, "$argon2id$v=19$m=19456,t=2,p=1$salt$hash%u", n);
+    fmt(u->roles, "[\"user\"]");
+    u->created_at = now;
+    u->updated_at = now;
+}
+
+static void
+make_session(struct jotd_session *s, unsigned n, const char *user_id,
+             int64_t now)
+{
+    memset(s, 0, sizeof *s);
+    make_id(s->id, 1000 + n);
+    fmt(s->user_id, "%s", user_id);
+    s->gen = 1;
+    s->rotated_at = now;
+    s->created_at = now;
+    s->last_used_at = now;
+    s->expires_at = now + 14 * DAY;
+    fmt(s->user_agent, "Mozilla/5.0 test %u", n);
+    fmt(s->ip, "192.0.2.%u", n % 250);
+}
+
+/* Runs one SQL query on the file with a separate connection and returns
+ * the integer in its first row. */
+static int64_t
+raw_int(const char *path, const char *query)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *p = NULL;
+    int64_t v;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+        SQLITE_OK)
+        fail_msg("raw open %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, query, -1, &p, NULL) != SQLITE_OK ||
+        sqlite3_step(p) != SQLITE_ROW)
+        fail_msg("raw %s: %s", query, sqlite3_errmsg(db));
+    v = sqlite3_column_int64(p, 0);
+    sqlite3_finalize(p);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Runs SQL statements on the file with a separate connection. */
+static void
+raw_exec(const char *path, const char *stmts)
+{
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+        SQLITE_OK)
+        fail_msg("raw open %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_exec(db, stmts, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("raw %s: %s", stmts, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* ---- opening and migrations ---------------------------------------- */
+
+/* URLs that open nothing, with a piece of the message each must give. */
+static void
+test_open_bad_urls(void **state)
+{
+    static const struct {
+        const char *url;
+        const char *msg;
+    } cases[] = {
+        {"", "no database URL"},
+        {"mysql://u:hunter2@db/jot", "unknown database URL scheme"},
+        {"jot.db", "unknown database URL scheme"},
+        {"postgresql://u:hunter2@db/jot", "postgresql engine not built yet"},
+        {"postgres://u:hunter2@db/jot", "postgresql engine not built yet"},
+        {"sqlite:", "no file name"},
+        {"sqlite::memory:", "not a file name"},
+        {"sqlite:file:jot.db?mode=memory", "not a file name"},
+    };
+    char err[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(err, 'x', sizeof err);
+        if (jotd_store_open(cases[i].url, err, sizeof err) != NULL)
+            fail_msg("%s: opened", cases[i].url);
+        if (strstr(err, cases[i].msg) == NULL)
+            fail_msg("%s: expected \"%s\" in \"%s\"", cases[i].url,
+                     cases[i].msg, err);
+        if (strstr(err, "hunter2") != NULL)
+            fail_msg("%s: the password is in \"%s\"", cases[i].url, err);
+    }
+    assert_null(jotd_store_open(NULL, NULL, 0));
+    jotd_store_close(NULL);
+    jotd_signing_key_clear(NULL);
+}
+
+/* Migrating again, and again after reopening, changes nothing. */
+static void
+test_migrate_twice(void **state)
+{
+    struct fx *f = *state;
+    int version = -1;
+
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
+    assert_int_equal(version, 1);
+    jotd_store_close(f->st);
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
+    assert_int_equal(version, 1);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_version"),
+                     1);
+    assert_res(JOTD_STORE_OK, f->st->ops->ping(f->st));
+}
+
+/* A database written by a newer jotd is refused, not downgraded. */
+static void
+test_migrate_newer_schema(void **state)
+{
+    struct fx *f = *state;
+    int version = -1;
+
+    raw_exec(f->path, "INSERT INTO schema_version VALUES (99, 0)");
+    assert_res(JOTD_STORE_ERROR, f->st->ops->migrate(f->st, &version));
+    assert_int_equal(version, 0);
+}
+
+/* Before migrate the tables are missing: an error, not a crash. */
+static void
+test_not_migrated(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u;
+    char path[192], url[224];
+    jotd_store *st;
+
+    fmt(path, "%s/fresh.db", f->dir);
+    fmt(url, "sqlite:%s", path);
+    st = open_ok(url);
+    assert_res(JOTD_STORE_OK, st->ops->ping(st));
+    assert_res(JOTD_STORE_ERROR, st->ops->user_get(st, "x", &u));
+    assert_res(JOTD_STORE_ERROR, st->ops->failure_clear(st, "i:x"));
+    jotd_store_close(st);
+}
+
+/* The file is 0600 and its new directory 0700, and the journal is WAL. */
+static void
+test_file_modes(void **state)
+{
+    struct fx *f = *state;
+    struct stat sb;
+    char dir[160];
+
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    fmt(dir, "%s/data", f->dir);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(raw_int(f->path, "SELECT journal_mode = 'wal' "
+                             "FROM pragma_journal_mode"), 1);
+    /* The WAL and its index, there while a connection is open. */
+    fmt(dir, "%s-wal", f->path);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    fmt(dir, "%s-shm", f->path);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+/* Paths that are not a usable database give NULL and say why. */
+static void
+test_open_bad_files(void **state)
+{
+    struct fx *f = *state;
+    char path[192], url[224], err[256];
+    FILE *fp;
+
+    /* A text file. */
+    fmt(path, "%s/x.db", f->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("this is not a database, just some text that is long enough "
+          "to fill the header of one\n", fp);
+    fclose(fp);
+    fmt(url, "sqlite:%s", path);
+    assert_null(jotd_store_open(url, err, sizeof err));
+    if (strstr(err, "file is not a database") == NULL ||
+        strstr(err, path) == NULL)
+        fail_msg("text file: got \"%s\"", err);
+
+    /* A directory. */
+    fmt(url, "sqlite:%s", f->dir);
+    assert_null(jotd_store_open(url, err, sizeof err));
+    if (strstr(err, f->dir) == NULL)
+        fail_msg("directory: got \"%s\"", err);
+
+    /* A regular file where a directory should be. */
+    fmt(url, "sqlite:%s/x.db/jot.db", f->dir);
+    assert_null(jotd_store_open(url, err, sizeof err));
+    if (strstr(err, "Not a directory") == NULL)
+        fail_msg("file as directory: got \"%s\"", err);
+}
+
+/* ---- users ---------------------------------------------------------- */
+
+static void
+test_user_crud(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_user u, v, got;
+
+    make_user(&u, 1, "Alice", T0);
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+
+    assert_res(JOTD_STORE_OK, o->user_get(f->st, u.id, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+    /* The key may point into the struct being filled. */
+    assert_res(JOTD_STORE_OK, o->user_get(f->st, got.id, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+    assert_res(JOTD_STORE_OK,
+               o->user_get_by_name(f->st, got.username_key, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+    assert_res(JOTD_STORE_OK, o->user_get_by_name(f->st, "alice", &got));
+    assert_string_equal(got.id, u.id);
+    assert_string_equal(got.username, "Alice");
+    assert_res(JOTD_STORE_NOT_FOUND,
+               o->user_get_by_name(f->st, "Alice", &got));
+    assert_string_equal(got.id, "");        /* cleared, not left over */
+
+    /* Same key under another id; and the same id again. */
+    make_user(&v, 2, "ALICE", T0);
+    assert_res(JOTD_STORE_CONFLICT, o->user_create(f->st, &v));
+    make_user(&v, 1, "bob", T0);
+    assert_res(JOTD_STORE_CONFLICT, o->user_create(f->st, &v));
+    make_id(v.id, 3);
+    assert_res(JOTD_STORE_NOT_FOUND, o->user_get(f->st, v.id, &got));
+
+    /* Update sets hash, roles, disabled and updated_at, nothing else. */
+    u.disabled = 1;
+    fmt(u.roles, "[\"user\",\"admin\"]");
+    fmt(u.password_hash, "$2b$12$newhash");
+    fmt(u.username, "Mallory");
+    u.created_at = 5;
+    assert_res(JOTD_STORE_OK, o->user_update(f->st, &u, T0 + 1000));
+    assert_res(JOTD_STORE_OK, o->user_get(f->st, u.id, &got));
+    assert_int_equal(got.disabled, 1);
+    assert_string_equal(got.roles, "[\"user\",\"admin\"]");
+    assert_string_equal(got.password_hash, "$2b$12$newhash");
+    assert_string_equal(got.username, "Alice");
+    assert_int_equal(got.created_at, T0);
+    assert_int_equal(got.updated_at, T0 + 1000);
+    assert_res(JOTD_STORE_NOT_FOUND, o->user_update(f->st, &v, T0));
+}
+
+/* Fields that do not hold their NUL are refused, never read past. */
+static void
+test_user_unterminated_field(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u, got;
+
+    make_user(&u, 1, "carol", T0);
+    memset(u.roles, '[', sizeof u.roles);
+    assert_res(JOTD_STORE_ERROR, f->st->ops->user_create(f->st, &u));
+    make_user(&u, 1, "carol", T0);
+    memset(u.username, 'c', sizeof u.username);
+    assert_res(JOTD_STORE_ERROR, f->st->ops->user_create(f->st, &u));
+    assert_res(JOTD_STORE_NOT_FOUND, f->st->ops->user_get(f->st, u.id, &got));
+    assert_res(JOTD_STORE_ERROR, f->st->ops->user_get(f->st, NULL, &got));
+}
+
+struct ids {
+    char id[16][JOTD_ID_LEN + 1];
+    size_t n;
+    size_t stop_after;              /* 0: never */
+};
+
+static int
+collect_user(void *ctx, const struct jotd_user *u)
+{
+    struct ids *c = ctx;
+
+    assert_true(c->n < 16);
+    fmt(c->id[c->n], "%s", u->id);
+    c->n++;
+    return c->stop_after != 0 && c->n >= c->stop_after;
+}
+
+static void
+test_user_list_paging(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    static const unsigned order[] = {4, 1, 5, 3, 2};
+    struct jotd_user u;
+    struct ids c;
+    char name[16], want[JOTD_ID_LEN + 1];
+    size_t i;
+
+    for (i = 0; i < 5; i++) {
+        fmt(name, "user%u", order[i]);
+        make_user(&u, order[i], name, T0);
+        assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+    }
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->user_list(f->st, "", 2, collect_user, &c));
+    assert_int_equal(c.n, 2);
+    make_id(want, 1);
+    assert_string_equal(c.id[0], want);
+    make_id(want, 2);
+    assert_string_equal(c.id[1], want);
+
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->user_list(f->st, want, 2, collect_user, &c));
+    assert_int_equal(c.n, 2);
+    make_id(want, 3);
+    assert_string_equal(c.id[0], want);
+    make_id(want, 4);
+    assert_string_equal(c.id[1], want);
+
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->user_list(f->st, want, 2, collect_user, &c));
+    assert_int_equal(c.n, 1);
+    make_id(want, 5);
+    assert_string_equal(c.id[0], want);
+
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->user_list(f->st, want, 2, collect_user, &c));
+    assert_int_equal(c.n, 0);
+
+    /* NULL after is the first page; a callback can stop early. */
+    memset(&c, 0, sizeof c);
+    c.stop_after = 3;
+    assert_res(JOTD_STORE_OK,
+               o->user_list(f->st, NULL, 100, collect_user, &c));
+    assert_int_equal(c.n, 3);
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->user_list(f->st, "", 0, collect_user, &c));
+    assert_int_equal(c.n, 0);
+}
+
+struct reenter {
+    jotd_store *st;
+    enum jotd_store_result inner;
+    int calls;
+};
+
+static int
+list_again(void *ctx, const struct jotd_user *u)
+{
+    struct reenter *r = ctx;
+    struct jotd_user got;
+
+    r->calls++;
+    /* Another operation works; the running listing cannot restart. */
+    assert_res(JOTD_STORE_OK, r->st->ops->user_get(r->st, u->id, &got));
+    r->inner = r->st->ops->user_list(r->st, "", 10, list_again, r);
+    return 1;
+}
+
+static void
+test_user_list_reentered(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u;
+    struct reenter r = {f->st, JOTD_STORE_OK, 0};
+
+    make_user(&u, 1, "dave", T0);
+    assert_res(JOTD_STORE_OK, f->st->ops->user_create(f->st, &u));
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->user_list(f->st, "", 10, list_again, &r));
+    assert_int_equal(r.calls, 1);
+    assert_res(JOTD_STORE_ERROR, r.inner);
+}
+
+/* Deleting a user removes it and revokes, not deletes, its sessions. */
+static void
+test_user_delete(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_user u, other, got;
+    struct jotd_session a, b, c, s;
+
+    make_user(&u, 1, "erin", T0);
+    make_user(&other, 2, "frank", T0);
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &other));
+    make_session(&a, 1, u.id, T0);
+    make_session(&b, 2, u.id, T0);
+    make_session(&c, 3, other.id, T0);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &a));
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &b));
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &c));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, b.id, "logout", T0));
+
+    assert_res(JOTD_STORE_OK, o->user_delete(f->st, u.id, T0 + 5));
+    assert_res(JOTD_STORE_NOT_FOUND, o->user_get(f->st, u.id, &got));
+    assert_res(JOTD_STORE_NOT_FOUND, o->user_delete(f->st, u.id, T0 + 6));
+
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, a.id, &s));
+    assert_int_equal(s.revoked_at, T0 + 5);
+    assert_string_equal(s.revoked_reason, "user_deleted");
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, b.id, &s));
+    assert_int_equal(s.revoked_at, T0);     /* kept as it was */
+    assert_string_equal(s.revoked_reason, "logout");
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, c.id, &s));
+    assert_int_equal(s.revoked_at, 0);
+    assert_res(JOTD_STORE_OK, o->user_get(f->st, other.id, &got));
+}
+
+/* ---- sessions ------------------------------------------------------- */
+
+static void
+test_session_create_get(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s, got;
+    char uid[JOTD_ID_LEN + 1];
+
+    make_id(uid, 1);
+    make_session(&s, 1, uid, T0);
+    /* The longest user agent that fits, with multi-byte characters. */
+    memset(s.user_agent, 0, sizeof s.user_agent);
+    memset(s.user_agent, 'a', sizeof s.user_agent - 3);
+    memcpy(s.user_agent + sizeof s.user_agent - 3, "\xc3\xa9", 2);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_memory_equal(&s, &got, sizeof s);
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, got.id, &got));
+    assert_memory_equal(&s, &got, sizeof s);
+    assert_res(JOTD_STORE_CONFLICT, o->session_create(f->st, &s));
+
+    make_id(got.id, 77);
+    assert_res(JOTD_STORE_NOT_FOUND, o->session_get(f->st, got.id, &got));
+    assert_int_equal(got.gen, 0);
+
+    /* A user agent with no NUL inside its field. */
+    make_session(&s, 2, uid, T0);
+    memset(s.user_agent, 'a', sizeof s.user_agent);
+    assert_res(JOTD_STORE_ERROR, o->session_create(f->st, &s));
+    assert_res(JOTD_STORE_NOT_FOUND, o->session_get(f->st, s.id, &got));
+}
+
+static void
+test_session_rotate(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s, got;
+    char uid[JOTD_ID_LEN + 1];
+
+    make_id(uid, 1);
+    make_session(&s, 1, uid, T0);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
+
+    assert_res(JOTD_STORE_OK,
+               o->session_rotate(f->st, s.id, 1, T0 + 100, T0 + 15 * DAY));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.gen, 2);
+    assert_int_equal(got.rotated_at, T0 + 100);
+    assert_int_equal(got.last_used_at, T0 + 100);
+    assert_int_equal(got.expires_at, T0 + 15 * DAY);
+    assert_int_equal(got.created_at, T0);
+
+    /* The same gen again loses, and changes nothing. */
+    assert_res(JOTD_STORE_CONFLICT,
+               o->session_rotate(f->st, s.id, 1, T0 + 200, T0 + 16 * DAY));
+    assert_res(JOTD_STORE_CONFLICT,
+               o->session_rotate(f->st, s.id, 3, T0 + 200, T0 + 16 * DAY));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.gen, 2);
+    assert_int_equal(got.rotated_at, T0 + 100);
+
+    /* Expired at now: not live, so not rotated. */
+    assert_res(JOTD_STORE_CONFLICT,
+               o->session_rotate(f->st, s.id, 2, T0 + 15 * DAY, T0 + 30 * DAY));
+
+    /* Revoked: not rotated either. */
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s.id, "reuse", T0));
+    assert_res(JOTD_STORE_CONFLICT,
+               o->session_rotate(f->st, s.id, 2, T0 + 300, T0 + 16 * DAY));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.gen, 2);
+
+    make_id(got.id, 99);
+    assert_res(JOTD_STORE_NOT_FOUND,
+               o->session_rotate(f->st, got.id, 1, T0, T0 + DAY));
+}
+
+static void
+test_session_revoke(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s, got;
+    char uid[JOTD_ID_LEN + 1];
+
+    make_id(uid, 1);
+    make_session(&s, 1, uid, T0);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s.id, "logout",
+                                                T0 + 10));
+    /* Idempotent: the first revocation stands. */
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s.id, "password",
+                                                T0 + 20));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.revoked_at, T0 + 10);
+    assert_string_equal(got.revoked_reason, "logout");
+
+    make_id(got.id, 99);
+    assert_res(JOTD_STORE_NOT_FOUND,
+               o->session_revoke(f->st, got.id, "logout", T0));
+    /* A reason that could not be read back whole. */
+    make_session(&s, 2, uid, T0);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
+    assert_res(JOTD_STORE_ERROR, o->session_revoke(f->st, s.id,
+               "a reason much longer than thirty-one octets", T0));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.revoked_at, 0);
+}
+
+static void
+test_session_revoke_user(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[4], got;
+    char uid[JOTD_ID_LEN + 1], other[JOTD_ID_LEN + 1];
+    size_t n = 99;
+    unsigned i;
+
+    make_id(uid, 1);
+    make_id(other, 2);
+    for (i = 0; i < 4; i++) {
+        make_session(&s[i], i, i < 3 ? uid : other, T0);
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, s[0].id,
+                                                     "others", T0 + 1, &n));
+    assert_int_equal(n, 2);
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
+    assert_int_equal(got.revoked_at, 0);
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s[1].id, &got));
+    assert_int_equal(got.revoked_at, T0 + 1);
+    assert_string_equal(got.revoked_reason, "others");
+
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "global", T0 + 2, &n));
+    assert_int_equal(n, 1);
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
+    assert_int_equal(got.revoked_at, T0 + 2);
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s[2].id, &got));
+    assert_int_equal(got.revoked_at, T0 + 1);   /* not revoked twice */
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s[3].id, &got));
+    assert_int_equal(got.revoked_at, 0);        /* another user's */
+
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "global", T0 + 3, &n));
+    assert_int_equal(n, 0);
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "global", T0 + 3, NULL));
+}
+
+struct sess_list {
+    char id[8][JOTD_ID_LEN + 1];
+    size_t n;
+    size_t stop_after;
+};
+
+static int
+collect_session(void *ctx, const struct jotd_session *s)
+{
+    struct sess_list *c = ctx;
+
+    assert_true(c->n < 8);
+    fmt(c->id[c->n], "%s", s->id);
+    c->n++;
+    return c->stop_after != 0 && c->n >= c->stop_after;
+}
+
+static void
+test_session_list_user(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[6];
+    struct sess_list c;
+    char uid[JOTD_ID_LEN + 1], other[JOTD_ID_LEN + 1];
+    unsigned i;
+
+    make_id(uid, 1);
+    make_id(other, 2);
+    /* 0..2 live and created one after the other, 3 revoked, 4 expired,
+     * 5 another user's. */
+    for (i = 0; i < 6; i++) {
+        make_session(&s[i], i, i == 5 ? other : uid, T0 + i * 1000);
+        if (i == 4)
+            s[i].expires_at = T0 + 10000;
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[3].id, "logout",
+                                                T0 + 5000));
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->session_list_user(f->st, uid, T0 + 10000,
+                                                   collect_session, &c));
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.id[0], s[2].id);
+    assert_string_equal(c.id[1], s[1].id);
+    assert_string_equal(c.id[2], s[0].id);
+
+    /* Just before its expiry the fourth is still live. */
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->session_list_user(f->st, uid, T0 + 9999,
+                                                   collect_session, &c));
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.id[0], s[4].id);
+
+    memset(&c, 0, sizeof c);
+    c.stop_after = 1;
+    assert_res(JOTD_STORE_OK, o->session_list_user(f->st, uid, T0,
+                                                   collect_session, &c));
+    assert_int_equal(c.n, 1);
+}
+
+struct revoked {
+    char id[8][JOTD_ID_LEN + 1];
+    int64_t at[8];
+    size_t n;
+};
+
+static int
+collect_revoked(void *ctx, const char *session_id, int64_t revoked_at)
+{
+    struct revoked *c = ctx;
+
+    assert_true(c->n < 8);
+    fmt(c->id[c->n], "%s", session_id);
+    c->at[c->n] = revoked_at;
+    c->n++;
+    return 0;
+}
+
+static void
+test_revoked_since(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[4];
+    struct revoked c;
+    char uid[JOTD_ID_LEN + 1];
+    unsigned i;
+
+    make_id(uid, 1);
+    for (i = 0; i < 4; i++) {
+        make_session(&s[i], i, uid, T0);
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    /* Revoked at T0+300, T0+100 and T0+200; s[3] stays live. */
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[0].id, "logout",
+                                                T0 + 300));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[1].id, "logout",
+                                                T0 + 100));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[2].id, "logout",
+                                                T0 + 200));
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK,
+               o->revoked_since(f->st, T0 + 200, collect_revoked, &c));
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.id[0], s[2].id);
+    assert_int_equal(c.at[0], T0 + 200);
+    assert_string_equal(c.id[1], s[0].id);
+    assert_int_equal(c.at[1], T0 + 300);
+
+    /* Since the beginning of time: never the live one. */
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->revoked_since(f->st, 0, collect_revoked,
+                                               &c));
+    assert_int_equal(c.n, 3);
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->revoked_since(f->st, INT64_MIN,
+                                               collect_revoked, &c));
+    assert_int_equal(c.n, 3);
+    memset(&c, 0, sizeof c);
+    assert_res(JOTD_STORE_OK, o->revoked_since(f->st, T0 + 301,
+                                               collect_revoked, &c));
+    assert_int_equal(c.n, 0);
+}
+
+/* ---- login throttling ----------------------------------------------- */
+
+static void
+test_failures(void **state)
+{
+    /* A window of 1000 ms from the first failure of a bucket. */
+    static const struct {
+        char op;                    /* 'a'dd, 'g'et, 'c'lear */
+        int64_t now, count, last_at;
+    } steps[] = {
+        {'g', 1000, 0, 0},          /* absent */
+        {'a', 1000, 1, 1000},
+        {'a', 1500, 2, 1500},
+        {'g', 1999, 2, 1500},
+        {'a', 1999, 3, 1999},       /* the window's last millisecond */
+        {'g', 2000, 0, 0},          /* over */
+        {'a', 2000, 1, 2000},       /* starts again */
+        {'a', 2100, 2, 2100},
+        {'g', 2100, 2, 2100},
+        {'c', 0, 0, 0},
+        {'g', 2100, 0, 0},
+        {'a', 2200, 1, 2200},
+        {'c', 0, 0, 0},
+        {'c', 0, 0, 0},             /* clearing nothing is fine */
+    };
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    const char *bucket = "a:alice|192.0.2.1";
+    int64_t count, last_at;
+    size_t i;
+
+    assert_res(JOTD_STORE_OK, o->failure_add(f->st, "i:192.0.2.1", 1000,
+                                             1000, &count, &last_at));
+    for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        enum jotd_store_result r;
+
+        count = last_at = -1;
+        if (steps[i].op == 'a')
+            r = o->failure_add(f->st, bucket, T0 + steps[i].now, 1000,
+                               &count, &last_at);
+        else if (steps[i].op == 'g')
+            r = o->failure_get(f->st, bucket, T0 + steps[i].now, 1000,
+                               &count, &last_at);
+        else
+            r = o->failure_clear(f->st, bucket);
+        if (r != JOTD_STORE_OK)
+            fail_msg("step %zu: %s", i, res_name(r));
+        if (steps[i].op == 'c')
+            continue;
+        if (count != steps[i].count ||
+            last_at != (steps[i].last_at ? T0 + steps[i].last_at : 0))
+            fail_msg("step %zu (%c at %lld): expected count %lld last "
+                     "%lld, got count %lld last %lld", i, steps[i].op,
+                     (long long)steps[i].now, (long long)steps[i].count,
+                     (long long)steps[i].last_at, (long long)count,
+                     (long long)(last_at ? last_at - T0 : 0));
+    }
+    /* The other bucket counted on its own. */
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, "i:192.0.2.1", 1999,
+                                             1000, &count, &last_at));
+    assert_int_equal(count, 1);
+    assert_int_equal(last_at, 1000);
+}
+
+/* ---- signing keys --------------------------------------------------- */
+
+struct keys_seen {
+    char kid[4][128];
+    int64_t activated_at[4], retired_at[4];
+    int has_public[4];
+    size_t n;
+};
+
+static int
+collect_key(void *ctx, const struct jotd_signing_key *k)
+{
+    struct keys_seen *c = ctx;
+
+    assert_true(c->n < 4);
+    fmt(c->kid[c->n], "%s", k->kid);
+    c->activated_at[c->n] = k->activated_at;
+    c->retired_at[c->n] = k->retired_at;
+    c->has_public[c->n] = k->public_jwk != NULL;
+    assert_non_null(k->private_enc);
+    c->n++;
+    return 0;
+}
+
+static void
+list_keys(jotd_store *st, struct keys_seen *c)
+{
+    memset(c, 0, sizeof *c);
+    assert_res(JOTD_STORE_OK, st->ops->key_list(st, collect_key, c));
+}
+
+static void
+test_keys(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    static const struct {
+        const char *kid, *alg, *public_jwk;
+        int64_t created_at;
+    } keys[] = {
+        {"kid-b", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\"}", T0 + 2},
+        {"kid-a", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\"}", T0 + 1},
+        {"kid-h", "HS256", NULL, T0 + 3},
+    };
+    struct jotd_signing_key k;
+    struct keys_seen c;
+    char pub[128], priv[64];
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        memset(&k, 0, sizeof k);
+        fmt(k.kid, "%s", keys[i].kid);
+        fmt(k.alg, "%s", keys[i].alg);
+        if (keys[i].public_jwk != NULL) {
+            fmt(pub, "%s", keys[i].public_jwk);
+            k.public_jwk = pub;
+        }
+        fmt(priv, "sealed-%zu", i);
+        k.private_enc = priv;
+        k.created_at = keys[i].created_at;
+        assert_res(JOTD_STORE_OK, o->key_insert(f->st, &k));
+    }
+    assert_res(JOTD_STORE_CONFLICT, o->key_insert(f->st, &k));
+
+    list_keys(f->st, &c);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.kid[0], "kid-a");     /* oldest first */
+    assert_string_equal(c.kid[1], "kid-b");
+    assert_string_equal(c.kid[2], "kid-h");
+    assert_int_equal(c.has_public[0], 1);
+    assert_int_equal(c.has_public[2], 0);
+    assert_int_equal(c.activated_at[0], 0);
+
+    assert_res(JOTD_STORE_OK, o->key_activate(f->st, "kid-a", T0 + 10));
+    list_keys(f->st, &c);
+    assert_int_equal(c.activated_at[0], T0 + 10);
+    assert_int_equal(c.retired_at[0], 0);
+    assert_int_equal(c.activated_at[1], 0);
+
+    /* Activating b retires a, and only a. */
+    assert_res(JOTD_STORE_OK, o->key_activate(f->st, "kid-b", T0 + 20));
+    list_keys(f->st, &c);
+    assert_int_equal(c.activated_at[0], T0 + 10);
+    assert_int_equal(c.retired_at[0], T0 + 20);
+    assert_int_equal(c.activated_at[1], T0 + 20);
+    assert_int_equal(c.retired_at[1], 0);
+    assert_int_equal(c.activated_at[2], 0);
+    assert_int_equal(c.retired_at[2], 0);
+
+    /* An unknown kid changes nothing, the active key included. */
+    assert_res(JOTD_STORE_NOT_FOUND,
+               o->key_activate(f->st, "kid-zz", T0 + 30));
+    list_keys(f->st, &c);
+    assert_int_equal(c.retired_at[1], 0);
+
+    /* A retired key activated again is active and not retired. */
+    assert_res(JOTD_STORE_OK, o->key_activate(f->st, "kid-a", T0 + 40));
+    list_keys(f->st, &c);
+    assert_int_equal(c.activated_at[0], T0 + 40);
+    assert_int_equal(c.retired_at[0], 0);
+    assert_int_equal(c.retired_at[1], T0 + 40);
+}
+
+static int
+stop_at_first_key(void *ctx, const struct jotd_signing_key *k)
+{
+    int *n = ctx;
+
+    (void)k;
+    (*n)++;
+    return 1;
+}
+
+/* The strings of a listed key are the store's: cleared after cb. */
+static void
+test_key_list_stop(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_signing_key k;
+    char priv[] = "sealed";
+    int n = 0;
+
+    memset(&k, 0, sizeof k);
+    fmt(k.kid, "one");
+    fmt(k.alg, "HS256");
+    k.private_enc = priv;
+    assert_res(JOTD_STORE_OK, f->st->ops->key_insert(f->st, &k));
+    fmt(k.kid, "two");
+    assert_res(JOTD_STORE_OK, f->st->ops->key_insert(f->st, &k));
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->key_list(f->st, stop_at_first_key, &n));
+    assert_int_equal(n, 1);
+    k.private_enc = NULL;           /* a sealed key is required */
+    fmt(k.kid, "three");
+    assert_res(JOTD_STORE_ERROR, f->st->ops->key_insert(f->st, &k));
+}
+
+/* ---- audit ---------------------------------------------------------- */
+
+static void
+test_audit(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    char uid[JOTD_ID_LEN + 1], sid[JOTD_ID_LEN + 1];
+
+    make_id(uid, 1);
+    make_id(sid, 2);
+    assert_res(JOTD_STORE_OK, o->audit(f->st, T0, "login", uid, sid,
+                                       "192.0.2.1", "{\"ua\":\"curl\"}"));
+    assert_res(JOTD_STORE_OK, o->audit(f->st, T0 + 1, "key_rotate", NULL,
+                                       NULL, NULL, NULL));
+    assert_res(JOTD_STORE_ERROR, o->audit(f->st, T0 + 2, NULL, NULL, NULL,
+                                          NULL, NULL));
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit_events"),
+                     2);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit_events "
+                             "WHERE kind = 'login' AND user_id IS NOT NULL "
+                             "AND detail = '{\"ua\":\"curl\"}'"), 1);
+    assert_int_equal(raw_int(f->path, "SELECT max(id) FROM audit_events"),
+                     2);
+}
+
+/* ---- durability ----------------------------------------------------- */
+
+/* What one connection wrote, the next finds after close and reopen. */
+static void
+test_reopen(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u, got;
+    struct jotd_session s, sgot;
+    int64_t count, last_at;
+
+    make_user(&u, 1, "grace", T0);
+    assert_res(JOTD_STORE_OK, f->st->ops->user_create(f->st, &u));
+    make_session(&s, 1, u.id, T0);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_create(f->st, &s));
+    assert_res(JOTD_STORE_OK, f->st->ops->session_rotate(f->st, s.id, 1,
+                                                         T0 + 1, T0 + DAY));
+    assert_res(JOTD_STORE_OK, f->st->ops->failure_add(f->st, "i:x", T0,
+                                                      1000, &count,
+                                                      &last_at));
+    jotd_store_close(f->st);
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    assert_res(JOTD_STORE_OK, f->st->ops->user_get(f->st, u.id, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, s.id, &sgot));
+    assert_int_equal(sgot.gen, 2);
+    assert_res(JOTD_STORE_OK, f->st->ops->failure_get(f->st, "i:x", T0 + 1,
+                                                      1000, &count,
+                                                      &last_at));
+    assert_int_equal(count, 1);
+}
+
+static const char *argv0;          /* this program, for the writer */
+
+/* The writer of test_killed_writer: the same user and session. */
+static void
+killed_writer_data(struct jotd_user *u, struct jotd_session *s)
+{
+    make_user(u, 7, "heidi", T0);
+    make_session(s, 7, u->id, T0);
+}
+
+/* Runs as its own program (exec'd, so it shares no SQLite state with the
+ * suite): writes, then dies by SIGKILL without closing anything. */
+static int
+killed_writer(const char *url)
+{
+    struct jotd_user u;
+    struct jotd_session s;
+    char err[256];
+    jotd_store *st = jotd_store_open(url, err, sizeof err);
+
+    killed_writer_data(&u, &s);
+    if (st == NULL ||
+        st->ops->user_create(st, &u) != JOTD_STORE_OK ||
+        st->ops->session_create(st, &s) != JOTD_STORE_OK ||
+        st->ops->session_revoke(st, s.id, "logout", T0 + 1) !=
+            JOTD_STORE_OK)
+        return 1;
+    raise(SIGKILL);
+    return 2;
+}
+
+/*
+ * A process killed right after its writes returned (no close, no
+ * checkpoint) loses none of them: the commits are in the WAL file.
+ */
+static void
+test_killed_writer(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u, got;
+    struct jotd_session s;
+    int status;
+    pid_t pid;
+
+    killed_writer_data(&u, &s);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execlp(argv0, argv0, "--killed-writer", f->url, (char *)NULL);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        fail_msg("the writer did not get as far as being killed (%d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    jotd_store_close(f->st);
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->user_get(f->st, u.id, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, s.id, &s));
+    assert_int_equal(s.revoked_at, T0 + 1);
+}
+
+/* ---- concurrency ---------------------------------------------------- */
+
+#define RACE_ROUNDS 200
+
+struct racer {
+    const char *url;
+    const char *sid;
+    pthread_barrier_t *bar;
+    int lockstep;
+    int64_t won[RACE_ROUNDS];       /* the gens this thread rotated from */
+    size_t n_won, n_lost, n_err;
+    char err[256];
+};
+
+/*
+ * One thread of the race.  In lockstep, the threads meet after reading
+ * gen and again after rotating, so every round both try the same gen.
+ * Every thread meets the others the same number of times, even after an
+ * error.  No cmocka assertion here: they may not run off the main thread.
+ */
+static void *
+race(void *arg)
+{
+    struct racer *r = arg;
+    jotd_store *st = jotd_store_open(r->url, r->err, sizeof r->err);
+    enum jotd_store_result res;
+    struct jotd_session s;
+    size_t i;
+
+    if (st == NULL)
+        r->n_err++;
+    pthread_barrier_wait(r->bar);
+    for (i = 0; i < RACE_ROUNDS; i++) {
+        res = JOTD_STORE_ERROR;
+        if (st != NULL)
+            res = st->ops->session_get(st, r->sid, &s);
+        if (r->lockstep)
+            pthread_barrier_wait(r->bar);
+        if (res == JOTD_STORE_OK)
+            res = st->ops->session_rotate(st, r->sid, s.gen,
+                                          T0 + (int64_t)i, T0 + DAY);
+        if (r->lockstep)
+            pthread_barrier_wait(r->bar);
+        if (res == JOTD_STORE_OK)
+            r->won[r->n_won++] = s.gen;
+        else if (res == JOTD_STORE_CONFLICT)
+            r->n_lost++;
+        else
+            r->n_err++;
+    }
+    jotd_store_close(st);
+    return NULL;
+}
+
+static int
+cmp_gen(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * Two threads, each with its own connection, read the session's gen and
+ * try to rotate from it, 200 times each.  Every success is one step of
+ * gen, and no gen is ever rotated from twice.  In lockstep both try the
+ * same gen every round, so exactly one of them wins each round.
+ */
+static void
+race_rotations(struct fx *f, int lockstep)
+{
+    struct racer *r = calloc(2, sizeof *r);
+    int64_t all[2 * RACE_ROUNDS];
+    struct jotd_session s;
+    pthread_barrier_t bar;
+    pthread_t th[2];
+    size_t i, n = 0;
+    char uid[JOTD_ID_LEN + 1];
+
+    assert_non_null(r);
+    make_id(uid, 1);
+    make_session(&s, 1, uid, T0);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_create(f->st, &s));
+    assert_int_equal(pthread_barrier_init(&bar, NULL, 2), 0);
+    for (i = 0; i < 2; i++) {
+        r[i].url = f->url;
+        r[i].sid = s.id;
+        r[i].bar = &bar;
+        r[i].lockstep = lockstep;
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    }
+    for (i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&bar);
+
+    for (i = 0; i < 2; i++) {
+        if (r[i].n_err != 0)
+            fail_msg("thread %zu: %zu errors (%s)", i, r[i].n_err,
+                     r[i].err);
+        assert_int_equal(r[i].n_won + r[i].n_lost, RACE_ROUNDS);
+        memcpy(all + n, r[i].won, r[i].n_won * sizeof all[0]);
+        n += r[i].n_won;
+    }
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, s.id, &s));
+    if ((int64_t)n != s.gen - 1)
+        fail_msg("%zu rotations won, but gen went from 1 to %lld", n,
+                 (long long)s.gen);
+    if (lockstep && n != RACE_ROUNDS)
+        fail_msg("%zu rotations won in %d rounds", n, RACE_ROUNDS);
+    qsort(all, n, sizeof all[0], cmp_gen);
+    for (i = 0; i < n; i++) {
+        if (all[i] != (int64_t)i + 1)
+            fail_msg("rotation %zu was from gen %lld (want %zu)", i,
+                     (long long)all[i], i + 1);
+    }
+    free(r);
+}
+
+static void
+test_concurrent_rotate(void **state)
+{
+    race_rotations(*state, 0);
+}
+
+static void
+test_concurrent_rotate_lockstep(void **state)
+{
+    race_rotations(*state, 1);
+}
+
+#define FAIL_ROUNDS 100
+
+struct failer {
+    const char *url;
+    pthread_barrier_t *bar;
+    int64_t max_count;              /* the highest count it was told */
+    size_t n_err;
+    char err[256];
+};
+
+static void *
+add_failures(void *arg)
+{
+    struct failer *r = arg;
+    jotd_store *st = jotd_store_open(r->url, r->err, sizeof r->err);
+    int64_t count, last_at;
+    size_t i;
+
+    pthread_barrier_wait(r->bar);
+    if (st == NULL) {
+        r->n_err++;
+        return NULL;
+    }
+    for (i = 0; i < FAIL_ROUNDS; i++) {
+        if (st->ops->failure_add(st, "i:198.51.100.7", T0 + (int64_t)i,
+                                 60000, &count, &last_at) != JOTD_STORE_OK)
+            r->n_err++;
+        else if (count > r->max_count)
+            r->max_count = count;
+    }
+    jotd_store_close(st);
+    return NULL;
+}
+
+/* Two threads counting failures in one bucket lose none of them. */
+static void
+test_concurrent_failures(void **state)
+{
+    struct fx *f = *state;
+    struct failer r[2];
+    pthread_barrier_t bar;
+    pthread_t th[2];
+    int64_t count, last_at;
+    size_t i;
+
+    memset(r, 0, sizeof r);
+    assert_int_equal(pthread_barrier_init(&bar, NULL, 2), 0);
+    for (i = 0; i < 2; i++) {
+        r[i].url = f->url;
+        r[i].bar = &bar;
+        assert_int_equal(pthread_create(&th[i], NULL, add_failures, &r[i]),
+                         0);
+    }
+    for (i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&bar);
+    for (i = 0; i < 2; i++) {
+        if (r[i].n_err != 0)
+            fail_msg("thread %zu: %zu errors (%s)", i, r[i].n_err,
+                     r[i].err);
+    }
+    assert_res(JOTD_STORE_OK, f->st->ops->failure_get(f->st,
+               "i:198.51.100.7", T0 + FAIL_ROUNDS, 60000, &count, &last_at));
+    assert_int_equal(count, 2 * FAIL_ROUNDS);
+    assert_int_equal(r[0].max_count > r[1].max_count ? r[0].max_count
+                                                     : r[1].max_count,
+                     2 * FAIL_ROUNDS);
+}
+
+int
+main(int argc, char **argv)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_bad_urls),
+        T(test_migrate_twice),
+        T(test_migrate_newer_schema),
+        T(test_not_migrated),
+        T(test_file_modes),
+        T(test_open_bad_files),
+        T(test_user_crud),
+        T(test_user_unterminated_field),
+        T(test_user_list_paging),
+        T(test_user_list_reentered),
+        T(test_user_delete),
+        T(test_session_create_get),
+        T(test_session_rotate),
+        T(test_session_revoke),
+        T(test_session_revoke_user),
+        T(test_session_list_user),
+        T(test_revoked_since),
+        T(test_failures),
+        T(test_keys),
+        T(test_key_list_stop),
+        T(test_audit),
+        T(test_reopen),
+        T(test_killed_writer),
+        T(test_concurrent_rotate),
+        T(test_concurrent_rotate_lockstep),
+        T(test_concurrent_failures),
+    };
+#undef T
+
+    if (argc == 3 && strcmp(argv[1], "--killed-writer") == 0)
+        return killed_writer(argv[2]);
+    argv0 = argv[0];
+    return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
+}
