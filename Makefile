@@ -99,6 +99,11 @@ $(B)/tests/%: tests/vectors/%.c $(B)/libjot.a $(B)/libjotd.a tests/unit/testutil
 	@mkdir -p $(dir $@)
 	$(CC) $(SRV_CFLAGS) -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
 
+# jotd on 127.0.0.1:8080 with the embedded database sqlite:data/jot.db
+# (both are the defaults); the server secret goes to data/secret.
+run: all
+	$(B)/jotd --listen=127.0.0.1:8080 --db=sqlite:data/jot.db
+
 test: test-deps all $(TEST_BIN)
 	@sh tests/run.sh $(B)
 
