@@ -99,9 +99,9 @@ struct jot_jws {
     json_t *header;
     jot_alg alg;
     jot_key *key;               /* one reference, NULL when only decoded */
-    unsigned char *buf;         /* decoded segments, one allocation */
     const unsigned char *payload;
     size_t payload_len;
+    unsigned char buf[];        /* the decoded segments */
 };
 
 /*

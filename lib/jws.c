@@ -171,18 +171,14 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
     err = split(tok, tok_len, &seg);
     if (err != JOT_OK)
         return err;
-    jws = calloc(1, sizeof *jws);
+    /* One allocation holds the result and the three decoded segments:
+     * header | sig | payload.  Each decoded segment is shorter than its
+     * encoding, so tok_len + 3 bounds them. */
+    cap = tok_len + 3;
+    jws = malloc(sizeof *jws + cap);
     if (jws == NULL)
         return JOT_ERR_NOMEM;
-    /* One buffer holds the three decoded segments: header | sig | payload.
-     * Each decoded segment is shorter than its encoding, so tok_len + 3
-     * bounds the total. */
-    cap = tok_len + 3;
-    jws->buf = malloc(cap);
-    if (jws->buf == NULL) {
-        err = JOT_ERR_NOMEM;
-        goto out;
-    }
+    memset(jws, 0, sizeof *jws);
     hdr = jws->buf;
     err = jot_b64url_decode(seg.h, seg.h_len, hdr, cap, &hdr_len);
     if (err != JOT_OK)
@@ -424,6 +420,5 @@ jot_jws_free(jot_jws *jws)
         return;
     json_decref(jws->header);
     jot_key_free(jws->key);
-    free(jws->buf);
     free(jws);
 }

@@ -50,9 +50,10 @@ reached(int64_t now, int64_t leeway, const struct date *d, int after_exp)
     int64_t t;
 
     if (d->is_real) {
+        /* exp: now - leeway >= exp; nbf: now + leeway >= nbf */
         double x = (double)now + (after_exp ? -(double)leeway
                                             : (double)leeway);
-        return after_exp ? x >= d->r : x >= d->r;
+        return x >= d->r;
     }
     if (after_exp) {
         /* now >= exp + leeway, i.e. now - leeway >= exp */

@@ -117,12 +117,12 @@ raw_to_der(const jot_key *key, const unsigned char *sig, size_t sig_len,
         goto out;
     }
     r = s = NULL;               /* now owned by es */
-    len = i2d_ECDSA_SIG(es, NULL);
+    /* DER_SIG_MAX holds the largest encoding: no sizing call needed. */
+    len = i2d_ECDSA_SIG(es, &p);
     if (len <= 0 || (size_t)len > DER_SIG_MAX) {
         err = JOT_ERR_CRYPTO;
         goto out;
     }
-    len = i2d_ECDSA_SIG(es, &p);
     *der_len = (size_t)len;
     err = JOT_OK;
 out:
