@@ -364,8 +364,12 @@ jot__jwk_from_json(const json_t *jwk, jot_alg want, jot_key **out)
         err = JOT_ERR_ALG;      /* RFC 7518 §3.1: alg fixes the key type */
         goto out;
     }
+    if (key->info->crv != NULL && crv == NULL) {
+        err = JOT_ERR_MALFORMED;        /* RFC 7518 §6.2.1.1: REQUIRED */
+        goto out;
+    }
     if (key->info->crv != NULL &&
-        (crv == NULL || strcmp(json_string_value(crv), key->info->crv))) {
+        strcmp(json_string_value(crv), key->info->crv) != 0) {
         err = JOT_ERR_ALG;
         goto out;
     }

@@ -197,7 +197,9 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
         goto out;
     err = read_header(jws->header, &jws->alg, &kid);
     if (!verify) {
-        err = JOT_OK;           /* decoding shows even an alg of "none" */
+        /* Decoding shows even an alg of "none", but not a token without
+         * a signature, which is not a JWS at all. */
+        err = sig_len ? JOT_OK : JOT_ERR_MALFORMED;
         goto out;
     }
     if (err != JOT_OK)

@@ -151,8 +151,12 @@ jot_key_sign(const jot_key *key, const void *input, size_t input_len,
             return JOT_ERR_TOO_LARGE;
         return hmac(key, input, input_len, sig, sig_len);
     }
-    if (sig_cap < (size_t)EVP_PKEY_get_size(key->pkey) ||
-        sig_cap < key->info->sig_max)
+    /* RSA needs the modulus size; ECDSA and EdDSA their fixed JWS size
+     * (EVP_PKEY_get_size would give the larger DER size of ECDSA). */
+    if (sig_cap < (key->info->family == FAM_RSA ||
+                           key->info->family == FAM_PSS
+                       ? (size_t)EVP_PKEY_get_size(key->pkey)
+                       : key->info->sig_max))
         return JOT_ERR_TOO_LARGE;
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL)

@@ -80,7 +80,8 @@ JOT_API JOT_NODISCARD jot_err jot_jws_verify(const jot_keyset *keys,
                                              jot_jws **out);
 
 /*
- * Decodes tok WITHOUT verifying anything but its shape (steps 1-3).
+ * Decodes tok WITHOUT verifying anything but its shape (steps 1-3, and a
+ * non-empty signature); the header may name any algorithm, even "none".
  * WARNING: nothing in the result can be trusted; for display only.
  */
 JOT_API JOT_NODISCARD jot_err jot_jws_decode(const char *tok, size_t tok_len,
@@ -90,7 +91,8 @@ JOT_API JOT_NODISCARD jot_err jot_jws_decode(const char *tok, size_t tok_len,
  * Signs payload (borrowed) with key (private) and writes the compact
  * serialisation, NUL-terminated, to *out (free with jot_free()).  The
  * header is {"alg":<key's alg>,"typ":typ,"kid":<key's kid>}, "typ" left
- * out when typ is NULL and "kid" when the key has none.
+ * out when typ is NULL and "kid" when the key has none.  The header must
+ * fit 1024 octets (JOT_ERR_TOO_LARGE), which bounds kid and typ.
  */
 JOT_API JOT_NODISCARD jot_err jot_jws_sign(const jot_key *key, const char *typ,
                                            const void *payload,
