@@ -79,7 +79,8 @@ publish(struct jotd *j, struct jotd_revoked *r)
 {
     struct jotd_revoked *old;
 
-    qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
+    if (r->n > 1)
+        qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
     old = atomic_load_explicit(&j->revoked, memory_order_acquire);
     atomic_store_explicit(&j->revoked, r, memory_order_release);
     jotd_defer_free(old, jotd_revoked_free);
