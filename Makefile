@@ -3,7 +3,7 @@
 #   make             build/jot, build/libjot.a, build/libjot.so
 #   make test        every test suite (installs missing Debian packages)
 #   make test SANITIZE=1   the same under ASan + UBSan, in build/san
-#   make valgrind    the unit suites under valgrind
+#   make valgrind    the unit suites and a jotd session under valgrind
 #   make bench       microbenchmarks
 #   make run         jotd on 127.0.0.1:8080 with sqlite:data/jot.db
 

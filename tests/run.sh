@@ -8,7 +8,8 @@
 # line wins over cmocka's summary (the vector suites count vectors, not
 # test functions).  A suite that exits non-zero counts at least one
 # failure, whatever it printed.  With VALGRIND=1 the cmocka binaries run
-# under valgrind and any error or leak fails them.
+# under valgrind and any error or leak fails them.  jotd itself always
+# runs once under valgrind (tests/valgrind/), except in sanitizer builds.
 set -u
 B=${1:?usage: tests/run.sh BUILD_DIR [unit]}
 ONLY=${2:-all}
@@ -68,6 +69,14 @@ if [ "$ONLY" = all ]; then
         [ -f "$s" ] && run_suite "$s" sh "$s" "$B"
     done
 fi
+
+# jotd under valgrind through a session of every endpoint; not with a
+# sanitizer build, whose runtime cannot run under valgrind.
+case "$B" in
+*/san) ;;
+*) run_suite "valgrind jotd session" /usr/bin/python3 \
+       tests/valgrind/jotd_session.py "$B" ;;
+esac
 
 if [ -n "$failed_suites" ]; then
     echo "failing suites:$failed_suites"
