@@ -104,7 +104,7 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
         fprintf(stderr, "jotd: user add: no password given\n");
         return 2;
     }
-    pr = jotd_password_hash(&j->cfg, pw, pw_len, u.password_hash);
+    pr = jotd_password_hash(jotd_cfg(j), pw, pw_len, u.password_hash);
     jot_wipe(pw, sizeof pw);
     if (pr != JOTD_PW_OK) {
         fprintf(stderr, "jotd: user add: %s\n",
@@ -220,7 +220,7 @@ jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
                        ? 0
                        : 2;
         if (strcmp(args[1], "rotate") == 0) {
-            if (jotd_keys_rotate(j, st, j->cfg.alg, kid, err, sizeof err) !=
+            if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, sizeof err) !=
                 0) {
                 fprintf(stderr, "jotd: keys rotate: %s\n", err);
                 return 2;

@@ -184,7 +184,7 @@ client_ip(struct jotd_req *r)
     /* API.md: X-Forwarded-For counts only from a trusted proxy, and then
      * only its last address, the one that proxy itself saw. */
     xff = jotd_req_header(r, "X-Forwarded-For");
-    if (xff != NULL && jotd_config_is_trusted_proxy(&r->j->cfg, r->ip) &&
+    if (xff != NULL && jotd_config_is_trusted_proxy(r->cfg, r->ip) &&
         last_forwarded(xff, fwd, sizeof fwd) == 0)
         memcpy(r->ip, fwd, strlen(fwd) + 1);
 }
@@ -300,7 +300,7 @@ parse_body(struct jotd_req *r)
 static int
 add_body(struct jotd_req *r, const char *data, size_t size)
 {
-    size_t max = r->j->cfg.max_body;
+    size_t max = r->cfg->max_body;
     char *grown;
 
     if (r->body_too_large || size > max - r->body_len) {
@@ -406,6 +406,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (r == NULL)
             return MHD_NO;
         r->j = cls;
+        r->cfg = jotd_cfg(r->j);
         r->conn = conn;
         r->method = method;
         r->started_us = now_us();
@@ -498,13 +499,13 @@ jotd_http_start(struct jotd *j, char *err, size_t err_len)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    unsigned threads = j->cfg.threads;
+    unsigned threads = jotd_cfg(j)->threads;
 
     if (threads == 0)
         threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads == 0)
         threads = 1;
-    listen_fd = open_listener(&j->cfg, err, err_len);
+    listen_fd = open_listener(jotd_cfg(j), err, err_len);
     if (listen_fd < 0)
         return -1;
     daemon_ = MHD_start_daemon(

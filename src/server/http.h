@@ -35,6 +35,7 @@ struct jotd_route;
 
 struct jotd_req {
     struct jotd *j;
+    const struct jotd_config *cfg;  /* as it was when the request came */
     struct MHD_Connection *conn;
     const struct jotd_route *route;
     const char *method;

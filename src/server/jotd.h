@@ -22,7 +22,9 @@ struct jotd_revoked;    /* revocation.c: recently revoked sessions */
 struct jotd_workers;    /* workers.c: the pool for blocking work */
 
 struct jotd {
-    struct jotd_config cfg;
+    /* The configuration, replaced whole by a SIGHUP reload: read it with
+     * jotd_cfg(), once per request (struct jotd_req keeps it). */
+    _Atomic(struct jotd_config *) cfg;
     unsigned char seal_key[JOTD_DERIVED_LEN];   /* seals private keys */
     jot_keyset *refresh_keys;   /* the internal HS256 key, alone */
     const jot_key *refresh_key;
@@ -34,7 +36,17 @@ struct jotd {
     struct jotd_workers *workers;
     atomic_int stopping;
     atomic_int reload;          /* set by SIGHUP */
+    int argc;                   /* the command line, for reloads */
+    char **argv;
 };
+
+/* The current configuration (borrowed; lives at least a few seconds
+ * past its replacement, see jotd_defer_free). */
+static inline const struct jotd_config *
+jotd_cfg(struct jotd *j)
+{
+    return atomic_load_explicit(&j->cfg, memory_order_acquire);
+}
 
 /* Milliseconds since the Unix epoch. */
 int64_t jotd_now_ms(void);

@@ -126,7 +126,7 @@ add_key(void *ctx, const struct jotd_signing_key *row)
     if (row->activated_at == 0)
         return 0;               /* never active: nothing signed with it */
     if (row->retired_at != 0 &&
-        row->retired_at + retention_ms(&l->j->cfg) <= l->now)
+        row->retired_at + retention_ms(jotd_cfg(l->j)) <= l->now)
         return 0;               /* retired long enough ago */
     if (jot_alg_from_name(row->alg, strlen(row->alg), &alg) != JOT_OK ||
         jotd_secret_open(l->j->seal_key, row->private_enc, row->kid, &jwk,
@@ -247,9 +247,9 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
             jotd_keys_free(l.keys);
             return -1;
         }
-        if (ensure && (l.keys->signer == NULL || l.active_alg != j->cfg.alg)) {
+        if (ensure && (l.keys->signer == NULL || l.active_alg != jotd_cfg(j)->alg)) {
             jotd_keys_free(l.keys);
-            if (jotd_keys_rotate(j, st, j->cfg.alg, kid, err, err_len) != 0)
+            if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, err_len) != 0)
                 return -1;
             ensure = 0;         /* the next pass finds it */
             continue;
@@ -263,7 +263,7 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
     }
     if (jot_jwks_export(l.keys->verify, JOT_JWK_PUBLIC, &l.keys->jwks) !=
             JOT_OK ||
-        (l.keys->discovery = discovery_doc(&j->cfg, l.keys->verify)) ==
+        (l.keys->discovery = discovery_doc(jotd_cfg(j), l.keys->verify)) ==
             NULL) {
         jotd_keys_free(l.keys);
         snprintf(err, err_len, "cannot build the JWKS");

@@ -47,12 +47,12 @@ setup_secrets(struct jotd *j, char *err, size_t err_len)
     jot_key *key = NULL;
     int created = 0, rc = -1;
 
-    if (jotd_secret_load(&j->cfg, secret, sizeof secret, &secret_len,
+    if (jotd_secret_load(jotd_cfg(j), secret, sizeof secret, &secret_len,
                          &created, err, err_len) != 0)
         return -1;
     if (created)
         jotd_log_message("jotd", "generated a new server secret in %s",
-                         j->cfg.secret_file[0] ? j->cfg.secret_file
+                         jotd_cfg(j)->secret_file[0] ? jotd_cfg(j)->secret_file
                                                : "the data directory");
     if (jotd_secret_derive(secret, secret_len, "jotd key sealing v1",
                            j->seal_key) != 0 ||
@@ -98,17 +98,80 @@ sync_main(void *p)
         if (now >= next_rev) {
             if (jotd_revoked_sync(j, c->st) != 0)
                 jotd_log_message("jotd", "revocation sync failed");
-            next_rev = now + j->cfg.revocation_sync * 1000;
+            next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
         }
         if (now >= next_keys) {
             if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
                 jotd_log_message("jotd", "key sync failed: %s", err);
-            next_keys = now + j->cfg.key_sync * 1000;
+            next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
         jotd_defer_collect(0);
         nanosleep(&tick, NULL);
     }
     return NULL;
+}
+
+/* Config keys a running server cannot change: the listening socket,
+ * the thread pools, the database, and the secret its keys are sealed
+ * under.  A reload keeps their running values and says so. */
+static void
+keep_fixed(const struct jotd_config *old, struct jotd_config *cfg)
+{
+#define KEEP(field, differ)                                              \
+    if (differ) {                                                         \
+        jotd_log_message("jotd", "reload: %s needs a restart; unchanged", \
+                         #field);                                         \
+        memcpy(&cfg->field, &old->field, sizeof cfg->field);              \
+    }
+#define KEEP_NUM(field) KEEP(field, old->field != cfg->field)
+#define KEEP_STR(field) KEEP(field, strcmp(old->field, cfg->field) != 0)
+    KEEP_STR(listen_host);
+    KEEP_NUM(listen_port);
+    KEEP_STR(db);
+    KEEP_NUM(threads);
+    KEEP_NUM(hash_workers);
+    KEEP_STR(tls_cert);
+    KEEP_STR(tls_key);
+    KEEP_STR(secret);
+    KEEP_STR(secret_file);
+#undef KEEP_STR
+#undef KEEP_NUM
+#undef KEEP
+}
+
+static void
+free_config(void *p)
+{
+    struct jotd_config *cfg = p;
+
+    jot_wipe(cfg->secret, sizeof cfg->secret);
+    free(cfg);
+}
+
+/* SIGHUP: reads the configuration again, from the same sources. */
+static void
+reload_config(struct jotd *j, int argc, char **argv)
+{
+    struct jotd_config *cfg = calloc(1, sizeof *cfg), *old;
+    char *rest[MAX_ARGS], err[512];
+    size_t n_rest = 0;
+
+    if (cfg == NULL ||
+        jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
+                         sizeof err) != 0) {
+        jotd_log_message("jotd", "reload refused, configuration kept: %s",
+                         cfg ? err : "out of memory");
+        free(cfg);
+        return;
+    }
+    pthread_mutex_lock(&j->swap_lock);
+    old = atomic_load(&j->cfg);
+    keep_fixed(old, cfg);
+    atomic_store_explicit(&j->cfg, cfg, memory_order_release);
+    jotd_defer_free(old, free_config);
+    pthread_mutex_unlock(&j->swap_lock);
+    jotd_log_init(cfg->log_format);
+    jotd_log_message("jotd", "configuration reloaded");
 }
 
 static unsigned
@@ -124,7 +187,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
     struct sync_ctx sc = {j, st};
     pthread_t sync_thread;
-    unsigned workers = j->cfg.hash_workers ? j->cfg.hash_workers
+    unsigned workers = jotd_cfg(j)->hash_workers ? jotd_cfg(j)->hash_workers
                                            : cores() + 2;
     char err[256];
     int sig;
@@ -138,7 +201,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     /* Hashing is bounded by cores (each argon2id hash holds 19 MiB);
      * the extra workers keep database-only requests moving meanwhile. */
     jotd_hash_slots_init(cores());
-    j->workers = jotd_workers_start(workers, 1024, j->cfg.db, err,
+    j->workers = jotd_workers_start(workers, 1024, jotd_cfg(j)->db, err,
                                     sizeof err);
     if (j->workers == NULL) {
         fprintf(stderr, "jotd: %s\n", err);
@@ -150,14 +213,14 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         return 1;
     }
     pthread_create(&sync_thread, NULL, sync_main, &sc);
-    jotd_log_message("jotd", "listening on %s (%s, %s)", j->cfg.issuer,
-                     j->cfg.db, jot_alg_name(j->cfg.alg));
+    jotd_log_message("jotd", "listening on %s (%s, %s)", jotd_cfg(j)->issuer,
+                     jotd_cfg(j)->db, jot_alg_name(jotd_cfg(j)->alg));
     for (;;) {
         if (sigwait(signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            jotd_log_message("jotd", "SIGHUP: reloading keys");
-            atomic_store(&j->reload, 1);
+            reload_config(j, j->argc, j->argv);
+            atomic_store(&j->reload, 1);    /* keys and revocations too */
             continue;
         }
         break;
@@ -175,6 +238,7 @@ int
 main(int argc, char **argv)
 {
     static struct jotd j;
+    struct jotd_config *cfg;
     char *rest[MAX_ARGS], err[512];
     size_t n_rest = 0, i;
     jotd_store *st = NULL;
@@ -194,40 +258,49 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (jotd_config_load(&j.cfg, argc, argv, rest, &n_rest, err,
-                         sizeof err) != 0 ||
-        jotd_config_finish(&j.cfg, err, sizeof err) != 0) {
+    cfg = calloc(1, sizeof *cfg);
+    if (cfg == NULL)
+        return 2;
+    if (jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
+                         sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
+        free_config(cfg);
         return 2;
     }
+    atomic_init(&j.cfg, cfg);
+    j.argc = argc;
+    j.argv = argv;
     for (i = 0; i < n_rest; i++) {
         if (strcmp(rest[i], "--help") == 0 || strcmp(rest[i], "-h") == 0) {
             help();
-            return 0;
+            rc = 0;
+            goto out;
         }
         if (strcmp(rest[i], "--print-config") == 0)
             print = 1;
     }
     if (print) {
-        jotd_config_print(&j.cfg, stdout);
-        return 0;
+        jotd_config_print(cfg, stdout);
+        rc = 0;
+        goto out;
     }
     if (n_rest > 0 && strcmp(rest[0], "serve") != 0 &&
         strcmp(rest[0], "user") != 0 && strcmp(rest[0], "keys") != 0 &&
         strcmp(rest[0], "migrate") != 0) {
         fprintf(stderr, "jotd: unknown command or option '%s' "
                         "(see jotd --help)\n", rest[0]);
-        return 2;
+        goto out;
     }
-    jotd_log_init(j.cfg.log_format);
+    jotd_log_init(cfg->log_format);
     pthread_mutex_init(&j.swap_lock, NULL);
-    st = jotd_store_open(j.cfg.db, err, sizeof err);
+    st = jotd_store_open(cfg->db, err, sizeof err);
     if (st == NULL) {
         fprintf(stderr, "jotd: %s\n", err);
-        return 1;
+        rc = 1;
+        goto out;
     }
     if (st->ops->migrate(st, &version) != JOTD_STORE_OK) {
-        fprintf(stderr, "jotd: %s: cannot migrate the database\n", j.cfg.db);
+        fprintf(stderr, "jotd: %s: cannot migrate the database\n", cfg->db);
         rc = 1;
         goto out;
     }
@@ -249,5 +322,6 @@ out:
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
     jotd_store_close(st);
+    free_config(atomic_load(&j.cfg));
     return rc;
 }

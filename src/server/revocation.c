@@ -91,7 +91,7 @@ jotd_revoked_sync(struct jotd *j, jotd_store *st)
 {
     struct jotd_revoked *r = calloc(1, sizeof *r);
     /* A margin past access_ttl covers clock skew between nodes. */
-    int64_t since = jotd_now_ms() - (j->cfg.access_ttl + 60) * 1000;
+    int64_t since = jotd_now_ms() - (jotd_cfg(j)->access_ttl + 60) * 1000;
 
     if (r == NULL)
         return -1;

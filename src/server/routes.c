@@ -73,7 +73,7 @@ static void
 h_jwks(struct jotd_req *r, jotd_store *st)
 {
     (void)st;
-    static_json(r, jotd_keys_current(r->j)->jwks, r->j->cfg.jwks_max_age);
+    static_json(r, jotd_keys_current(r->j)->jwks, r->cfg->jwks_max_age);
 }
 
 static void
@@ -81,7 +81,7 @@ h_discovery(struct jotd_req *r, jotd_store *st)
 {
     (void)st;
     static_json(r, jotd_keys_current(r->j)->discovery,
-                r->j->cfg.jwks_max_age);
+                r->cfg->jwks_max_age);
 }
 
 static void

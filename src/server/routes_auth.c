@@ -61,7 +61,7 @@ set_cookie(struct jotd_req *r, const char *token, int64_t max_age)
     char cookie[JOT_MAX_TOKEN_LEN + 128];
     int n;
 
-    if (!r->j->cfg.refresh_cookie)
+    if (!r->cfg->refresh_cookie)
         return;
     n = snprintf(cookie, sizeof cookie,
                  REFRESH_COOKIE "=%s; Path=/v1/auth; Max-Age=%lld; HttpOnly;"
@@ -96,7 +96,7 @@ hash_password(struct jotd_req *r, const char *pw, size_t pw_len,
     enum jotd_pw_result pr;
 
     jotd_hash_slot_take();
-    pr = jotd_password_hash(&r->j->cfg, pw, pw_len, out);
+    pr = jotd_password_hash(r->cfg, pw, pw_len, out);
     jotd_hash_slot_give();
     return pr;
 }
@@ -106,7 +106,7 @@ hash_password(struct jotd_req *r, const char *pw, size_t pw_len,
 void
 jotd_h_users_create(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = &r->j->cfg;
+    const struct jotd_config *cfg = r->cfg;
     struct jotd_user u;
     const char *name, *pw;
     size_t name_len, pw_len;
@@ -175,7 +175,7 @@ check_login(struct jotd_req *r, jotd_store *st, const char *key,
     if (sr == JOTD_STORE_OK)
         ok = jotd_password_verify(u->password_hash, pw, pw_len) == JOTD_PW_OK;
     else
-        jotd_password_dummy_verify(&r->j->cfg, pw, pw_len);
+        jotd_password_dummy_verify(r->cfg, pw, pw_len);
     jotd_hash_slot_give();
     /* A disabled account fails like a wrong password, after the same
      * work, so the answer tells nothing about which it was. */
@@ -189,8 +189,8 @@ maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
 {
     char hash[JOTD_HASH_MAX];
 
-    if (!jotd_password_needs_rehash(&r->j->cfg, u->password_hash) ||
-        jotd_password_check(&r->j->cfg, pw, pw_len) != JOTD_PW_OK ||
+    if (!jotd_password_needs_rehash(r->cfg, u->password_hash) ||
+        jotd_password_check(r->cfg, pw, pw_len) != JOTD_PW_OK ||
         hash_password(r, pw, pw_len, hash) != JOTD_PW_OK)
         return;
     snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
@@ -211,7 +211,7 @@ new_session(struct jotd_req *r, jotd_store *st, const struct jotd_user *u,
     memcpy(s->user_id, u->id, sizeof s->user_id);
     s->gen = 1;
     s->created_at = s->last_used_at = s->rotated_at = now;
-    s->expires_at = jotd_tokens_refresh_expiry(&r->j->cfg, now, now);
+    s->expires_at = jotd_tokens_refresh_expiry(r->cfg, now, now);
     snprintf(s->user_agent, sizeof s->user_agent, "%s", ua ? ua : "");
     snprintf(s->ip, sizeof s->ip, "%s", r->ip);
     return st->ops->session_create(st, s) == JOTD_STORE_OK ? 0 : -1;
@@ -220,7 +220,7 @@ new_session(struct jotd_req *r, jotd_store *st, const struct jotd_user *u,
 void
 jotd_h_login(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = &r->j->cfg;
+    const struct jotd_config *cfg = r->cfg;
     char key[JOTD_USERNAME_MAX + 1], retry_s[32];
     const char *name, *pw;
     size_t name_len, pw_len;
@@ -308,7 +308,7 @@ refresh_token(struct jotd_req *r, size_t *len)
      * that asked is ours (API.md, CSRF guard). */
     origin = jotd_req_header(r, "Origin");
     xrw = jotd_req_header(r, "X-Requested-With");
-    if (origin != NULL ? !origin_allowed(&r->j->cfg, origin)
+    if (origin != NULL ? !origin_allowed(r->cfg, origin)
                        : (xrw == NULL || *xrw == '\0')) {
         jotd_resp_error(r, 403, "forbidden", "cross-site request refused");
         return NULL;
@@ -412,16 +412,16 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
             invalid_grant(r, "session expired");
             goto out;
         }
-        verdict = judge(&r->j->cfg, &s, gen, now);
+        verdict = judge(r->cfg, &s, gen, now);
         if (verdict <= 0)
             break;
         sr = st->ops->session_rotate(st, sid, gen, now,
                                      jotd_tokens_refresh_expiry(
-                                         &r->j->cfg, s.created_at, now));
+                                         r->cfg, s.created_at, now));
         if (sr == JOTD_STORE_OK) {
             s.gen = gen + 1;
             s.rotated_at = s.last_used_at = now;
-            s.expires_at = jotd_tokens_refresh_expiry(&r->j->cfg,
+            s.expires_at = jotd_tokens_refresh_expiry(r->cfg,
                                                       s.created_at, now);
             break;
         }

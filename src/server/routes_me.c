@@ -37,7 +37,7 @@ jotd_h_me(struct jotd_req *r, jotd_store *st)
 void
 jotd_h_password(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = &r->j->cfg;
+    const struct jotd_config *cfg = r->cfg;
     const char *cur, *next;
     size_t cur_len, next_len, n;
     struct jotd_user u;

@@ -52,7 +52,7 @@ jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
                   struct jotd_token_pair *out)
 {
     struct jotd_keys *keys = jotd_keys_current(j);
-    const struct jotd_config *cfg = &j->cfg;
+    const struct jotd_config *cfg = jotd_cfg(j);
     json_t *at = NULL, *rt = NULL, *roles;
     json_error_t e;
     char jti_a[32], jti_r[32];
@@ -117,12 +117,35 @@ jotd_tokens_response(const struct jotd_token_pair *p, const char *session_id)
 static const char *const access_claims[] = {"sub", "sid", "jti", "iat"};
 static const char *const refresh_claims[] = {"sub", "sid", "jti", "gen"};
 
+/*
+ * A token of the other kind fails at its key (the two kinds are signed
+ * by different keys) before its typ is compared; name the real reason.
+ * Reading the unverified header is safe here: the token is refused
+ * whatever it says, and only the description changes.
+ */
+static jot_err
+explain(jot_err err, const char *tok, size_t len, const char *other_typ)
+{
+    jot_jws *jws = NULL;
+    const char *typ;
+
+    if (err != JOT_ERR_KEY_NOT_FOUND && err != JOT_ERR_ALG &&
+        err != JOT_ERR_BAD_SIGNATURE)
+        return err;
+    if (jot_jws_decode(tok, len, &jws) == JOT_OK &&
+        jot_jws_header_string(jws, "typ", &typ) == JOT_OK &&
+        strcmp(typ, other_typ) == 0)
+        err = JOT_ERR_TYPE;
+    jot_jws_free(jws);
+    return err;
+}
+
 jot_err
 jotd_tokens_verify_access(struct jotd *j, const char *tok, size_t len,
                           int ignore_time, jot_jwt **out)
 {
     struct jotd_keys *keys = jotd_keys_current(j);
-    const struct jotd_config *cfg = &j->cfg;
+    const struct jotd_config *cfg = jotd_cfg(j);
     struct jot_verify_opts opts;
 
     memset(&opts, 0, sizeof opts);
@@ -133,14 +156,15 @@ jotd_tokens_verify_access(struct jotd *j, const char *tok, size_t len,
     opts.n_required = sizeof access_claims / sizeof *access_claims;
     opts.leeway = cfg->leeway;
     opts.flags = ignore_time ? JOT_VERIFY_IGNORE_TIME : 0;
-    return jot_jwt_verify(keys->verify, &opts, tok, len, out);
+    return explain(jot_jwt_verify(keys->verify, &opts, tok, len, out), tok,
+                   len, JOTD_TYP_REFRESH);
 }
 
 jot_err
 jotd_tokens_verify_refresh(struct jotd *j, const char *tok, size_t len,
                            jot_jwt **out)
 {
-    const struct jotd_config *cfg = &j->cfg;
+    const struct jotd_config *cfg = jotd_cfg(j);
     struct jot_verify_opts opts;
 
     memset(&opts, 0, sizeof opts);
@@ -150,5 +174,6 @@ jotd_tokens_verify_refresh(struct jotd *j, const char *tok, size_t len,
     opts.required = refresh_claims;
     opts.n_required = sizeof refresh_claims / sizeof *refresh_claims;
     opts.leeway = cfg->leeway;
-    return jot_jwt_verify(j->refresh_keys, &opts, tok, len, out);
+    return explain(jot_jwt_verify(j->refresh_keys, &opts, tok, len, out),
+                   tok, len, JOTD_TYP_ACCESS);
 }
