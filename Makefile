@@ -118,3 +118,4 @@ clean:
 	rm -rf build
 
 -include bench/bench.mk
+-include fuzz/fuzz.mk

@@ -65,7 +65,8 @@ for t in "$B"/tests/test_*; do
 done
 
 if [ "$ONLY" = all ]; then
-    for s in tests/cli/run.sh tests/interop/run.sh tests/integration/run.sh; do
+    for s in tests/cli/run.sh tests/interop/run.sh tests/integration/run.sh \
+             fuzz/smoke.sh; do
         [ -f "$s" ] && run_suite "$s" sh "$s" "$B"
     done
 fi
