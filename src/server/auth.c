@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "revocation.h"
 #include "tokens.h"
+#include "vcache.h"
 
 const char *
 jotd_auth_bearer_token(const char *header, size_t *len)
@@ -101,8 +103,11 @@ int
 jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
 {
     const char *header = jotd_req_header(r, "Authorization");
+    struct jotd_vcache_hit hit;
     const char *tok;
     jot_jwt *jwt = NULL;
+    uint64_t epoch;
+    int64_t now;
     size_t len;
     jot_err err;
 
@@ -116,16 +121,38 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
         unauthorized(r, NULL);
         return -1;
     }
-    err = jotd_tokens_verify_access(r->j, tok, len, 0, &jwt);
-    if (err != JOT_OK) {
-        unauthorized(r, jotd_auth_describe(err));
-        return -1;
-    }
-    jotd_auth_principal(jwt, who);
-    jot_jwt_free(jwt);
-    if (strlen(who->sid) != JOTD_ID_LEN || strlen(who->sub) != JOTD_ID_LEN) {
-        unauthorized(r, "missing or invalid claim");
-        return -1;
+    epoch = atomic_load(&r->j->epoch);
+    if (jotd_vcache_get(epoch, tok, len, &hit)) {
+        /* Seen and verified before: only time can have changed. */
+        now = time(NULL);
+        if (now - r->cfg->leeway >= hit.exp) {
+            unauthorized(r, "token expired");
+            return -1;
+        }
+        if (now + r->cfg->leeway < hit.nbf) {
+            unauthorized(r, "token not yet valid");
+            return -1;
+        }
+        *who = hit.who;
+    } else {
+        err = jotd_tokens_verify_access(r->j, tok, len, 0, &jwt);
+        if (err != JOT_OK) {
+            unauthorized(r, jotd_auth_describe(err));
+            return -1;
+        }
+        jotd_auth_principal(jwt, who);
+        if (strlen(who->sid) != JOTD_ID_LEN ||
+            strlen(who->sub) != JOTD_ID_LEN ||
+            jot_jwt_claim_int(jwt, "exp", &hit.exp) != JOT_OK) {
+            jot_jwt_free(jwt);
+            unauthorized(r, "missing or invalid claim");
+            return -1;
+        }
+        if (jot_jwt_claim_int(jwt, "nbf", &hit.nbf) != JOT_OK)
+            hit.nbf = 0;
+        jot_jwt_free(jwt);
+        hit.who = *who;
+        jotd_vcache_put(epoch, tok, len, &hit);
     }
     if (jotd_revoked_has(r->j, who->sid)) {
         unauthorized(r, "session revoked");

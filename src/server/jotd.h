@@ -34,6 +34,9 @@ struct jotd {
     _Atomic(struct jotd_revoked *) revoked;
     pthread_mutex_t swap_lock;  /* serialises writers of the two above */
     struct jotd_workers *workers;
+    /* Moves whenever the keys or the configuration are replaced, so
+     * that what was verified under the old ones is verified again. */
+    atomic_uint_fast64_t epoch;
     atomic_int stopping;
     atomic_int reload;          /* set by SIGHUP */
     int argc;                   /* the command line, for reloads */

@@ -215,6 +215,7 @@ publish(struct jotd *j, struct jotd_keys *keys)
         return;
     }
     atomic_store_explicit(&j->keys, keys, memory_order_release);
+    atomic_fetch_add(&j->epoch, 1);
     jotd_defer_free(old, jotd_keys_free);
     pthread_mutex_unlock(&j->swap_lock);
 }

@@ -168,6 +168,7 @@ reload_config(struct jotd *j, int argc, char **argv)
     old = atomic_load(&j->cfg);
     keep_fixed(old, cfg);
     atomic_store_explicit(&j->cfg, cfg, memory_order_release);
+    atomic_fetch_add(&j->epoch, 1);
     jotd_defer_free(old, free_config);
     pthread_mutex_unlock(&j->swap_lock);
     jotd_log_init(cfg->log_format);
