@@ -1,0 +1,78 @@
+"""
+Configuration refusals: jotd exits non-zero with a one-line message
+naming the problem, and --print-config never shows the secret.
+"""
+
+import os
+import secrets
+import socket
+import subprocess
+
+import harness
+
+
+def refused(t, name, args, words, tmp, env=None):
+    """Runs jotd ARGS, which must exit non-zero with one line on stderr
+    that contains one of words."""
+    try:
+        rc, out, err = t.cli(args, env=env or t.env(), cwd=tmp, timeout=20)
+    except subprocess.TimeoutExpired:
+        t.not_ok("%s: jotd exits" % name, "an exit",
+                 "still running after 20 s")
+        return
+    lines = [l for l in err.splitlines() if l.strip()]
+    t.check("%s: exits non-zero" % name, rc != 0, "a non-zero status",
+            repr(rc))
+    t.check("%s: one line on stderr naming the problem" % name,
+            len(lines) == 1 and any(w in lines[0] for w in words),
+            "one line containing one of %r" % (words,), repr(err))
+
+
+def run(t):
+    tmp = t.tmpdir("config")
+    db = "--db=sqlite:" + os.path.join(tmp, "jot.db")
+
+    refused(t, "unknown flag", ["--no_such_key=1", db],
+            ["no_such_key"], tmp)
+    refused(t, "--access_ttl=abc", ["--access_ttl=abc", db],
+            ["access_ttl"], tmp)
+    refused(t, "--alg=HS257", ["--alg=HS257", db], ["HS257", "alg"], tmp)
+    refused(t, "--registration=sometimes", ["--registration=sometimes", db],
+            ["registration"], tmp)
+
+    # A port already in use.
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        refused(t, "--listen on a port in use",
+                ["--listen=127.0.0.1:%d" % port, db],
+                [str(port), "in use"], tmp)
+    finally:
+        holder.close()
+
+    refused(t, "--db in an unreadable place",
+            ["--listen=127.0.0.1:%d" % harness.free_port(),
+             "--db=sqlite:/proc/nope/jot.db"],
+            ["/proc/nope/jot.db"], tmp)
+
+    # --print-config masks the secret, from a flag or the environment.
+    secret = secrets.token_hex(20)          # 40 characters
+    t.secrets.add(secret)
+    rc, out, err = t.cli(["--print-config", "--secret=" + secret, db],
+                         env=t.env(secret=False), cwd=tmp)
+    t.eq("--print-config --secret=...: exits 0", rc, 0)
+    t.check("--print-config --secret=...: the secret is not printed",
+            secret not in out and secret not in err, "no secret", repr(out))
+    t.check("--print-config --secret=...: the secret shows as ********",
+            "********" in out, "a line with ********", repr(out))
+    env = t.env(secret=False)
+    env["JOTD_SECRET"] = secret
+    rc, out, err = t.cli(["--print-config", db], env=env, cwd=tmp)
+    t.check("--print-config with JOTD_SECRET: exits 0, secret masked",
+            rc == 0 and secret not in out + err and "********" in out,
+            "status 0 and ********", "%r %r" % (rc, out))
+    t.check("--print-config: shows the effective values",
+            "access_ttl" in out and "900" in out, "access_ttl = 900",
+            repr(out))
