@@ -494,20 +494,65 @@ open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
     return fd;
 }
 
+/* Reads a PEM file for libmicrohttpd (which wants it in memory), NUL-
+ * terminated, at most 1 MiB.  NULL with a message on failure. */
+static char *
+read_pem(const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 20, len;
+    char *buf;
+
+    if (f == NULL) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = malloc(cap + 1);
+    len = buf ? fread(buf, 1, cap + 1, f) : 0;
+    fclose(f);
+    if (buf == NULL || len == 0 || len > cap) {
+        snprintf(err, err_len, "%s: empty, unreadable or over 1 MiB", path);
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static char *tls_key_pem, *tls_cert_pem;
+
 int
 jotd_http_start(struct jotd *j, char *err, size_t err_len)
 {
+    const struct jotd_config *cfg = jotd_cfg(j);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    unsigned threads = jotd_cfg(j)->threads;
+    unsigned threads = cfg->threads;
 
     if (threads == 0)
         threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads == 0)
         threads = 1;
-    listen_fd = open_listener(jotd_cfg(j), err, err_len);
+    if (cfg->tls_cert[0] != '\0') {
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+            snprintf(err, err_len, "this libmicrohttpd has no TLS support");
+            return -1;
+        }
+        tls_cert_pem = read_pem(cfg->tls_cert, err, err_len);
+        tls_key_pem = tls_cert_pem ? read_pem(cfg->tls_key, err, err_len)
+                                   : NULL;
+        if (tls_key_pem == NULL) {
+            free(tls_cert_pem);
+            tls_cert_pem = NULL;
+            return -1;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    listen_fd = open_listener(cfg, err, err_len);
     if (listen_fd < 0)
         return -1;
+    /* The TLS options come last and only when set: an option list cannot
+     * be built conditionally, so the end marker stands in for them. */
     daemon_ = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, j,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -518,11 +563,14 @@ jotd_http_start(struct jotd *j, char *err, size_t err_len)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+        tls_key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, tls_key_pem,
+        MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
         MHD_OPTION_END);
     if (daemon_ == NULL) {
-        snprintf(err, err_len, "cannot start the HTTP server");
-        close(listen_fd);
-        listen_fd = -1;
+        snprintf(err, err_len, "cannot start the HTTP server%s",
+                 tls_key_pem ? " (are tls_cert and tls_key a valid pair?)"
+                             : "");
+        jotd_http_destroy();
         return -1;
     }
     return 0;
@@ -548,4 +596,9 @@ jotd_http_destroy(void)
     if (listen_fd >= 0)
         close(listen_fd);
     listen_fd = -1;
+    if (tls_key_pem != NULL)
+        jot_wipe(tls_key_pem, strlen(tls_key_pem));
+    free(tls_key_pem);
+    free(tls_cert_pem);
+    tls_key_pem = tls_cert_pem = NULL;
 }
