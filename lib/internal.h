@@ -96,7 +96,11 @@ jot_err jot__jwk_from_json(const json_t *jwk, jot_alg want, jot_key **out);
 void jot__free_secret(void *p, size_t len);
 
 struct jot_jws {
-    json_t *header;
+    /* The parsed header; NULL until first asked for when the fast path
+     * of jws.c knew the header without parsing it (see header_of). */
+    _Atomic(json_t *) header;
+    const unsigned char *hdr;   /* the decoded header, in buf */
+    size_t hdr_len;
     jot_alg alg;
     jot_key *key;               /* one reference, NULL when only decoded */
     const unsigned char *payload;

@@ -150,6 +150,40 @@ check_typ(const json_t *header, const char *want)
     return JOT_OK;
 }
 
+static jot_err build_header(const jot_key *key, const char *typ, char *hdr,
+                            size_t hdr_cap, size_t *hdr_len);
+
+/*
+ * The fast path for the common case: when the header is byte for byte
+ * the one jot_jws_sign writes for one of the keys that have a kid (with
+ * the expected typ), its content is known without parsing it, and that
+ * key is the one the full path would find (a (kid, alg) pair names one
+ * key).  Anything else, however slightly different, takes the full path.
+ * Returns the key, or NULL.
+ */
+static jot_key *
+known_header(const jot_keyset *keys, const struct jot_verify_opts *opts,
+             const unsigned char *hdr, size_t hdr_len)
+{
+    size_t i, n = jot_keyset_count(keys), want_len;
+    char want[1024];
+
+    /* A token's header names its alg first: {"alg":"XXXXX" */
+    if (hdr_len < 16 || memcmp(hdr, "{\"alg\":\"", 8) != 0)
+        return NULL;
+    for (i = 0; i < n && i < 8; i++) {
+        jot_key *key = (jot_key *)jot_keyset_get(keys, i);
+        if (key->kid == NULL || !alg_allowed(opts, key->alg) ||
+            memcmp(hdr + 8, key->info->name, strlen(key->info->name)) != 0)
+            continue;
+        if (build_header(key, opts ? opts->typ : NULL, want, sizeof want,
+                         &want_len) == JOT_OK &&
+            want_len == hdr_len && memcmp(want, hdr, hdr_len) == 0)
+            return key;
+    }
+    return NULL;
+}
+
 jot_err
 jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
                int verify, const char *tok, size_t tok_len, jot_jws **out)
@@ -159,6 +193,8 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
     struct segments seg;
     jot_jws *jws = NULL;
     const json_t *kid = NULL;
+    json_t *header = NULL;
+    jot_key *key;
     unsigned char *hdr, *sig;
     size_t hdr_len, sig_len, cap;
     jot_err err;
@@ -192,10 +228,25 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
                             cap - hdr_len - sig_len, &jws->payload_len);
     if (err != JOT_OK)
         goto out;
-    err = jot__json_object(hdr, hdr_len, &jws->header);
+    jws->hdr = hdr;
+    jws->hdr_len = hdr_len;
+    if (verify && (key = known_header(keys, opts, hdr, hdr_len)) != NULL) {
+        /* Steps 3-7 and 9 hold by construction; the header is parsed
+         * later only if someone asks for it. */
+        jws->alg = key->alg;
+        err = sig_len == 0 ? JOT_ERR_MALFORMED
+                           : jot_key_verify(key, tok, seg.h_len + 1 +
+                                                          seg.p_len,
+                                            sig, sig_len);
+        if (err == JOT_OK)
+            jws->key = jot_key_ref(key);
+        goto out;
+    }
+    err = jot__json_object(hdr, hdr_len, &header);
     if (err != JOT_OK)
         goto out;
-    err = read_header(jws->header, &jws->alg, &kid);
+    atomic_init(&jws->header, header);
+    err = read_header(header, &jws->alg, &kid);
     if (!verify) {
         /* Decoding shows even an alg of "none", but not a token without
          * a signature, which is not a JWS at all. */
@@ -217,7 +268,7 @@ jot__jws_parse(const jot_keyset *keys, const struct jot_verify_opts *opts,
                            &jws->key);
     if (err != JOT_OK)
         goto out;
-    err = check_typ(jws->header, opts ? opts->typ : NULL);
+    err = check_typ(header, opts ? opts->typ : NULL);
 out:
     if (err != JOT_OK) {
         jot_jws_free(jws);
@@ -381,11 +432,33 @@ jot_jws_payload(const jot_jws *jws, const unsigned char **out,
     *out_len = jws ? jws->payload_len : 0;
 }
 
+/*
+ * The parsed header, parsing it now if the fast path skipped it.  Two
+ * threads reading one result may both parse; one of them installs its
+ * copy and the other frees its own, so the result stays safe to share.
+ */
+static const json_t *
+header_of(const jot_jws *jws)
+{
+    jot_jws *w = (jot_jws *)jws;    /* the header is a cache: logically
+                                       constant */
+    json_t *h = atomic_load_explicit(&w->header, memory_order_acquire);
+    json_t *none = NULL;
+
+    if (h != NULL || jot__json_object(w->hdr, w->hdr_len, &h) != JOT_OK)
+        return h;
+    if (!atomic_compare_exchange_strong(&w->header, &none, h)) {
+        json_decref(h);
+        return none;
+    }
+    return h;
+}
+
 jot_err
 jot_jws_header_string(const jot_jws *jws, const char *name,
                       const char **out)
 {
-    const json_t *v = jws ? json_object_get(jws->header, name) : NULL;
+    const json_t *v = jws ? json_object_get(header_of(jws), name) : NULL;
 
     *out = NULL;
     if (!json_is_string(v))
@@ -400,7 +473,9 @@ jot_jws_header_json(const jot_jws *jws, char **out)
     *out = NULL;
     if (jws == NULL)
         return JOT_ERR_INVAL;
-    return jot__json_dump(jws->header, out);
+    if (header_of(jws) == NULL)
+        return JOT_ERR_MALFORMED;
+    return jot__json_dump(header_of(jws), out);
 }
 
 jot_alg
@@ -420,7 +495,7 @@ jot_jws_free(jot_jws *jws)
 {
     if (jws == NULL)
         return;
-    json_decref(jws->header);
+    json_decref(atomic_load(&jws->header));
     jot_key_free(jws->key);
     free(jws);
 }

@@ -8,6 +8,7 @@
  * jot_b64url_encode, so that each one differs from a valid token in one
  * way only.  One 2048-bit RSA key serves every RSA algorithm.
  */
+#include <pthread.h>
 #include "testutil.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1286,6 +1287,108 @@ test_token_len(void **state)
     jot_key_free(k);
 }
 
+/*
+ * The header jot_jws_sign writes is recognised without parsing it (see
+ * known_header in jws.c).  The answers must be exactly those of the full
+ * path: the same key, the same errors, and a header that the accessors
+ * still show, even when two threads ask for it at once.
+ */
+struct header_reader {
+    const jot_jws *jws;
+    const char *kid;
+    int ok;
+};
+
+static void *
+read_header_kid(void *p)
+{
+    struct header_reader *hr = p;
+    const char *kid = NULL;
+    char *json = NULL;
+
+    hr->ok = jot_jws_header_string(hr->jws, "kid", &kid) == JOT_OK &&
+             strcmp(kid, hr->kid) == 0 &&
+             jot_jws_header_json(hr->jws, &json) == JOT_OK &&
+             strstr(json, "\"typ\":\"at+jwt\"") != NULL;
+    jot_free(json);
+    return NULL;
+}
+
+static void
+test_known_header(void **state)
+{
+    jot_key *k = new_key(JOT_ALG_ES256, "k1"), *other = new_key(JOT_ALG_ES256,
+                                                                "k2");
+    jot_key *keys[2] = {other, k}, *stranger;
+    jot_keyset *set = set_of(keys, 2);
+    struct jot_verify_opts opts;
+    struct header_reader hr[2];
+    pthread_t t[2];
+    const jot_alg only_hs = JOT_ALG_HS256;
+    jot_jws *jws = NULL;
+    char *tok = NULL, *spaced;
+    size_t i;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.typ = "at+jwt";
+    tu_assert_err(JOT_OK, jot_jws_sign(k, "at+jwt", payload, PAYLOAD_LEN,
+                                       &tok));
+    /* the known header: the right key, and a header on demand */
+    tu_assert_err(JOT_OK, verify(set, &opts, tok, strlen(tok), &jws));
+    assert_ptr_equal(jot_jws_key(jws), k);
+    assert_int_equal(jot_jws_alg(jws), JOT_ALG_ES256);
+    for (i = 0; i < 2; i++) {
+        hr[i].jws = jws;
+        hr[i].kid = "k1";
+        assert_int_equal(pthread_create(&t[i], NULL, read_header_kid,
+                                        &hr[i]), 0);
+    }
+    for (i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(hr[i].ok);
+    }
+    jot_jws_free(jws);
+    /* another expected typ, or none: the full path, same answer */
+    opts.typ = NULL;
+    tu_assert_err(JOT_OK, verify(set, &opts, tok, strlen(tok), NULL));
+    opts.typ = "refresh+jwt";
+    tu_assert_err(JOT_ERR_TYPE, verify(set, &opts, tok, strlen(tok), NULL));
+    /* the allow-list still applies */
+    opts.typ = "at+jwt";
+    opts.algs = &only_hs;
+    opts.n_algs = 1;
+    tu_assert_err(JOT_ERR_ALG, verify(set, &opts, tok, strlen(tok), NULL));
+    opts.n_algs = 0;
+    /* a bad or missing signature under a known header */
+    break_sig(tok);
+    tu_assert_err(JOT_ERR_BAD_SIGNATURE, verify(set, &opts, tok, strlen(tok),
+                                                NULL));
+    strrchr(tok, '.')[1] = '\0';
+    tu_assert_err(JOT_ERR_MALFORMED, verify(set, &opts, tok, strlen(tok),
+                                            NULL));
+    /* the same content spelled differently takes the full path */
+    spaced = make_token(k, "{\"alg\":\"ES256\", \"typ\":\"at+jwt\","
+                           "\"kid\":\"k1\"}");
+    tu_assert_err(JOT_OK, verify(set, &opts, spaced, strlen(spaced), &jws));
+    assert_ptr_equal(jot_jws_key(jws), k);
+    jot_jws_free(jws);
+    free(spaced);
+    /* the header of a key that is not in the set */
+    jot_free(tok);
+    tok = NULL;
+    stranger = new_key(JOT_ALG_ES256, "k3");
+    tu_assert_err(JOT_OK, jot_jws_sign(stranger, "at+jwt", payload,
+                                       PAYLOAD_LEN, &tok));
+    tu_assert_err(JOT_ERR_KEY_NOT_FOUND, verify(set, &opts, tok,
+                                                strlen(tok), NULL));
+    jot_free(tok);
+    jot_keyset_free(set);
+    jot_key_free(k);
+    jot_key_free(other);
+    jot_key_free(stranger);
+}
+
 int
 main(void)
 {
@@ -1309,6 +1412,7 @@ main(void)
         cmocka_unit_test(test_typ),
         cmocka_unit_test(test_header_accessors),
         cmocka_unit_test(test_token_len),
+        cmocka_unit_test(test_known_header),
     };
 
     return cmocka_run_group_tests_name("jws", tests, group_setup,
