@@ -55,8 +55,8 @@ jotd_auth_describe(jot_err err)
 
 /* 401 with the WWW-Authenticate of RFC 6750 §3; no description means
  * no credentials were sent, and then no error attribute either. */
-static void
-unauthorized(struct jotd_req *r, const char *description)
+void
+jotd_auth_refuse(struct jotd_req *r, const char *description)
 {
     char challenge[256];
 
@@ -72,7 +72,30 @@ unauthorized(struct jotd_req *r, const char *description)
     jotd_resp_header(r, "WWW-Authenticate", challenge);
 }
 
-void
+/* 1 when s is a lowercase UUID as jotd makes them. */
+static int
+is_id(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] != '\0'; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              s[i] == '-'))
+            return 0;
+    return i == JOTD_ID_LEN;
+}
+
+/* 1 when s can go into an HTTP header value as it is. */
+static int
+header_safe(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == ',')
+            return 0;
+    return 1;
+}
+
+int
 jotd_auth_principal(const jot_jwt *jwt, struct jotd_principal *who)
 {
     const char *s = NULL;
@@ -80,23 +103,27 @@ jotd_auth_principal(const jot_jwt *jwt, struct jotd_principal *who)
     int w;
 
     memset(who, 0, sizeof *who);
-    if (jot_jwt_claim_string(jwt, "sub", &s) == JOT_OK)
-        snprintf(who->sub, sizeof who->sub, "%s", s);
-    if (jot_jwt_claim_string(jwt, "sid", &s) == JOT_OK)
-        snprintf(who->sid, sizeof who->sid, "%s", s);
+    if (jot_jwt_claim_string(jwt, "sub", &s) != JOT_OK || !is_id(s))
+        return -1;
+    memcpy(who->sub, s, JOTD_ID_LEN + 1);
+    if (jot_jwt_claim_string(jwt, "sid", &s) != JOT_OK || !is_id(s))
+        return -1;
+    memcpy(who->sid, s, JOTD_ID_LEN + 1);
     if (jot_jwt_claim_array_len(jwt, "roles", &n) != JOT_OK)
         n = 0;
     for (i = 0; i < n; i++) {
-        if (jot_jwt_claim_array_string(jwt, "roles", i, &s) != JOT_OK)
-            continue;
+        if (jot_jwt_claim_array_string(jwt, "roles", i, &s) != JOT_OK ||
+            !header_safe(s))
+            return -1;
         if (strcmp(s, "admin") == 0)
             who->is_admin = 1;
         w = snprintf(who->roles + used, sizeof who->roles - used, "%s%s",
                      used ? "," : "", s);
         if (w < 0 || (size_t)w >= sizeof who->roles - used)
-            break;
+            return -1;
         used += (size_t)w;
     }
+    return 0;
 }
 
 int
@@ -113,12 +140,12 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
 
     /* API.md: an Authorization header over 8 KiB is refused unparsed. */
     if (header != NULL && strlen(header) > JOT_MAX_TOKEN_LEN + 7) {
-        unauthorized(r, "token too large");
+        jotd_auth_refuse(r, "token too large");
         return -1;
     }
     tok = jotd_auth_bearer_token(header, &len);
     if (tok == NULL) {
-        unauthorized(r, NULL);
+        jotd_auth_refuse(r, NULL);
         return -1;
     }
     epoch = atomic_load(&r->j->epoch);
@@ -126,26 +153,24 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
         /* Seen and verified before: only time can have changed. */
         now = time(NULL);
         if (now - r->cfg->leeway >= hit.exp) {
-            unauthorized(r, "token expired");
+            jotd_auth_refuse(r, "token expired");
             return -1;
         }
         if (now + r->cfg->leeway < hit.nbf) {
-            unauthorized(r, "token not yet valid");
+            jotd_auth_refuse(r, "token not yet valid");
             return -1;
         }
         *who = hit.who;
     } else {
         err = jotd_tokens_verify_access(r->j, tok, len, 0, &jwt);
         if (err != JOT_OK) {
-            unauthorized(r, jotd_auth_describe(err));
+            jotd_auth_refuse(r, jotd_auth_describe(err));
             return -1;
         }
-        jotd_auth_principal(jwt, who);
-        if (strlen(who->sid) != JOTD_ID_LEN ||
-            strlen(who->sub) != JOTD_ID_LEN ||
+        if (jotd_auth_principal(jwt, who) != 0 ||
             jot_jwt_claim_int(jwt, "exp", &hit.exp) != JOT_OK) {
             jot_jwt_free(jwt);
-            unauthorized(r, "missing or invalid claim");
+            jotd_auth_refuse(r, "missing or invalid claim");
             return -1;
         }
         if (jot_jwt_claim_int(jwt, "nbf", &hit.nbf) != JOT_OK)
@@ -155,7 +180,7 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
         jotd_vcache_put(epoch, tok, len, &hit);
     }
     if (jotd_revoked_has(r->j, who->sid)) {
-        unauthorized(r, "session revoked");
+        jotd_auth_refuse(r, "session revoked");
         return -1;
     }
     return 0;

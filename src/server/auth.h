@@ -22,7 +22,15 @@ const char *jotd_auth_bearer_token(const char *header, size_t *len);
 /* The error_description of API.md for a failed token check. */
 const char *jotd_auth_describe(jot_err err);
 
-/* Fills who from a verified access token. */
-void jotd_auth_principal(const jot_jwt *jwt, struct jotd_principal *who);
+/*
+ * Fills who from a verified access token.  -1 when sub or sid is not a
+ * session or user id, or a role holds a character that cannot go into
+ * an HTTP header (the token is then refused).
+ */
+int jotd_auth_principal(const jot_jwt *jwt, struct jotd_principal *who);
+
+/* Answers 401 invalid_token with RFC 6750's WWW-Authenticate; a NULL
+ * description means no credentials were sent. */
+void jotd_auth_refuse(struct jotd_req *r, const char *description);
 
 #endif /* JOTD_AUTH_H */

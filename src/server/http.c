@@ -393,6 +393,30 @@ dispatch(struct jotd_req *r)
 }
 
 static enum MHD_Result
+count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+             const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        (*(unsigned *)cls)++;
+    return MHD_YES;
+}
+
+/* RFC 9112 §6.3: several Content-Length fields make the message length
+ * ambiguous, the classic way to smuggle a request past a proxy that
+ * reads the other one.  Such a request is refused and the connection
+ * closed. */
+static int
+ambiguous_length(struct MHD_Connection *conn)
+{
+    unsigned n = 0;
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_length, &n);
+    return n > 1;
+}
+
+static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload,
            size_t *upload_size, void **con_cls)
@@ -413,7 +437,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         snprintf(r->path, sizeof r->path, "%s", url);
         client_ip(r);
         r->route = route_find(method, url, &r->param, allow, sizeof allow);
-        if (r->route == NULL && allow[0] != '\0') {
+        if (ambiguous_length(conn)) {
+            r->route = NULL;    /* answer below, read nothing */
+            jotd_resp_error(r, 400, "invalid_request",
+                            "conflicting Content-Length headers");
+            jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        } else if (r->route == NULL && allow[0] != '\0') {
             jotd_resp_error(r, 405, "method_not_allowed",
                             "method not allowed");
             jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);

@@ -62,11 +62,35 @@ emit_json(json_t *obj)
     free(text);
 }
 
+/* Copies s into out with control characters, blanks and backslashes
+ * written as \xHH, so that a request path (decoded from %0d%0a by the
+ * HTTP layer) cannot forge log lines or fields. */
+static const char *
+escaped(const char *s, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (; *s != '\0' && o + 5 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 0x20 || c == 0x7f || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 void
 jotd_log_request(const char *method, const char *path, unsigned status,
                  int64_t duration_us, const char *ip)
 {
-    char ts[40], line[512];
+    char ts[40], line[512], safe_method[64], safe_path[320];
     int n;
 
     stamp(ts);
@@ -77,8 +101,10 @@ jotd_log_request(const char *method, const char *path, unsigned status,
                             (double)duration_us / 1000.0, "ip", ip));
         return;
     }
-    n = snprintf(line, sizeof line, "%s %s %s %u %.3fms %s\n", ts, method,
-                 path, status, (double)duration_us / 1000.0, ip);
+    n = snprintf(line, sizeof line, "%s %s %s %u %.3fms %s\n", ts,
+                 escaped(method, safe_method, sizeof safe_method),
+                 escaped(path, safe_path, sizeof safe_path), status,
+                 (double)duration_us / 1000.0, ip);
     if (n > 0)
         emit(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

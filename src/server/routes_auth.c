@@ -332,7 +332,10 @@ presented_access_ok(struct jotd_req *r, const char *sid, const char *sub)
         return 0;               /* absent, or another scheme: ignored */
     if (jotd_tokens_verify_access(r->j, tok, len, 1, &jwt) != JOT_OK)
         return -1;
-    jotd_auth_principal(jwt, &who);
+    if (jotd_auth_principal(jwt, &who) != 0) {
+        jot_jwt_free(jwt);
+        return -1;
+    }
     jot_jwt_free(jwt);
     return strcmp(who.sid, sid) == 0 && strcmp(who.sub, sub) == 0 ? 0 : -1;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "password.h"
 #include "revocation.h"
 #include "routes.h"
@@ -21,7 +22,7 @@ load_me(struct jotd_req *r, jotd_store *st, struct jotd_user *u)
     if (sr == JOTD_STORE_ERROR)
         jotd_resp_db_down(r);
     else
-        jotd_resp_error(r, 401, "invalid_token", "account unavailable");
+        jotd_auth_refuse(r, "account unavailable");
     return -1;
 }
 

@@ -76,6 +76,34 @@ def free_port():
     return port
 
 
+def raw_exchange(port, data, timeout=10.0, half_close=False):
+    """Sends raw bytes on a new loopback connection and reads until the
+    peer closes, the answer is complete (Content-Length read) or timeout
+    seconds pass: (status or None, body bytes, everything received)."""
+    got = b""
+    deadline = time.monotonic() + timeout
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+        try:
+            c.sendall(data)
+            if half_close:
+                c.shutdown(socket.SHUT_WR)
+            while time.monotonic() < deadline:
+                c.settimeout(max(0.05, deadline - time.monotonic()))
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+                head, sep, body = got.partition(b"\r\n\r\n")
+                m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                if sep and m and len(body) >= int(m.group(1)):
+                    break
+        except (socket.timeout, ConnectionError):
+            pass
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", got)
+    body = got.partition(b"\r\n\r\n")[2]
+    return (int(m.group(1)) if m else None), body, got
+
+
 def short(v, limit=300):
     text = repr(v)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -322,6 +350,18 @@ class Server:
             if time.monotonic() - t0 > limit:
                 return None, r
             time.sleep(step)
+
+    def db_file(self):
+        """The SQLite file of this server's database."""
+        return self.db[len("sqlite:"):]
+
+    def users(self):
+        """{id: username} from "jotd user list" (None if it failed)."""
+        rc, out, _ = self.cli(["user", "list"])
+        if rc != 0:
+            return None
+        rows = [l.split("\t") for l in out.splitlines() if l.strip()]
+        return {r[0]: r[1] for r in rows if len(r) >= 2}
 
     def cli(self, args, stdin=None):
         """Runs "jotd ARGS --db=..." with this server's environment and

@@ -21,7 +21,8 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 GROUPS = ["config", "accounts", "tokens", "verify", "refresh", "sessions",
-          "nodes", "throttle", "restart", "jwks_interop", "timing"]
+          "nodes", "throttle", "restart", "jwks_interop", "timing",
+          "hostile_tokens", "hostile_http", "crash", "secrets"]
 
 
 def secrets_check(t):
