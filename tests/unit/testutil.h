@@ -106,4 +106,34 @@ tu_print_hex(const char *label, const void *p, size_t len)
                      jot_err_name(tu_g));                                 \
     } while (0)
 
+/*
+ * Reports a wrong error code without stopping the test, so that a table
+ * lists every failing case at once.  Returns 1 on a mismatch, else 0.
+ */
+static inline int mismatch(jot_err want, jot_err got, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static inline int
+mismatch(jot_err want, jot_err got, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (got == want)
+        return 0;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": expected %s, got %s\n", jot_err_name(want),
+            jot_err_name(got));
+    return 1;
+}
+
+/* Fails the test when some cases of a table failed. */
+static inline void
+no_mismatch(int bad)
+{
+    if (bad != 0)
+        fail_msg("%d case(s) failed", bad);
+}
+
 #endif /* JOT_TESTUTIL_H */

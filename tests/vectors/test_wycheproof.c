@@ -274,7 +274,7 @@ print_flags(const json_t *tc)
 }
 
 static void
-mismatch(struct tally *t, const char *file, const json_t *tc,
+report_mismatch(struct tally *t, const char *file, const json_t *tc,
          const char *expected, const char *got)
 {
     t->mismatches++;
@@ -316,7 +316,7 @@ expect_err(struct tally *t, const char *file, const json_t *tc,
 {
     if (want == got)
         return 1;
-    mismatch(t, file, tc, jot_err_name(want), jot_err_name(got));
+    report_mismatch(t, file, tc, jot_err_name(want), jot_err_name(got));
     return 0;
 }
 
@@ -334,13 +334,13 @@ sign_matches(struct tally *t, const char *file, const json_t *tc,
     jot_err err = jot_key_sign(key, msg, msg_len, sig, sizeof sig, &sig_len);
 
     if (err != JOT_OK) {
-        mismatch(t, file, tc, "jot_key_sign ok", jot_err_name(err));
+        report_mismatch(t, file, tc, "jot_key_sign ok", jot_err_name(err));
         return 0;
     }
     if (prefix ? sig_len >= want_len && memcmp(sig, want, want_len) == 0
                : sig_len == want_len && memcmp(sig, want, want_len) == 0)
         return 1;
-    mismatch(t, file, tc, prefix ? "a signature starting with sig"
+    report_mismatch(t, file, tc, prefix ? "a signature starting with sig"
                                  : "sig reproduced", "other bytes");
     tu_print_hex("expected", want, want_len);
     tu_print_hex("got     ", sig, sig_len);
@@ -390,7 +390,7 @@ run_case(struct group *gr, enum kind kind, const json_t *tc,
     enum cls cls;
 
     if (c < 0) {
-        mismatch(t, file, tc, "a policy for this acceptable flag", "none");
+        report_mismatch(t, file, tc, "a policy for this acceptable flag", "none");
         return;
     }
     cls = (enum cls)c;
