@@ -9,6 +9,7 @@
 #include "keys.h"
 #include "log.h"
 #include "routes.h"
+#include "throttle.h"
 
 static void h_verify(struct jotd_req *r, jotd_store *st);
 static void h_jwks(struct jotd_req *r, jotd_store *st);
@@ -119,6 +120,28 @@ void
 jotd_hash_slot_give(void)
 {
     sem_post(&hash_slots);
+}
+
+int
+jotd_throttle_gate(struct jotd_req *r, jotd_store *st, const char *user_key,
+                   int64_t now)
+{
+    char retry_s[32];
+    int64_t retry;
+    int rc = jotd_throttle_check(st, r->cfg, user_key, r->ip, now, &retry);
+
+    if (rc == 0)
+        return 0;
+    if (rc < 0) {
+        jotd_resp_db_down(r);
+        return -1;
+    }
+    snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
+    jotd_resp_error(r, 429, "rate_limited",
+                    "too many failed attempts, retry later");
+    jotd_resp_header(r, "Retry-After", retry_s);
+    jotd_audit(st, r, "throttled", NULL, NULL, NULL);
+    return -1;
 }
 
 void

@@ -24,6 +24,14 @@ void jotd_hash_slots_init(unsigned n);
 void jotd_hash_slot_take(void);
 void jotd_hash_slot_give(void);
 
+/*
+ * The throttle in front of a password check of user_key from the
+ * request's address: 0 when it may go on, -1 when it has answered (429
+ * with Retry-After, or 503).
+ */
+int jotd_throttle_gate(struct jotd_req *r, jotd_store *st,
+                       const char *user_key, int64_t now);
+
 /* Answers 503 for a database failure. */
 void jotd_resp_db_down(struct jotd_req *r);
 

@@ -221,13 +221,13 @@ void
 jotd_h_login(struct jotd_req *r, jotd_store *st)
 {
     const struct jotd_config *cfg = r->cfg;
-    char key[JOTD_USERNAME_MAX + 1], retry_s[32];
+    char key[JOTD_USERNAME_MAX + 1];
     const char *name, *pw;
     size_t name_len, pw_len;
     struct jotd_user u;
     struct jotd_session s;
-    int64_t now = jotd_now_ms(), retry;
-    int db_down, rc;
+    int64_t now = jotd_now_ms();
+    int db_down;
 
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
         return;
@@ -237,19 +237,8 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
                         "invalid username or password");
         return;
     }
-    rc = jotd_throttle_check(st, cfg, key, r->ip, now, &retry);
-    if (rc != 0) {
-        if (rc < 0) {
-            jotd_resp_db_down(r);
-            return;
-        }
-        snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
-        jotd_resp_error(r, 429, "rate_limited",
-                        "too many failed attempts, retry later");
-        jotd_resp_header(r, "Retry-After", retry_s);
-        jotd_audit(st, r, "login_throttled", NULL, NULL, NULL);
+    if (jotd_throttle_gate(r, st, key, now) != 0)
         return;
-    }
     memset(&u, 0, sizeof u);
     if (!check_login(r, st, key, pw, pw_len, &u, &db_down)) {
         if (db_down) {

@@ -42,10 +42,9 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     const char *cur, *next;
     size_t cur_len, next_len, n;
     struct jotd_user u;
-    char retry_s[32];
-    int64_t now = jotd_now_ms(), retry;
+    int64_t now = jotd_now_ms();
     enum jotd_pw_result pr;
-    int bad = 0, rc;
+    int bad = 0;
 
     cur = jotd_req_string(r, "current_password", &cur_len, &bad);
     next = bad ? NULL : jotd_req_string(r, "new_password", &next_len, &bad);
@@ -60,18 +59,8 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
         return;
     /* A wrong current password is a failed password check like a failed
      * login, and is throttled the same way (API.md). */
-    rc = jotd_throttle_check(st, cfg, u.username_key, r->ip, now, &retry);
-    if (rc != 0) {
-        if (rc < 0) {
-            jotd_resp_db_down(r);
-            return;
-        }
-        snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
-        jotd_resp_error(r, 429, "rate_limited",
-                        "too many failed attempts, retry later");
-        jotd_resp_header(r, "Retry-After", retry_s);
+    if (jotd_throttle_gate(r, st, u.username_key, now) != 0)
         return;
-    }
     jotd_hash_slot_take();
     pr = cur_len <= JOTD_PASSWORD_MAX
              ? jotd_password_verify(u.password_hash, cur, cur_len)
