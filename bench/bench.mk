@@ -1,8 +1,13 @@
 # make bench - libjot's sign and verify against libjwt 1.10.2 and against
-# the floor (OpenSSL and jansson used directly), on the same tokens.
+# the floor (OpenSSL and jansson used directly), on the same tokens; then
+# jotd over HTTP against an express and a fastify peer and nginx's fixed
+# response (bench/server/bench_server.py), which writes
+# bench/results/latest.md and latest.svg.
 #
-#   make bench                          the full run, under two minutes
+#   make bench                          both halves, under ten minutes
+#   make bench-server                   the server half alone
 #   BENCH_SECONDS=0.5 BENCH_REPS=9 make bench
+#   BENCH_DURATION=5 make bench-server  seconds per server cell (10)
 #   $(B)/bench/bench_lib ES256 verify libjot     one cell, for profiling
 #
 # Included by the top-level Makefile, whose variables it uses.
@@ -21,5 +26,15 @@ $(B)/bench/bench_lib: $(BENCH_LIB_OBJ) $(B)/libjot.a
 	$(CC) $(LDFLAGS_SAN) -o $@ $(BENCH_LIB_OBJ) $(B)/libjot.a \
 	    $$(pkg-config --libs libjwt) $(LIB_LIBS)
 
-bench: build/.test-deps $(B)/bench/bench_lib
+# wrk, gnuplot and nginx come with the test dependencies; the Node.js
+# peers are installed by the script (npm ci) when their node_modules is
+# missing.
+BENCH_SERVER = python3 bench/server/bench_server.py --jotd $(B)/jotd
+
+.PHONY: bench-server
+bench: build/.test-deps $(B)/bench/bench_lib $(JOTD)
 	$(B)/bench/bench_lib
+	$(BENCH_SERVER)
+
+bench-server: build/.test-deps $(JOTD)
+	$(BENCH_SERVER)

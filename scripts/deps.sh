@@ -8,9 +8,11 @@ set -eu
 BUILD="pkg-config gcc make libssl-dev libjansson-dev libmicrohttpd-dev \
 libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # Test: unit tests, the memory checker, the independent JWT implementations
-# used for interoperability, and the library compared in benchmarks.
+# used for interoperability, the library compared in benchmarks, and the
+# server benchmark's load generator, chart plotter and HTTP ceiling; and
+# clang with its libFuzzer runtime for fuzz/.
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
-libjwt-dev curl"
+libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev"
 
 want="$BUILD"
 case "${1:-build}" in

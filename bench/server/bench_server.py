@@ -1,0 +1,997 @@
+#!/usr/bin/env python3
+"""bench/server/bench_server.py - jotd over HTTP, side by side with two
+Node.js peers (express + jsonwebtoken, fastify + @fastify/jwt) and with
+nginx serving a fixed response, all on this machine's loopback, loaded by
+wrk on the same cores.
+
+    python3 bench/server/bench_server.py [--jotd build/jotd]
+
+Writes bench/results/latest.md (tables, and the targets of DESIGN.md,
+each MET or NOT MET) and bench/results/latest.svg (req/s, drawn by
+gnuplot).
+
+Scenarios, each run BENCH_DURATION seconds against every server that has
+it (in turns: a scenario on every server, then the next, so that a burst
+of load from elsewhere hits all of them alike):
+  verify-hot    GET /v1/verify, one token (nginx: its fixed response)
+  verify-many   GET /v1/verify through BENCH_TOKENS distinct tokens
+  me            GET /v1/me, the tokens of BENCH_CONNECTIONS clients
+  refresh       POST /v1/auth/refresh, every refresh token used once
+  login         POST /v1/auth/login, one user, the right password
+
+The distinct access tokens are minted by refreshing: a few dozen logins
+open the sessions, and each refresh of a session gives a new access token
+(new jti, new signature) while the old ones stay valid, so ten thousand
+tokens cost ten thousand refreshes rather than ten thousand password
+hashes.
+
+Environment (defaults in brackets):
+  BENCH_DURATION [10]      seconds of load per cell
+  BENCH_WARMUP [2]         seconds of unmeasured load per server first
+  BENCH_THREADS [2]        wrk threads; jotd threads; Node workers
+  BENCH_CONNECTIONS [64]   wrk connections
+  BENCH_LOGIN_CONNECTIONS [16]  wrk connections for login
+  BENCH_TOKENS [10000]     distinct access tokens for verify-many
+  BENCH_SERVERS [jotd,express,fastify,nginx]
+  BENCH_SCENARIOS [verify-hot,verify-many,me,refresh,login]
+  BENCH_OUT [bench/results]
+  BENCH_STRICT             exit 1 when a target is NOT MET
+  BENCH_PROFILE            1: after the measured cells, run jotd's
+                           verify-hot, verify-many and refresh once more
+                           under perf (bench/server/cpuprofile.py) and add
+                           where its CPU goes to latest.md
+"""
+import argparse
+import concurrent.futures
+import ctypes
+import ctypes.util
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True          # no __pycache__ in the work tree
+import cpuprofile  # noqa: E402  (bench/server/cpuprofile.py)
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PEERS = os.path.join(ROOT, "bench", "peers")
+
+DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "16"))
+N_TOKENS = int(os.environ.get("BENCH_TOKENS", "10000"))
+SERVERS = os.environ.get("BENCH_SERVERS", "jotd,express,fastify,nginx").split(",")
+SCENARIOS = os.environ.get(
+    "BENCH_SCENARIOS", "verify-hot,verify-many,me,refresh,login").split(",")
+OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
+STRICT = os.environ.get("BENCH_STRICT", "") not in ("", "0")
+PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+PROFILE_SCENARIOS = ("verify-hot", "verify-many", "refresh")
+
+PASSWORD = "correct horse battery staple"
+N_USERS = 16
+MINT_SECONDS = 120          # give up minting after this, keep what we have
+BCRYPT_COST = 10
+# Tokens minted before the first cell must outlive the last one.
+ACCESS_TTL = int(min(86400, max(900, 180 + 30 * (DURATION + WARMUP))))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+SCENARIO_SCRIPT = {
+    "verify-hot": "verify_hot.lua",
+    "verify-many": "verify_many.lua",
+    "me": "verify_many.lua",
+    "refresh": "refresh.lua",
+    "login": "login.lua",
+}
+SCENARIO_TEXT = {
+    "verify-hot": "GET /v1/verify, one token",
+    "verify-many": "GET /v1/verify, distinct tokens",
+    "me": "GET /v1/me",
+    "refresh": "POST /v1/auth/refresh",
+    "login": "POST /v1/auth/login",
+}
+
+
+def log(msg):
+    print("bench-server: " + msg, flush=True)
+
+
+def die(msg):
+    print("bench-server: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- processes -----------------------------------------------------------
+
+def group_pids(pgid):
+    """Every process of the process group pgid (a server and its workers)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:          # field 5, pgrp
+            pids.append(int(d))
+    return pids
+
+
+def proc_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_cpu_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])    # utime + stime
+
+
+class Server:
+    """A server under test, started in a process group of its own."""
+
+    def __init__(self, name, cmd, cwd, env=None, health="/healthz",
+                 app=True):
+        self.name = name
+        self.cmd = cmd
+        self.cwd = cwd
+        self.env = env
+        self.health = health
+        self.app = app              # has the API (nginx has not)
+        self.port = None
+        self.proc = None
+        self.log_path = None
+        self.mem = {"idle": None, "peak": 0, "after": None}
+        self.prep = {}
+        self.notes = []
+
+    def start(self, tmp, port):
+        self.port = port
+        self.log_path = os.path.join(tmp, f"{self.name}.log")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        env["PORT"] = str(port)
+        cmd = [c.replace("{PORT}", str(port)) for c in self.cmd]
+        with open(self.log_path, "wb") as logf:
+            self.proc = subprocess.Popen(
+                cmd, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+                stdout=logf, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with "
+                                   f"{self.proc.returncode}: "
+                                   f"{self.tail_log()}")
+            try:
+                status, _, _ = request(self.port, "GET", self.health,
+                                       timeout=2)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready in 30 s: "
+                           f"{self.tail_log()}")
+
+    def tail_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 2000))
+                return f.read().decode(errors="replace").strip()[-2000:]
+        except OSError:
+            return ""
+
+    def pids(self):
+        return group_pids(self.proc.pid) if self.proc else []
+
+    def rss_kb(self):
+        return sum(proc_rss_kb(p) for p in self.pids())
+
+    def cpu_ticks(self):
+        return sum(proc_cpu_ticks(p) for p in self.pids())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        # Workers of a group whose leader is gone, if any.
+        if group_pids(self.proc.pid):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+# ---- HTTP for the preparation --------------------------------------------
+
+def request(port, method, path, body=None, token=None, timeout=30,
+            conn=None):
+    """One request; returns (status, parsed JSON or None, headers)."""
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token is not None:
+        headers["Authorization"] = "Bearer " + token
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        try:
+            doc = json.loads(raw) if raw else None
+        except ValueError:
+            doc = None
+        return resp.status, doc, resp.headers
+    finally:
+        if own:
+            conn.close()
+
+
+def prepare(server, tmp):
+    """Users, sessions and tokens for the scenarios; writes token files."""
+    port = server.port
+    t0 = time.monotonic()
+    users = [f"bench-user-{i:02d}" for i in range(N_USERS)] + ["bench-login"]
+
+    def create(name):
+        status, doc, _ = request(port, "POST", "/v1/users",
+                                 {"username": name, "password": PASSWORD})
+        if status != 201:
+            raise RuntimeError(f"{server.name}: POST /v1/users {name}: "
+                               f"{status} {doc}")
+
+    def login(name):
+        status, doc, _ = request(port, "POST", "/v1/auth/login",
+                                 {"username": name, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"{server.name}: login {name}: {status} {doc}")
+        return doc
+
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(create, users))
+        n_sessions = CONNECTIONS + 16
+        logins = list(ex.map(login, [users[i % N_USERS]
+                                     for i in range(n_sessions + 1)]))
+    t_login = time.monotonic() - t0
+    hot = logins.pop()
+
+    # Mint distinct access tokens by refreshing each session in turn.
+    per_session = -(-max(0, N_TOKENS - len(logins)) // len(logins))
+    deadline = time.monotonic() + MINT_SECONDS
+    minted = [[d["access_token"]] for d in logins]
+    latest = [d["refresh_token"] for d in logins]
+    lock = threading.Lock()
+    errors = []
+
+    def chain(idxs):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            for _ in range(per_session):
+                for i in idxs:
+                    if time.monotonic() > deadline:
+                        return
+                    status, doc, _ = request(
+                        port, "POST", "/v1/auth/refresh",
+                        {"refresh_token": latest[i]}, conn=conn)
+                    if status != 200:
+                        with lock:
+                            errors.append(f"{status} {doc}")
+                        return
+                    latest[i] = doc["refresh_token"]
+                    minted[i].append(doc["access_token"])
+        finally:
+            conn.close()
+
+    workers = 4
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        list(ex.map(chain, [list(range(k, len(logins), workers))
+                            for k in range(workers)]))
+    if errors:
+        raise RuntimeError(f"{server.name}: minting: {errors[0]}")
+    tokens = [t for ts in minted for t in ts]
+    t_total = time.monotonic() - t0
+    if len(set(tokens)) != len(tokens):
+        raise RuntimeError(f"{server.name}: minted tokens are not distinct")
+
+    # Check what the scenarios will send before measuring anything.
+    status, _, hdrs = request(port, "GET", "/v1/verify", token=hot["access_token"])
+    if status != 200 or not hdrs.get("X-Auth-Subject"):
+        raise RuntimeError(f"{server.name}: /v1/verify: {status}")
+    status, _, _ = request(port, "GET", "/v1/verify", token=tokens[0])
+    if status != 200:
+        raise RuntimeError(f"{server.name}: /v1/verify (first token): {status}")
+
+    def write(name, lines):
+        path = os.path.join(tmp, f"{server.name}-{name}.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    server.prep = {
+        "hot": hot["access_token"],
+        "many": write("many", tokens),
+        "me": write("me", [ts[-1] for ts in minted][:CONNECTIONS]),
+        "refresh": write("refresh", latest),
+        "n_tokens": len(tokens),
+        "n_sessions": len(logins),
+        "seconds": t_total,
+        "login_seconds": t_login,
+    }
+    if len(tokens) < N_TOKENS:
+        server.notes.append(f"only {len(tokens)} tokens minted in "
+                            f"{MINT_SECONDS} s")
+    log(f"{server.name}: {N_USERS + 1} users, {len(logins) + 1} logins, "
+        f"{len(tokens)} distinct access tokens in {t_total:.1f} s")
+
+
+def fresh_sessions(server, tmp, tag):
+    """Logs in once per refresh connection (and some), for another refresh
+    run: the first one's tokens are used up.  Returns the token file."""
+    def login(name):
+        status, doc, _ = request(server.port, "POST", "/v1/auth/login",
+                                 {"username": name, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"{server.name}: login {name}: {status} {doc}")
+        return doc["refresh_token"]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        tokens = list(ex.map(login, [f"bench-user-{i % N_USERS:02d}"
+                                     for i in range(CONNECTIONS + 16)]))
+    path = os.path.join(tmp, f"{server.name}-refresh-{tag}.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(tokens) + "\n")
+    return path
+
+
+# ---- wrk ---------------------------------------------------------------
+
+def run_wrk(server, scenario, seconds, tmp, perf_data=None):
+    """One cell: returns a dict of results (and samples memory meanwhile);
+    with perf_data, records where the server's CPU goes meanwhile."""
+    conns = LOGIN_CONNECTIONS if scenario == "login" else CONNECTIONS
+    env = dict(os.environ)
+    env.update({"BENCH_LUA_DIR": HERE, "BENCH_THREADS": str(THREADS)})
+    p = server.prep
+    if scenario == "verify-hot":
+        env["BENCH_TOKEN"] = p.get("hot", "none")
+    elif scenario == "verify-many":
+        env["BENCH_TOKENS"] = p["many"]
+    elif scenario == "me":
+        env["BENCH_TOKENS"] = p["me"]
+        env["BENCH_PATH"] = "/v1/me"
+    elif scenario == "refresh":
+        env["BENCH_TOKENS"] = p["refresh"]
+    elif scenario == "login":
+        env["BENCH_USER"] = "bench-login"
+        env["BENCH_PASSWORD"] = PASSWORD
+    cmd = ["wrk", f"-t{THREADS}", f"-c{conns}", f"-d{seconds:g}s",
+           "--latency", "--timeout", "10s",
+           "-s", os.path.join(HERE, SCENARIO_SCRIPT[scenario]),
+           f"http://127.0.0.1:{server.port}/"]
+    cpu0 = server.cpu_ticks()
+    t0 = time.monotonic()
+    out_path = os.path.join(tmp, "wrk.out")
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out,
+                                stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        perf = None
+        if perf_data:
+            perf = cpuprofile.record(server.pids(), max(1.0, seconds - 2),
+                                  perf_data)
+        peak = 0
+        while True:
+            try:
+                proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                peak = max(peak, server.rss_kb())
+                if time.monotonic() - t0 > seconds + 60:
+                    proc.kill()
+                    proc.wait()
+                    break
+    if perf is not None:
+        try:
+            perf.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            perf.kill()
+            perf.wait()
+    cpu1 = server.cpu_ticks()
+    server.mem["peak"] = max(server.mem["peak"], peak, server.rss_kb())
+    with open(out_path, errors="replace") as f:
+        text = f.read()
+    m = re.search(r"^BENCH (\{.*\})$", text, re.M)
+    if proc.returncode != 0 or m is None:
+        raise RuntimeError(f"wrk {server.name} {scenario} failed "
+                           f"({proc.returncode}): {text[-1500:]}")
+    r = json.loads(m.group(1))
+    secs = r["duration_us"] / 1e6
+    r["rps"] = r["requests"] / secs if secs > 0 else 0.0
+    r["errors"] = r["connect"] + r["read"] + r["write"] + r["timeout"]
+    r["cpu_us"] = ((cpu1 - cpu0) / CLK_TCK * 1e6 / r["requests"]
+                   if r["requests"] else None)
+    r["cpu_util"] = (cpu1 - cpu0) / CLK_TCK / secs if secs > 0 else 0.0
+    r["connections"] = conns
+    return r
+
+
+# ---- reference measurements ----------------------------------------------
+
+def openssl_es256_verify_rate():
+    """OpenSSL's bare ES256 verifications per second on one core."""
+    try:
+        res = subprocess.run(["openssl", "speed", "-seconds", "3",
+                              "ecdsap256"], capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        log(f"openssl speed: {e}")
+        return None
+    for line in res.stdout.splitlines():
+        if "nistp256" in line:
+            nums = re.findall(r"[\d.]+", line.split(")", 1)[1])
+            if len(nums) >= 4:
+                return float(nums[-1])
+    log("openssl speed: no ecdsa (nistp256) line")
+    return None
+
+
+def bcrypt_seconds(n=10):
+    """CPU seconds of one bcrypt hash of cost 10 through libcrypt, the
+    library jotd uses for bcrypt (called by ctypes, on this thread)."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("crypt") or "libcrypt.so.1")
+    except OSError:
+        return None
+    lib.crypt.restype = ctypes.c_char_p
+    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    salt = f"$2b${BCRYPT_COST:02d}$abcdefghijklmnopqrstuu".encode()
+    pw = PASSWORD.encode()
+    if not (lib.crypt(pw, salt) or b"").startswith(b"$2b$"):
+        return None
+    t0 = time.thread_time()
+    for _ in range(n):
+        lib.crypt(pw, salt)
+    return (time.thread_time() - t0) / n
+
+
+# ---- the servers -----------------------------------------------------------
+
+def npm_ready(peer):
+    d = os.path.join(PEERS, peer)
+    if os.path.isdir(os.path.join(d, "node_modules")):
+        return True
+    if shutil.which("npm") is None:
+        return False
+    log(f"npm ci in bench/peers/{peer}")
+    try:
+        res = subprocess.run(["npm", "ci", "--no-audit", "--no-fund",
+                              "--loglevel=error"], cwd=d, timeout=300,
+                             capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        log(f"npm ci in bench/peers/{peer}: timed out")
+        return False
+    if res.returncode != 0:
+        log(f"npm ci in bench/peers/{peer} failed:\n{res.stderr[-1500:]}")
+        return False
+    return True
+
+
+NGINX_CONF = """\
+# nginx as the HTTP ceiling: a fixed 200 with the headers of /v1/verify.
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            add_header X-Auth-Subject 3c50ab05-1765-4fd2-9bb0-97dc50e039f2;
+            add_header X-Auth-Session c153e5ff-d201-439f-849d-c4779e8e6d51;
+            add_header X-Auth-Roles user;
+            return 200;
+        }}
+    }}
+}}
+"""
+
+
+def make_servers(jotd, tmp):
+    servers = []
+    for name in SERVERS:
+        if name == "jotd":
+            servers.append(Server("jotd", [
+                os.path.abspath(jotd), "serve",
+                "--listen=127.0.0.1:{PORT}",
+                f"--db=sqlite:{tmp}/jot.db",
+                f"--secret_file={tmp}/secret",
+                f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
+                "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}",
+            ], cwd=tmp))
+        elif name in ("express", "fastify"):
+            if shutil.which("node") is None or not npm_ready(name):
+                log(f"{name}: skipped (node or its packages missing)")
+                continue
+            servers.append(Server(name, ["node", "server.js"],
+                                  cwd=os.path.join(PEERS, name),
+                                  env={"PEER_WORKERS": str(THREADS),
+                                       "PEER_ACCESS_TTL": str(ACCESS_TTL),
+                                       "NODE_ENV": "production"}))
+        elif name == "nginx":
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            if not os.path.exists(nginx):
+                log("nginx: skipped (not installed)")
+                continue
+            conf = os.path.join(tmp, "nginx.conf")
+            servers.append(Server("nginx", [
+                nginx, "-p", tmp, "-c", conf, "-g", "daemon off;"],
+                cwd=tmp, health="/", app=False))
+            servers[-1].conf = conf
+        else:
+            die(f"unknown server {name}")
+    return servers
+
+
+# ---- the report ------------------------------------------------------------
+
+def fmt_rate(x):
+    if x is None:
+        return "n/a"
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def fmt_ms(us):
+    return "n/a" if us is None else f"{us / 1000:.2f}"
+
+
+def fmt_cpu(us):
+    return "n/a" if us is None else f"{us:.0f}"
+
+
+def fmt_mb(kb):
+    return "n/a" if kb is None else f"{kb / 1024:.1f}"
+
+
+def version_of(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "n/a"
+
+
+def lock_version(peer, pkg):
+    try:
+        with open(os.path.join(PEERS, peer, "package-lock.json")) as f:
+            return json.load(f)["packages"]["node_modules/" + pkg]["version"]
+    except (OSError, KeyError, ValueError):
+        return "?"
+
+
+def targets(results, servers, ossl, bcrypt_s):
+    """The targets of DESIGN.md, from this run: rows of
+    (target, measured, required, verdict)."""
+    def rps(server, scen):
+        r = results.get((scen, server))
+        return r["rps"] if r else None
+
+    rows = []
+
+    def verdict(ok):
+        return "n/a" if ok is None else ("MET" if ok else "NOT MET")
+
+    def relative(scen, other, factor, what):
+        """jotd at least factor x other in scen: by rate, and by CPU per
+        request (the form that load from elsewhere disturbs least)."""
+        j, o = results.get((scen, "jotd")), results.get((scen, other))
+        req = f">= {factor * 100:.0f}%" if factor < 1 else f">= {factor:g}x"
+        if not (j and o and j["rps"] and o["rps"]):
+            rows.append((f"{what}: rate", "n/a", req, "n/a"))
+            return
+
+        def show(x):
+            return f"{x * 100:.0f}%" if factor < 1 else f"{x:.2f}x"
+        x = j["rps"] / o["rps"]
+        rows.append((f"{what}: rate", f"{show(x)} ({fmt_rate(j['rps'])} vs "
+                     f"{fmt_rate(o['rps'])} req/s)", req,
+                     verdict(x >= factor)))
+        if j["cpu_us"] and o["cpu_us"]:
+            x = o["cpu_us"] / j["cpu_us"]
+            rows.append((f"{what}: CPU per request", f"{show(x)} "
+                         f"({fmt_cpu(j['cpu_us'])} vs {fmt_cpu(o['cpu_us'])}"
+                         f" µs)", req, verdict(x >= factor)))
+
+    relative("verify-hot", "express", 10,
+             "verify, one token, >= 10x express")
+    relative("verify-hot", "nginx", 0.6,
+             "verify, one token, >= 60% of nginx's fixed response")
+
+    jm = results.get(("verify-many", "jotd"))
+    if jm and ossl:
+        bound = THREADS * ossl
+        rows.append((f"verify, distinct tokens, within 1.3x of OpenSSL's "
+                     f"bare ES256 verify: rate (vs {THREADS} x its rate)",
+                     f"{bound / jm['rps']:.2f}x ({fmt_rate(jm['rps'])} vs "
+                     f"{THREADS} x {fmt_rate(ossl)} = {fmt_rate(bound)}/s)",
+                     "<= 1.3x", verdict(jm["rps"] * 1.3 >= bound)))
+        per = 1e6 / ossl
+        if jm["cpu_us"] is not None:
+            rows.append(("verify, distinct tokens, within 1.3x of OpenSSL's "
+                         "bare ES256 verify: CPU per request",
+                         f"{jm['cpu_us'] / per:.2f}x ({jm['cpu_us']:.0f} "
+                         f"vs {per:.0f} µs)", "<= 1.3x",
+                         verdict(jm["cpu_us"] <= 1.3 * per)))
+    else:
+        rows.append(("verify, distinct tokens, within 1.3x of OpenSSL's "
+                     "bare ES256 verify", "n/a", "<= 1.3x", "n/a"))
+
+    relative("refresh", "express", 5, "refresh, >= 5x express")
+
+    j = rps("jotd", "login")
+    if j and bcrypt_s:
+        bound = THREADS / bcrypt_s
+        rows.append((f"login, within 10% of cores / password-hash time: "
+                     f"rate (vs {THREADS} / one bcrypt-{BCRYPT_COST} hash)",
+                     f"{100 * j / bound:.0f}% ({fmt_rate(j)} vs "
+                     f"{THREADS} / {bcrypt_s * 1000:.1f} ms = "
+                     f"{fmt_rate(bound)}/s)", ">= 90%",
+                     verdict(j >= 0.9 * bound)))
+        jl = results[("login", "jotd")]
+        if jl["cpu_us"] is not None:
+            rows.append((f"login, within 10% of cores / password-hash "
+                         f"time: CPU per request (vs one hash)",
+                         f"{jl['cpu_us'] / 1e6 / bcrypt_s:.2f}x "
+                         f"({jl['cpu_us'] / 1000:.1f} vs "
+                         f"{bcrypt_s * 1000:.1f} ms)", "<= 1.1x",
+                         verdict(jl["cpu_us"] / 1e6 <= 1.1 * bcrypt_s)))
+    else:
+        rows.append(("login, within 10% of cores / password-hash time",
+                     "n/a", ">= 90%", "n/a"))
+
+    js = next((s for s in servers if s.name == "jotd"), None)
+    if js:
+        idle, peak = js.mem["idle"], js.mem["peak"]
+        rows.append(("memory, idle: < 20 MB", f"{fmt_mb(idle)} MB", "< 20 MB",
+                     verdict(idle < 20 * 1024 if idle else None)))
+        rows.append(("memory, under full load (peak): < 64 MB",
+                     f"{fmt_mb(peak)} MB", "< 64 MB",
+                     verdict(peak < 64 * 1024 if peak else None)))
+    return rows
+
+
+def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
+                 jotd, profiles):
+    names = [s.name for s in servers]
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
+    except (OSError, AttributeError):
+        pass
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "describe", "--always",
+                              "--dirty"], capture_output=True, text=True,
+                             timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        rev = "?"
+    L = []
+    L.append("# jotd server benchmark\n")
+    L.append(f"Written by `make bench` (bench/server/bench_server.py) on "
+             f"{started:%Y-%m-%d %H:%M} UTC, in {elapsed:.0f} s. "
+             f"jot `{rev}`, jotd `{os.path.relpath(os.path.abspath(jotd), ROOT)}`.\n")
+    ossl_v = " ".join(version_of(["openssl", "version"]).split()[:2])
+    nginx_v = version_of(["nginx", "-v"]).split(":")[-1].strip()
+    wrk_v = " ".join(version_of(["wrk", "-v"]).split()[:2])
+    L.append(f"Machine: {os.cpu_count()} cores ({cpu}), Linux "
+             f"{platform.release()}; {ossl_v}; node "
+             f"{version_of(['node', '--version'])}; {nginx_v}; "
+             f"{wrk_v}.\n")
+    L.append(f"Load: wrk on the same cores, {THREADS} threads, "
+             f"{CONNECTIONS} connections ({LOGIN_CONNECTIONS} for login), "
+             f"{DURATION:g} s per cell after a {WARMUP:g} s warm-up per "
+             f"server; scenarios run in turns over the servers. "
+             f"Every server has {THREADS} threads or worker processes: "
+             f"jotd `--threads={THREADS} --password_hash=bcrypt --bcrypt_cost={BCRYPT_COST}` on "
+             f"SQLite; express {lock_version('express', 'express')} + "
+             f"jsonwebtoken {lock_version('express', 'jsonwebtoken')} + "
+             f"bcryptjs {lock_version('express', 'bcryptjs')} and fastify "
+             f"{lock_version('fastify', 'fastify')} + @fastify/jwt "
+             f"{lock_version('fastify', '@fastify/jwt')} + bcryptjs, "
+             f"each {THREADS} workers by node:cluster with users and "
+             f"sessions in the primary (reached by IPC), ES256 access "
+             f"tokens, bcrypt cost {BCRYPT_COST}; nginx "
+             f"`worker_processes {THREADS}` answering a fixed 200.\n")
+    L.append("## Throughput and latency\n")
+    L.append("Server CPU is the CPU time of the server's processes over "
+             "the cell divided by its requests, and cores busy that CPU "
+             "time over the cell's duration (wrk's own CPU is in neither; "
+             f"{os.cpu_count()} cores are shared by the server, wrk and "
+             "whatever else runs). Non-2xx and socket errors should be 0.\n")
+    L.append("| scenario | server | req/s | p50 ms | p99 ms | non-2xx | "
+             "socket errors | server CPU µs/req | server cores busy |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for scen in SCENARIOS:
+        for name in names:
+            r = results.get((scen, name))
+            if r is None:
+                continue
+            L.append(f"| {SCENARIO_TEXT[scen]} | {name} | "
+                     f"{fmt_rate(r['rps'])} | {fmt_ms(r['p50_us'])} | "
+                     f"{fmt_ms(r['p99_us'])} | {r['status']} | {r['errors']} "
+                     f"| {fmt_cpu(r['cpu_us'])} | {r['cpu_util']:.2f} |")
+    L.append("")
+    L.append("## Ratios to jotd\n")
+    L.append("| scenario | " + " | ".join(f"jotd / {n}" for n in names
+                                          if n != "jotd") + " |")
+    L.append("|---|" + "---:|" * (len(names) - 1))
+    for scen in SCENARIOS:
+        j = results.get((scen, "jotd"))
+        cells = []
+        for n in names:
+            if n == "jotd":
+                continue
+            o = results.get((scen, n))
+            cells.append(f"{j['rps'] / o['rps']:.2f}x"
+                         if j and o and o["rps"] else "n/a")
+        L.append(f"| {SCENARIO_TEXT[scen]} | " + " | ".join(cells) + " |")
+    L.append("")
+    L.append("## Resident memory (VmRSS, MB, all processes of the server)\n")
+    L.append("| server | idle | peak under load | after load |")
+    L.append("|---|---:|---:|---:|")
+    for s in servers:
+        L.append(f"| {s.name} | {fmt_mb(s.mem['idle'])} | "
+                 f"{fmt_mb(s.mem['peak'])} | {fmt_mb(s.mem['after'])} |")
+    L.append("")
+    L.append("## Targets (DESIGN.md), from this run\n")
+    ref = []
+    if ossl:
+        ref.append(f"OpenSSL's bare ES256 verify: {fmt_rate(ossl)}/s on one "
+                   f"core (`openssl speed -seconds 3 ecdsap256`, CPU time)")
+    if bcrypt_s:
+        ref.append(f"one bcrypt-{BCRYPT_COST} hash through libcrypt: "
+                   f"{bcrypt_s * 1000:.1f} ms of CPU")
+    if ref:
+        L.append("References measured in the same run: " + "; ".join(ref)
+                 + ".\n")
+    L.append("| target | measured | required | verdict |")
+    L.append("|---|---|---|---|")
+    for t, m, req, v in rows:
+        L.append(f"| {t} | {m} | {req} | **{v}** |")
+    L.append("")
+    prep = [f"{s.name}: {s.prep['n_tokens']} distinct access tokens from "
+            f"{s.prep['n_sessions'] + 1} logins and their refreshes, "
+            f"{s.prep['seconds']:.1f} s" for s in servers if s.prep]
+    if prep:
+        L.append("Preparation: " + "; ".join(prep) + ".\n")
+    L.append("Reading these numbers: the Node.js peers keep users and "
+             "sessions in memory (in the cluster's primary), while jotd "
+             "writes every login and refresh to SQLite (WAL, "
+             "synchronous=NORMAL) with an audit row, so login, refresh and "
+             "/v1/me favour the peers on that account. jotd remembers "
+             "verified access tokens (a per-thread cache); the peers "
+             "verify every time (fast-jwt's cache is off in @fastify/jwt's "
+             "defaults), and verify-many rotates through more tokens than "
+             "jotd's cache holds. Rates are wall-clock with wrk and "
+             "anything else on the machine sharing the cores; the rows "
+             "in CPU per request are the form of a target that such load "
+             "disturbs least. Tokens live "
+             f"{ACCESS_TTL} s here (`--access_ttl`), to outlast the run.\n")
+    notes = [f"{s.name}: {n}" for s in servers for n in s.notes]
+    if notes:
+        L.append("Notes: " + "; ".join(notes) + ".\n")
+    if profiles:
+        L.append("## Where jotd's CPU goes\n")
+        L.append("With BENCH_PROFILE=1: perf (cpu-clock, DWARF call "
+                 "graphs) on jotd's threads during a further run of each "
+                 "scenario, every sample put in "
+                 "one bucket by its stack (bench/server/cpuprofile.py); the "
+                 "server CPU per request of that run is split by the "
+                 "shares.\n")
+        for scen, (r, shares, n) in profiles.items():
+            L.append(f"**{SCENARIO_TEXT[scen]}**: {fmt_rate(r['rps'])} req/s "
+                     f"under perf, {fmt_cpu(r['cpu_us'])} µs of CPU per "
+                     f"request, {n} samples.\n")
+            L.append("| share | µs/req | where |")
+            L.append("|---:|---:|---|")
+            for share, name in shares:
+                if share < 0.5:
+                    continue
+                us = (f"{share / 100 * r['cpu_us']:.1f}"
+                      if r["cpu_us"] is not None else "n/a")
+                L.append(f"| {share:.1f}% | {us} | {name} |")
+            L.append("")
+    L.append("![requests per second](latest.svg)\n")
+    path = os.path.join(OUT, "latest.md")
+    with open(path, "w") as f:
+        f.write("\n".join(L))
+    return path
+
+
+def write_chart(results, servers, tmp):
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        log("gnuplot missing: no chart")
+        return None
+    names = [s.name for s in servers]
+    data = os.path.join(tmp, "chart.dat")
+    with open(data, "w") as f:
+        f.write("scenario " + " ".join(names) + "\n")
+        for scen in SCENARIOS:
+            row = []
+            for n in names:
+                r = results.get((scen, n))
+                row.append(f"{r['rps']:.1f}" if r and r["rps"] > 0 else "-")
+            f.write(f'"{scen}" ' + " ".join(row) + "\n")
+    out = os.path.join(OUT, "latest.svg")
+    res = subprocess.run([gnuplot, "-e",
+                          f"datafile='{data}'; outfile='{out}'; "
+                          f"ncols={len(names) + 1}; "
+                          f"subtitle='{DURATION:g} s per cell, wrk -t{THREADS}"
+                          f" -c{CONNECTIONS} on the same {os.cpu_count()} "
+                          f"cores'",
+                          os.path.join(HERE, "chart.gp")],
+                         capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        log(f"gnuplot failed: {res.stderr[-800:]}")
+        return None
+    return out
+
+
+# ---- main ------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--jotd", default=os.path.join(ROOT, "build", "jotd"))
+    args = ap.parse_args()
+    for tool in ("wrk", "openssl"):
+        if shutil.which(tool) is None:
+            die(f"{tool} is missing (make test-deps installs it)")
+    if "jotd" in SERVERS and not os.access(args.jotd, os.X_OK):
+        die(f"{args.jotd}: no jotd to run")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t_start = time.monotonic()
+    os.makedirs(OUT, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="jot-bench-server-")
+    servers = make_servers(args.jotd, tmp)
+    results = {}
+    try:
+        log("reference: OpenSSL ES256 verify rate, bcrypt hash time")
+        ossl = openssl_es256_verify_rate()
+        bcrypt_s = bcrypt_seconds()
+        for s in servers:
+            port = free_port()
+            if s.name == "nginx":
+                with open(s.conf, "w") as f:
+                    f.write(NGINX_CONF.format(workers=THREADS, tmp=tmp,
+                                              port=port))
+            s.start(tmp, port)
+            time.sleep(0.5)
+            s.mem["idle"] = s.rss_kb()
+            log(f"{s.name}: ready on 127.0.0.1:{port}, "
+                f"{fmt_mb(s.mem['idle'])} MB idle")
+        for s in servers:
+            if s.app:
+                prepare(s, tmp)
+        for s in servers:
+            if WARMUP > 0:
+                run_wrk(s, "verify-hot", WARMUP, tmp)
+        for scen in SCENARIOS:
+            if scen not in SCENARIO_SCRIPT:
+                die(f"unknown scenario {scen}")
+            for s in servers:
+                if not s.app and scen != "verify-hot":
+                    continue
+                if not s.alive():
+                    raise RuntimeError(f"{s.name} died: {s.tail_log()}")
+                r = run_wrk(s, scen, DURATION, tmp)
+                results[(scen, s.name)] = r
+                log(f"{scen:12s} {s.name:8s} {fmt_rate(r['rps']):>9s} req/s "
+                    f"p50 {fmt_ms(r['p50_us'])} ms p99 {fmt_ms(r['p99_us'])} "
+                    f"ms non-2xx {r['status']} errors {r['errors']} "
+                    f"cpu {r['cpu_us'] or 0:.0f} us/req")
+        for s in servers:
+            s.mem["after"] = s.rss_kb()
+        profiles = {}
+        jotd_server = next((s for s in servers if s.name == "jotd"), None)
+        if PROFILE and jotd_server is not None:
+            if shutil.which("perf") is None:
+                log("BENCH_PROFILE: perf is missing (Debian: linux-perf)")
+            else:
+                for scen in PROFILE_SCENARIOS:
+                    if scen not in SCENARIOS:
+                        continue
+                    if scen == "refresh":
+                        jotd_server.prep["refresh"] = fresh_sessions(
+                            jotd_server, tmp, "profile")
+                    data = os.path.join(tmp, f"perf-{scen}.data")
+                    r = run_wrk(jotd_server, scen, min(DURATION, 8), tmp,
+                                perf_data=data)
+                    if os.path.exists(data):
+                        shares, n = cpuprofile.breakdown(data)
+                        profiles[scen] = (r, shares, n)
+                        log(f"profile {scen}: " + ", ".join(
+                            f"{sh:.0f}% {nm}" for sh, nm in shares[:4]))
+        rows = targets(results, servers, ossl, bcrypt_s)
+        elapsed = time.monotonic() - t_start
+        for s in servers:
+            s.stop()
+        md = write_report(results, servers, ossl, bcrypt_s, rows, started,
+                          elapsed, args.jotd, profiles)
+        svg = write_chart(results, servers, tmp)
+        log(f"wrote {os.path.relpath(md, ROOT)}"
+            + (f" and {os.path.relpath(svg, ROOT)}" if svg else ""))
+        for t, m, req, v in rows:
+            print(f"  {v:8s} {t}: {m}")
+    finally:
+        for s in servers:
+            try:
+                s.stop()
+            except Exception as e:          # keep stopping the others
+                log(f"stopping {s.name}: {e}")
+        shutil.rmtree(tmp, ignore_errors=True)
+    if STRICT and any(v == "NOT MET" for _, _, _, v in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
