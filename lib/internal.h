@@ -54,7 +54,13 @@ struct jot_key {
      * a duplicate, so the key schedule is computed once per key and the
      * template is only ever read, which is safe between threads. */
     EVP_MAC_CTX *mac;
+    /* RSA and ECDSA: a verify context already set up for this key and
+     * algorithm, copied by each verification (sign.c). */
+    EVP_MD_CTX *verify_tmpl;
 };
+
+/* Sets up key->verify_tmpl once the key's pkey is in place. */
+jot_err jot__key_prepare(jot_key *key);
 
 /* Allocates a key of alg with one reference and nothing else set. */
 jot_err jot__key_new(jot_alg alg, jot_key **out);

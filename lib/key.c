@@ -91,7 +91,7 @@ jot__key_set_pkey(jot_key *key, EVP_PKEY *pkey, int is_private)
     EVP_PKEY_free(key->pkey);
     key->pkey = pkey;
     key->is_private = is_private;
-    return JOT_OK;
+    return jot__key_prepare(key);
 }
 
 jot_err
@@ -223,6 +223,7 @@ jot_key_free(jot_key *key)
     if (atomic_fetch_sub_explicit(&key->refs, 1, memory_order_acq_rel) != 1)
         return;
     EVP_MAC_CTX_free(key->mac);
+    EVP_MD_CTX_free(key->verify_tmpl);
     jot__free_secret(key->secret, key->secret_len);
     EVP_PKEY_free(key->pkey);
     EVP_MD_free(key->md);

@@ -43,13 +43,23 @@ set_pss(const jot_key *key, EVP_PKEY_CTX *pctx)
            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, key->md) > 0;
 }
 
-/* Sets up ctx for a sign (sign = 1) or verify operation with key. */
+/*
+ * Sets up ctx for a sign (sign = 1) or verify operation with key.  A key
+ * keeps one verify context set up at birth (jot__key_prepare): copying it
+ * skips OpenSSL 3's algorithm fetch, which walks shared name maps under a
+ * lock on every call.  The template is only ever read, so copies may be
+ * taken from any number of threads at once.
+ */
 static jot_err
 digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
 {
     EVP_PKEY_CTX *pctx = NULL;
     int ok;
 
+    if (!sign && key->verify_tmpl != NULL)
+        return EVP_MD_CTX_copy_ex(ctx, key->verify_tmpl) == 1
+                   ? JOT_OK
+                   : JOT_ERR_CRYPTO;
     if (sign)
         ok = EVP_DigestSignInit(ctx, &pctx, key->md, NULL, key->pkey);
     else
@@ -58,6 +68,26 @@ digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
         return JOT_ERR_CRYPTO;
     if (key->info->family == FAM_PSS && !set_pss(key, pctx))
         return JOT_ERR_CRYPTO;
+    return JOT_OK;
+}
+
+jot_err
+jot__key_prepare(jot_key *key)
+{
+    EVP_MD_CTX *ctx;
+
+    /* EdDSA has no streaming interface, so no context can be copied. */
+    if (key->pkey == NULL || key->info->family == FAM_ED)
+        return JOT_OK;
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return JOT_ERR_NOMEM;
+    if (digest_init(key, ctx, 0) != JOT_OK) {
+        EVP_MD_CTX_free(ctx);
+        return JOT_ERR_CRYPTO;
+    }
+    EVP_MD_CTX_free(key->verify_tmpl);
+    key->verify_tmpl = ctx;
     return JOT_OK;
 }
 

@@ -1360,6 +1360,71 @@ test_known_header(void **state)
     jot_key_free(stranger);
 }
 
+/*
+ * Keys and key sets are shared between threads without locks: many
+ * threads verifying with one key at once (each copying the key's
+ * prepared context) must all succeed, and a bad signature must fail in
+ * every thread too.
+ */
+struct hammer {
+    const jot_keyset *set;
+    const char *good, *bad;
+    int failures;
+};
+
+static void *
+hammer_run(void *p)
+{
+    struct hammer *h = p;
+    int i;
+
+    for (i = 0; i < 200; i++) {
+        if (verify(h->set, NULL, h->good, strlen(h->good), NULL) != JOT_OK)
+            h->failures++;
+        if (verify(h->set, NULL, h->bad, strlen(h->bad), NULL) !=
+            JOT_ERR_BAD_SIGNATURE)
+            h->failures++;
+    }
+    return NULL;
+}
+
+static void
+test_shared_between_threads(void **state)
+{
+    static const jot_alg algs[] = {JOT_ALG_ES256, JOT_ALG_RS256,
+                                   JOT_ALG_PS256, JOT_ALG_HS256,
+                                   JOT_ALG_EDDSA};
+    struct hammer h[4];
+    pthread_t t[4];
+    size_t a, i;
+
+    (void)state;
+    for (a = 0; a < N_ELEMS(algs); a++) {
+        jot_key *k = new_key(algs[a], "shared");
+        jot_keyset *set = set_of(&k, 1);
+        char *good = make_token_x(k, ",\"kid\":\"shared\"");
+        char *bad = strdup(good);
+
+        assert_non_null(bad);
+        break_sig(bad);
+        for (i = 0; i < 4; i++) {
+            h[i] = (struct hammer){set, good, bad, 0};
+            assert_int_equal(pthread_create(&t[i], NULL, hammer_run, &h[i]),
+                             0);
+        }
+        for (i = 0; i < 4; i++) {
+            pthread_join(t[i], NULL);
+            if (h[i].failures != 0)
+                fail_msg("%s: %d failures in thread %zu",
+                         jot_alg_name(algs[a]), h[i].failures, i);
+        }
+        free(good);
+        free(bad);
+        jot_keyset_free(set);
+        jot_key_free(k);
+    }
+}
+
 int
 main(void)
 {
@@ -1384,6 +1449,7 @@ main(void)
         cmocka_unit_test(test_header_accessors),
         cmocka_unit_test(test_token_len),
         cmocka_unit_test(test_known_header),
+        cmocka_unit_test(test_shared_between_threads),
     };
 
     return cmocka_run_group_tests_name("jws", tests, group_setup,
