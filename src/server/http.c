@@ -608,17 +608,6 @@ jotd_http_start(struct jotd *j, char *err, size_t err_len)
 }
 
 void
-jotd_http_stop(void)
-{
-    if (daemon_ == NULL)
-        return;
-    /* Stop accepting first; the workers then finish (and resume) what
-     * they hold before the daemon goes, as it must not stop with a
-     * suspended connection. */
-    MHD_quiesce_daemon(daemon_);
-}
-
-void
 jotd_http_destroy(void)
 {
     if (daemon_ != NULL)

@@ -77,9 +77,6 @@ extern const size_t jotd_n_routes;
  */
 int jotd_http_start(struct jotd *j, char *err, size_t err_len);
 
-/* Stops accepting new connections (requests in flight go on). */
-void jotd_http_stop(void);
-
 /* Stops the daemon; call once the workers have finished their jobs. */
 void jotd_http_destroy(void);
 

@@ -210,7 +210,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     }
     if (jotd_http_start(j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
-        jotd_workers_stop(j->workers);
+        jotd_workers_free(j->workers);
         return 1;
     }
     pthread_create(&sync_thread, NULL, sync_main, &sc);
@@ -228,9 +228,14 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     }
     jotd_log_message("jotd", "shutting down");
     atomic_store(&j->stopping, 1);
-    jotd_http_stop();
+    /* The workers finish their jobs first, resuming every suspended
+     * connection, since the daemon must not stop with one suspended;
+     * requests arriving meanwhile get 503.  (Not MHD_quiesce_daemon:
+     * with an epoll thread pool libmicrohttpd 0.9.75 sometimes aborts in
+     * it, "Failed to remove listen FD from epoll set".) */
     jotd_workers_stop(j->workers);
     jotd_http_destroy();
+    jotd_workers_free(j->workers);
     pthread_join(sync_thread, NULL);
     return 0;
 }

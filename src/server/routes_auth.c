@@ -251,7 +251,7 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
                         "invalid username or password");
         return;
     }
-    jotd_throttle_success(st, key, r->ip);
+    jotd_throttle_success(st, key, r->ip, now);
     maybe_rehash(r, st, &u, pw, pw_len, now);
     if (new_session(r, st, &u, now, &s) != 0) {
         jotd_resp_db_down(r);

@@ -73,7 +73,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
                         "current password is wrong");
         return;
     }
-    jotd_throttle_success(st, u.username_key, r->ip);
+    jotd_throttle_success(st, u.username_key, r->ip, now);
     pr = jotd_password_check(cfg, next, next_len);
     if (pr == JOTD_PW_OK) {
         jotd_hash_slot_take();

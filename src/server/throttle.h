@@ -16,12 +16,14 @@ int jotd_throttle_check(jotd_store *st, const struct jotd_config *cfg,
                         const char *user_key, const char *ip, int64_t now,
                         int64_t *retry_after);
 
-/* Counts a failed password check for (user_key, ip) and for ip. */
+/* Counts a failed password check for (user_key, ip), for ip and for
+ * user_key. */
 void jotd_throttle_fail(jotd_store *st, const struct jotd_config *cfg,
                         const char *user_key, const char *ip, int64_t now);
 
-/* A success clears the (user_key, ip) count. */
+/* A success clears the (user_key, ip) count and marks ip known to the
+ * account (exempt from the account-wide count). */
 void jotd_throttle_success(jotd_store *st, const char *user_key,
-                           const char *ip);
+                           const char *ip, int64_t now);
 
 #endif /* JOTD_THROTTLE_H */

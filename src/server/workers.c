@@ -28,11 +28,6 @@ struct jotd_workers {
     jotd_store **stores;
 };
 
-struct start {
-    struct jotd_workers *w;
-    size_t i;
-};
-
 static void *
 run(void *p)
 {
@@ -105,7 +100,7 @@ fail:
     if (w != NULL && w->queue == NULL)
         free(w);
     else
-        jotd_workers_stop(w);
+        jotd_workers_free(w);
     return NULL;
 }
 
@@ -127,16 +122,28 @@ jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg)
 void
 jotd_workers_stop(struct jotd_workers *w)
 {
-    size_t i;
+    size_t i, n;
 
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->lock);
     w->stopping = 1;
+    n = w->n_threads;
+    w->n_threads = 0;           /* a second stop joins nothing */
     pthread_cond_broadcast(&w->ready);
     pthread_mutex_unlock(&w->lock);
-    for (i = 0; i < w->n_threads; i++)
+    for (i = 0; i < n; i++)
         pthread_join(w->threads[i], NULL);
+}
+
+void
+jotd_workers_free(struct jotd_workers *w)
+{
+    size_t i;
+
+    if (w == NULL)
+        return;
+    jotd_workers_stop(w);
     for (i = 0; w->stores != NULL && i < w->n_alloc; i++)
         jotd_store_close(w->stores[i]);
     pthread_mutex_destroy(&w->lock);

@@ -25,7 +25,14 @@ struct jotd_workers *jotd_workers_start(size_t n_threads, size_t queue_max,
 /* Queues fn(arg, st) on some worker.  -1 when the queue is full. */
 int jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg);
 
-/* Runs every queued job, then stops and joins the workers.  NULL: no-op. */
+/*
+ * Runs every queued job, then stops and joins the workers; later submits
+ * fail.  The pool stays allocated, so threads that may still submit (the
+ * HTTP threads) can do so safely until they are stopped too.  NULL: no-op.
+ */
 void jotd_workers_stop(struct jotd_workers *w);
+
+/* Stops the pool if needed and frees it.  NULL: no-op. */
+void jotd_workers_free(struct jotd_workers *w);
 
 #endif /* JOTD_WORKERS_H */

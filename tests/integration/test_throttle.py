@@ -1,7 +1,8 @@
 """
-Throttling of failed password checks: per (account, client address) and
-per client address, doubling waits, Retry-After, and the client address
-taken from X-Forwarded-For only behind a trusted proxy.
+Throttling of failed password checks: per (account, client address), per
+client address, and per account for addresses the account has never
+logged in from; doubling waits, Retry-After, and the client address taken
+from X-Forwarded-For only behind a trusted proxy.
 """
 
 import time
@@ -113,6 +114,28 @@ def run(t):
     limited(t, "login of that account from that address", r)
     r = s.login(p["username"], p["password"], headers=B)
     t.eq("login of that account from another address -> 200", r.status, 200)
+
+    # Many addresses guessing one account: each address fails only once
+    # (no pair or address limit is reached), but the account's count over
+    # all addresses (3 x login_max_failures = 9) slows down addresses it
+    # has never been logged in from, and only those.
+    g, _ = s.user()                     # logs in once from 127.0.0.1
+    home = xff("10.1.0.1")
+    t.eq("the owner logs in from home -> 200",
+         s.login(g["username"], g["password"], headers=home).status, 200)
+    codes = [s.login(g["username"], g["password"] + "!",
+                     headers=xff("10.2.0.%d" % i)).status
+             for i in range(1, 10)]
+    t.eq("9 wrong passwords from 9 addresses -> 401 each", codes, [401] * 9)
+    r = s.login(g["username"], g["password"] + "!", headers=xff("10.2.0.50"))
+    limited(t, "a 10th address, wrong password: the account is guarded", r)
+    r = s.login(g["username"], g["password"], headers=xff("10.2.0.51"))
+    limited(t, "an 11th address, even with the right password", r)
+    r = s.login(g["username"], g["password"], headers=home)
+    t.eq("the owner's known address is not held up -> 200", r.status, 200)
+    r = s.login(u["username"], u["password"], headers=xff("10.2.0.52"))
+    t.eq("another account from a new address is not affected -> 200",
+         r.status, 200)
     s.stop()
 
     # Without trusted_proxies, X-Forwarded-For is ignored.
