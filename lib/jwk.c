@@ -153,13 +153,6 @@ rsa_from_jwk(jot_key *key, const json_t *jwk)
         err = member_bn(jwk, "e", 0, &e);
     if (err != JOT_OK)
         goto out;
-    /* A public exponent of 1 (or any even one) makes every "signature"
-     * trivially forgeable or the key invalid; OpenSSL's import does not
-     * refuse it, so we do. */
-    if (!BN_is_odd(e) || BN_is_one(e)) {
-        err = JOT_ERR_WEAK_KEY;
-        goto out;
-    }
     if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
         !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
         err = JOT_ERR_NOMEM;

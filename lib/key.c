@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -40,6 +42,25 @@ jot__key_new(jot_alg alg, jot_key **out)
     return JOT_OK;
 }
 
+/*
+ * A public exponent of 1 makes every "signature" equal to its message
+ * and an even one is no RSA key; OpenSSL imports both (from a JWK or a
+ * PEM file) without a word, so they are refused here.
+ */
+static jot_err
+check_rsa_exponent(const EVP_PKEY *pkey)
+{
+    BIGNUM *e = NULL;
+    jot_err err = JOT_ERR_WEAK_KEY;
+
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+        return JOT_ERR_MALFORMED;
+    if (BN_is_odd(e) && !BN_is_one(e))
+        err = JOT_OK;
+    BN_free(e);
+    return err;
+}
+
 /* Checks that pkey is the kind of key key->alg needs. */
 static jot_err
 check_pkey(const jot_key *key, EVP_PKEY *pkey)
@@ -56,7 +77,7 @@ check_pkey(const jot_key *key, EVP_PKEY *pkey)
             return JOT_ERR_ALG;
         if (EVP_PKEY_get_bits(pkey) < JOT_RSA_MIN_BITS)
             return JOT_ERR_WEAK_KEY;
-        return JOT_OK;
+        return check_rsa_exponent(pkey);
     case FAM_EC:
         if (!EVP_PKEY_is_a(pkey, "EC"))
             return JOT_ERR_ALG;
@@ -79,6 +100,31 @@ check_pkey(const jot_key *key, EVP_PKEY *pkey)
     return JOT_ERR_ALG;
 }
 
+/*
+ * A private key must sign what its own public half verifies.  An RSA key
+ * whose d, primes or CRT values disagree with n and e imports without
+ * complaint and would sign tokens nobody can verify (or leak its factors
+ * through faulty signatures), so one signature is made and checked at
+ * import.  EC and Ed25519 pairs are checked as they are decoded.
+ */
+static jot_err
+self_test(const jot_key *key)
+{
+    static const char msg[] = "jot key self-test";
+    unsigned char sig[2048];
+    size_t sig_len = 0;
+
+    if (key->info->family != FAM_RSA && key->info->family != FAM_PSS)
+        return JOT_OK;
+    if (jot_key_sign(key, msg, sizeof msg - 1, sig, sizeof sig, &sig_len) !=
+            JOT_OK ||
+        jot_key_verify(key, msg, sizeof msg - 1, sig, sig_len) != JOT_OK) {
+        ERR_clear_error();
+        return JOT_ERR_MALFORMED;
+    }
+    return JOT_OK;
+}
+
 jot_err
 jot__key_set_pkey(jot_key *key, EVP_PKEY *pkey, int is_private)
 {
@@ -91,7 +137,10 @@ jot__key_set_pkey(jot_key *key, EVP_PKEY *pkey, int is_private)
     EVP_PKEY_free(key->pkey);
     key->pkey = pkey;
     key->is_private = is_private;
-    return jot__key_prepare(key);
+    err = jot__key_prepare(key);
+    if (err == JOT_OK && is_private)
+        err = self_test(key);
+    return err;
 }
 
 jot_err

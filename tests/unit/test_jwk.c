@@ -2529,6 +2529,62 @@ test_jwks_export_empty(void **state)
     jot_key_free(hs);
 }
 
+/*
+ * Regressions found by fuzz_pem and fuzz_jwk: an RSA public exponent of
+ * 1 (every "signature" equals its message) or an even one is refused from
+ * a PEM file as from a JWK, and an RSA private key (n, e, d) whose d
+ * disagrees with n and e (it would sign what its public half cannot
+ * verify) is refused at import.
+ */
+static void
+test_rsa_consistency(void **state)
+{
+    static const char *const pems[] = {
+        "tests/keys/test-rsa-public-e1.pem",
+        "tests/keys/test-rsa-public-e-even.pem",
+    };
+    json_t *v = tu_load_json("tests/vectors/rfc/rfc7515_A2_rs256.json");
+    json_t *jwk = json_deep_copy(json_object_get(v, "jwk"));
+    const char *d;
+    char *bad_d, *text, *pem;
+    jot_key *k = NULL;
+    size_t i, len;
+
+    (void)state;
+    for (i = 0; i < sizeof pems / sizeof *pems; i++) {
+        pem = tu_read_file(pems[i], &len);
+        tu_assert_err(JOT_ERR_WEAK_KEY,
+                      jot_key_from_pem(pem, len, JOT_ALG_RS256, &k));
+        assert_null(k);
+        free(pem);
+    }
+    /* the untouched private key imports (and passes its self-test) */
+    text = json_dumps(jwk, JSON_COMPACT);
+    tu_assert_err(JOT_OK, jot_jwk_parse(text, strlen(text), JOT_ALG_RS256,
+                                        &k));
+    jot_key_free(k);
+    k = NULL;
+    free(text);
+    /* one character of d changed: still valid base64url, wrong key.  The
+     * CRT members go first: with them OpenSSL signs without d. */
+    for (i = 0; i < 5; i++)
+        json_object_del(jwk, (const char *[]){"p", "q", "dp", "dq",
+                                              "qi"}[i]);
+    d = json_string_value(json_object_get(jwk, "d"));
+    bad_d = strdup(d);
+    assert_non_null(bad_d);
+    bad_d[10] = bad_d[10] == 'A' ? 'B' : 'A';
+    json_object_set_new(jwk, "d", json_string(bad_d));
+    text = json_dumps(jwk, JSON_COMPACT);
+    tu_assert_err(JOT_ERR_MALFORMED, jot_jwk_parse(text, strlen(text),
+                                                   JOT_ALG_RS256, &k));
+    assert_null(k);
+    free(text);
+    free(bad_d);
+    json_decref(jwk);
+    json_decref(v);
+}
+
 int
 main(void)
 {
@@ -2572,6 +2628,7 @@ main(void)
         cmocka_unit_test(test_jwks_limits),
         cmocka_unit_test(test_jwks_export),
         cmocka_unit_test(test_jwks_export_empty),
+        cmocka_unit_test(test_rsa_consistency),
     };
 
     return cmocka_run_group_tests_name("jwk", tests, group_setup,
