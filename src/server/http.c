@@ -241,37 +241,12 @@ is_json(const char *ctype)
     return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
 }
 
-/* API.md: nested deeper than 32 containers is invalid_request.  Counted
- * before jansson recurses, so a deep body costs one pass and no stack. */
-static int
-depth_ok(const char *s, size_t len)
-{
-    size_t i, depth = 0;
-    int in_str = 0;
-
-    for (i = 0; i < len; i++) {
-        if (in_str) {
-            if (s[i] == '\\')
-                i++;
-            else if (s[i] == '"')
-                in_str = 0;
-        } else if (s[i] == '"') {
-            in_str = 1;
-        } else if ((s[i] == '{' || s[i] == '[') && ++depth > 32) {
-            return 0;
-        } else if ((s[i] == '}' || s[i] == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return 1;
-}
-
 /* Parses the body of a JSON route; answers 4xx and returns -1 if bad. */
 static int
 parse_body(struct jotd_req *r)
 {
     unsigned flags = r->route->flags;
-    json_error_t e;
+    const char *why;
 
     if (!(flags & (JOTD_ROUTE_JSON | JOTD_ROUTE_JSON_OPT)))
         return 0;
@@ -282,16 +257,9 @@ parse_body(struct jotd_req *r)
                         "the body must be application/json");
         return -1;
     }
-    if (!depth_ok(r->body, r->body_len)) {
-        jotd_resp_error(r, 400, "invalid_request", "JSON nested too deeply");
-        return -1;
-    }
-    r->json = json_loadb(r->body ? r->body : "", r->body_len,
-                         JSON_REJECT_DUPLICATES, &e);
-    if (!json_is_object(r->json)) {
-        jotd_resp_error(r, 400, "invalid_request",
-                        r->json ? "the body must be a JSON object"
-                                : "malformed JSON");
+    r->json = jotd_json_body(r->body ? r->body : "", r->body_len, &why);
+    if (r->json == NULL) {
+        jotd_resp_error(r, 400, "invalid_request", why);
         return -1;
     }
     return 0;

@@ -114,3 +114,47 @@ jotd_username_key(const char *name, size_t len,
     key[len] = '\0';
     return 0;
 }
+
+/* Nested no deeper than max containers?  Counted before jansson
+ * recurses, so a deep body costs one pass and no stack. */
+static int
+depth_ok(const char *s, size_t len, size_t max)
+{
+    size_t i, depth = 0;
+    int in_str = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in_str) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                in_str = 0;
+        } else if (s[i] == '"') {
+            in_str = 1;
+        } else if ((s[i] == '{' || s[i] == '[') && ++depth > max) {
+            return 0;
+        } else if ((s[i] == '}' || s[i] == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+json_t *
+jotd_json_body(const char *body, size_t len, const char **why)
+{
+    json_error_t e;
+    json_t *j;
+
+    if (!depth_ok(body, len, 32)) {
+        *why = "JSON nested too deeply";
+        return NULL;
+    }
+    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+    if (!json_is_object(j)) {
+        *why = j ? "the body must be a JSON object" : "malformed JSON";
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
