@@ -1126,12 +1126,17 @@ out:
 
 /* ---- login throttling ---- */
 
+/*
+ * Runs failure_add (add = 1, an UPSERT ... RETURNING that always gives
+ * the row) or failure_get (add = 0, which may find none) for bucket, and
+ * reads the count and the time of the last failure.
+ */
 static enum jotd_store_result
-sq_failure_add(jotd_store *st, const char *bucket, int64_t now,
-               int64_t window_ms, int64_t *count, int64_t *last_at)
+failure_row(jotd_store *st, int add, const char *bucket, int64_t now,
+            int64_t window_ms, int64_t *count, int64_t *last_at)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *p = prep(s, Q_FAILURE_ADD);
+    sqlite3_stmt *p = prep(s, add ? Q_FAILURE_ADD : Q_FAILURE_GET);
     enum jotd_store_result r = JOTD_STORE_OK;
     int64_t c = 0, l = 0;
     int rc;
@@ -1153,12 +1158,12 @@ sq_failure_add(jotd_store *st, const char *bucket, int64_t now,
         c = sqlite3_column_int64(p, 0);
         l = sqlite3_column_int64(p, 1);
         /* The statement, and so its transaction, ends at SQLITE_DONE. */
-        rc = run(p);
+        rc = add ? run(p) : SQLITE_OK;
     } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_INTERNAL;   /* RETURNING always gives the row */
+        rc = add ? SQLITE_INTERNAL : SQLITE_OK;
     }
     if (rc != SQLITE_OK)
-        r = fail(s, rc, "failure_add");
+        r = fail(s, rc, add ? "failure_add" : "failure_get");
     done(p);
     if (r == JOTD_STORE_OK) {
         if (count != NULL)
@@ -1170,42 +1175,17 @@ sq_failure_add(jotd_store *st, const char *bucket, int64_t now,
 }
 
 static enum jotd_store_result
+sq_failure_add(jotd_store *st, const char *bucket, int64_t now,
+               int64_t window_ms, int64_t *count, int64_t *last_at)
+{
+    return failure_row(st, 1, bucket, now, window_ms, count, last_at);
+}
+
+static enum jotd_store_result
 sq_failure_get(jotd_store *st, const char *bucket, int64_t now,
                int64_t window_ms, int64_t *count, int64_t *last_at)
 {
-    struct sq *s = sq_of(st);
-    sqlite3_stmt *p = prep(s, Q_FAILURE_GET);
-    enum jotd_store_result r = JOTD_STORE_OK;
-    int64_t c = 0, l = 0;
-    int rc;
-
-    if (count != NULL)
-        *count = 0;
-    if (last_at != NULL)
-        *last_at = 0;
-    if (p == NULL)
-        return JOTD_STORE_ERROR;
-    rc = bind_str(p, 1, bucket, TEXT_MAX);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 2, now);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 3, window_ms);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
-        c = sqlite3_column_int64(p, 0);
-        l = sqlite3_column_int64(p, 1);
-    } else if (rc != SQLITE_DONE) {
-        r = fail(s, rc, "failure_get");
-    }
-    done(p);
-    if (r == JOTD_STORE_OK) {
-        if (count != NULL)
-            *count = c;
-        if (last_at != NULL)
-            *last_at = l;
-    }
-    return r;
+    return failure_row(st, 0, bucket, now, window_ms, count, last_at);
 }
 
 static enum jotd_store_result
