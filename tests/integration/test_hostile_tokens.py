@@ -714,6 +714,8 @@ def insider_cases(t, s, at, rt, ins):
     t.check("sub with CR LF: no injected response header",
             r.header("X-Injected") is None, "no X-Injected",
             repr(r.headers))
+    t.error("sub with CR LF: refused, not half-answered", r, 401,
+            "invalid_token", "missing or invalid claim")
     healthy(t, s, "sub with CR LF")
     # A refresh token with an absurd generation.
     # (a generation the session never had is reuse: it revokes the
