@@ -55,11 +55,14 @@ struct jot_key {
      * template is only ever read, which is safe between threads. */
     EVP_MAC_CTX *mac;
     /* RSA and ECDSA: a verify context already set up for this key and
-     * algorithm, copied by each verification (sign.c). */
+     * algorithm, copied by each verification (sign.c); and for a private
+     * key a sign context, copied by each signature. */
     EVP_MD_CTX *verify_tmpl;
+    EVP_MD_CTX *sign_tmpl;
 };
 
-/* Sets up key->verify_tmpl once the key's pkey is in place. */
+/* Sets up key->verify_tmpl (and sign_tmpl for a private key) once the
+ * key's pkey is in place. */
 jot_err jot__key_prepare(jot_key *key);
 
 /* Allocates a key of alg with one reference and nothing else set. */

@@ -45,10 +45,11 @@ set_pss(const jot_key *key, EVP_PKEY_CTX *pctx)
 
 /*
  * Sets up ctx for a sign (sign = 1) or verify operation with key.  A key
- * keeps one verify context set up at birth (jot__key_prepare): copying it
- * skips OpenSSL 3's algorithm fetch, which walks shared name maps under a
- * lock on every call.  The template is only ever read, so copies may be
- * taken from any number of threads at once.
+ * keeps a verify context (and, when private, a sign context) set up at
+ * birth (jot__key_prepare): copying one skips OpenSSL 3's algorithm
+ * fetch, which walks shared name maps under a lock on every call.  The
+ * templates are only ever read, so copies may be taken from any number
+ * of threads at once.
  */
 static jot_err
 digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
@@ -56,10 +57,10 @@ digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
     EVP_PKEY_CTX *pctx = NULL;
     int ok;
 
-    if (!sign && key->verify_tmpl != NULL)
-        return EVP_MD_CTX_copy_ex(ctx, key->verify_tmpl) == 1
-                   ? JOT_OK
-                   : JOT_ERR_CRYPTO;
+    const EVP_MD_CTX *tmpl = sign ? key->sign_tmpl : key->verify_tmpl;
+
+    if (tmpl != NULL)
+        return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1 ? JOT_OK : JOT_ERR_CRYPTO;
     if (sign)
         ok = EVP_DigestSignInit(ctx, &pctx, key->md, NULL, key->pkey);
     else
@@ -71,24 +72,36 @@ digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
     return JOT_OK;
 }
 
+/* A fresh context set up by digest_init, for *slot (freeing the old). */
+static jot_err
+make_template(const jot_key *key, int sign, EVP_MD_CTX **slot)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (ctx == NULL)
+        return JOT_ERR_NOMEM;
+    EVP_MD_CTX_free(*slot);
+    *slot = NULL;               /* so that digest_init starts from scratch */
+    if (digest_init(key, ctx, sign) != JOT_OK) {
+        EVP_MD_CTX_free(ctx);
+        return JOT_ERR_CRYPTO;
+    }
+    *slot = ctx;
+    return JOT_OK;
+}
+
 jot_err
 jot__key_prepare(jot_key *key)
 {
-    EVP_MD_CTX *ctx;
+    jot_err err;
 
     /* EdDSA has no streaming interface, so no context can be copied. */
     if (key->pkey == NULL || key->info->family == FAM_ED)
         return JOT_OK;
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL)
-        return JOT_ERR_NOMEM;
-    if (digest_init(key, ctx, 0) != JOT_OK) {
-        EVP_MD_CTX_free(ctx);
-        return JOT_ERR_CRYPTO;
-    }
-    EVP_MD_CTX_free(key->verify_tmpl);
-    key->verify_tmpl = ctx;
-    return JOT_OK;
+    err = make_template(key, 0, &key->verify_tmpl);
+    if (err == JOT_OK && key->is_private)
+        err = make_template(key, 1, &key->sign_tmpl);
+    return err;
 }
 
 /* Turns a DER ECDSA signature into the fixed-length R || S of JWS. */

@@ -40,6 +40,8 @@ Environment (defaults in brackets):
                            verify-hot, verify-many and refresh once more
                            under perf (bench/server/cpuprofile.py) and add
                            where its CPU goes to latest.md
+  BENCH_PERF_DIR           with BENCH_PROFILE: keep the perf.data files
+                           there (perf-<scenario>.data), for perf report
 """
 import argparse
 import concurrent.futures
@@ -79,6 +81,7 @@ SCENARIOS = os.environ.get(
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
 STRICT = os.environ.get("BENCH_STRICT", "") not in ("", "0")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+PERF_DIR = os.environ.get("BENCH_PERF_DIR", "")
 PROFILE_SCENARIOS = ("verify-hot", "verify-many", "refresh")
 
 PASSWORD = "correct horse battery staple"
@@ -963,7 +966,9 @@ def main():
                     if scen == "refresh":
                         jotd_server.prep["refresh"] = fresh_sessions(
                             jotd_server, tmp, "profile")
-                    data = os.path.join(tmp, f"perf-{scen}.data")
+                    if PERF_DIR:
+                        os.makedirs(PERF_DIR, exist_ok=True)
+                    data = os.path.join(PERF_DIR or tmp, f"perf-{scen}.data")
                     r = run_wrk(jotd_server, scen, min(DURATION, 8), tmp,
                                 perf_data=data)
                     if os.path.exists(data):

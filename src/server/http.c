@@ -72,6 +72,12 @@ jotd_resp_json(struct jotd_req *r, unsigned status, json_t *body)
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
     json_decref(body);
+    jotd_resp_json_text(r, status, text);
+}
+
+void
+jotd_resp_json_text(struct jotd_req *r, unsigned status, char *text)
+{
     resp_reset(&r->resp);
     if (text == NULL) {
         /* Out of memory: the smallest honest answer. */

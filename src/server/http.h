@@ -82,6 +82,9 @@ void jotd_http_destroy(void);
 
 /* Response helpers: each replaces any answer given before. */
 void jotd_resp_json(struct jotd_req *r, unsigned status, json_t *body);
+/* The same with the body's JSON text already made (the answer takes it;
+ * NULL, for out of memory, gives 500). */
+void jotd_resp_json_text(struct jotd_req *r, unsigned status, char *text);
 void jotd_resp_error(struct jotd_req *r, unsigned status, const char *code,
                      const char *description);
 void jotd_resp_empty(struct jotd_req *r, unsigned status);

@@ -13,7 +13,8 @@
 
 void jotd_log_init(enum jotd_log_format format);
 
-/* method path status duration ip: the path has no query string. */
+/* method path status duration ip: the path has no query string.  Lines
+ * wait in a buffer of the calling thread until jotd_log_flush(). */
 void jotd_log_request(const char *method, const char *path, unsigned status,
                       int64_t duration_us, const char *ip);
 
@@ -26,5 +27,11 @@ void jotd_log_audit(const char *kind, const char *user_id,
 void jotd_log_message(const char *part, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void jotd_log_vmessage(const char *part, const char *fmt, va_list ap);
+
+/* Writes every thread's buffered request lines. */
+void jotd_log_flush(void);
+
+/* Flushes, then frees the buffers; no thread may log afterwards. */
+void jotd_log_shutdown(void);
 
 #endif /* JOTD_LOG_H */

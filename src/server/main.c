@@ -106,6 +106,7 @@ sync_main(void *p)
             next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
         jotd_defer_collect(0);
+        jotd_log_flush();
         nanosleep(&tick, NULL);
     }
     return NULL;
@@ -237,6 +238,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     jotd_http_destroy();
     jotd_workers_free(j->workers);
     pthread_join(sync_thread, NULL);
+    jotd_log_shutdown();
     return 0;
 }
 

@@ -81,7 +81,7 @@ answer_tokens(struct jotd_req *r, const struct jotd_user *u,
         jotd_resp_error(r, 500, "server_error", "cannot issue tokens");
         return -1;
     }
-    jotd_resp_json(r, 200, jotd_tokens_response(&pair, s->id));
+    jotd_resp_json_text(r, 200, jotd_tokens_response(&pair, s->id));
     jotd_resp_header(r, "Cache-Control", "no-store");
     jotd_resp_header(r, "Pragma", "no-cache");
     set_cookie(r, pair.refresh, pair.refresh_expires_in);

@@ -4,35 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonbuf.h"
 #include "keys.h"
 #include "tokens.h"
 
-/* The "aud" claim: a string, or an array when several are configured. */
-static json_t *
-audience(const struct jotd_config *cfg)
+/* The "aud" claim: the one audience as a string, several as an array. */
+static void
+add_audience(struct jotd_jsonbuf *b, const struct jotd_config *cfg)
 {
     json_t *a;
     size_t i;
 
-    if (cfg->n_audiences == 0)
-        return json_string(cfg->issuer);
-    if (cfg->n_audiences == 1)
-        return json_string(cfg->audiences[0]);
+    if (cfg->n_audiences <= 1) {
+        jotd_jsonbuf_string(b, "aud", cfg->n_audiences ? cfg->audiences[0]
+                                                       : cfg->issuer);
+        return;
+    }
     a = json_array();
     for (i = 0; a != NULL && i < cfg->n_audiences; i++)
         json_array_append_new(a, json_string(cfg->audiences[i]));
-    return a;
+    jotd_jsonbuf_value(b, "aud", a);    /* a NULL a fails the buffer */
+    json_decref(a);
+}
+
+/* The user's roles as stored: a JSON array, or [] when the stored text is
+ * anything else. */
+static json_t *
+roles_of(const struct jotd_user *u)
+{
+    json_t *roles = json_loads(u->roles, JSON_REJECT_DUPLICATES, NULL);
+
+    if (json_is_array(roles))
+        return roles;
+    json_decref(roles);
+    return json_array();
 }
 
 static char *
-sign(const jot_key *key, const char *typ, json_t *claims)
+sign(const jot_key *key, const char *typ, char *claims)
 {
-    char *text = json_dumps(claims, JSON_COMPACT), *tok = NULL;
+    char *tok = NULL;
 
-    if (text != NULL &&
-        jot_jws_sign(key, typ, text, strlen(text), &tok) != JOT_OK)
+    if (claims != NULL &&
+        jot_jws_sign(key, typ, claims, strlen(claims), &tok) != JOT_OK)
         tok = NULL;
-    free(text);
+    free(claims);
     return tok;
 }
 
@@ -46,6 +62,47 @@ jotd_tokens_refresh_expiry(const struct jotd_config *cfg, int64_t created_at,
     return sliding < absolute ? sliding : absolute;
 }
 
+/* The claims of an access token (API.md "Tokens"), as JSON text. */
+static char *
+access_claims_text(const struct jotd_config *cfg, const struct jotd_user *u,
+                   const struct jotd_session *s, int64_t iat,
+                   const char *jti)
+{
+    struct jotd_jsonbuf b = {0};
+    json_t *roles = roles_of(u);
+
+    jotd_jsonbuf_string(&b, "iss", cfg->issuer);
+    jotd_jsonbuf_string(&b, "sub", u->id);
+    add_audience(&b, cfg);
+    jotd_jsonbuf_int(&b, "exp", iat + cfg->access_ttl);
+    jotd_jsonbuf_int(&b, "iat", iat);
+    jotd_jsonbuf_int(&b, "nbf", iat);
+    jotd_jsonbuf_string(&b, "jti", jti);
+    jotd_jsonbuf_string(&b, "sid", s->id);
+    jotd_jsonbuf_value(&b, "roles", roles);
+    json_decref(roles);
+    return jotd_jsonbuf_finish(&b);
+}
+
+/* The claims of a refresh token, for jotd alone. */
+static char *
+refresh_claims_text(const struct jotd_config *cfg, const struct jotd_user *u,
+                    const struct jotd_session *s, int64_t iat,
+                    const char *jti)
+{
+    struct jotd_jsonbuf b = {0};
+
+    jotd_jsonbuf_string(&b, "iss", cfg->issuer);
+    jotd_jsonbuf_string(&b, "sub", u->id);
+    jotd_jsonbuf_string(&b, "aud", cfg->issuer);
+    jotd_jsonbuf_int(&b, "exp", s->expires_at / 1000);
+    jotd_jsonbuf_int(&b, "iat", iat);
+    jotd_jsonbuf_string(&b, "jti", jti);
+    jotd_jsonbuf_string(&b, "sid", s->id);
+    jotd_jsonbuf_int(&b, "gen", s->gen);
+    return jotd_jsonbuf_finish(&b);
+}
+
 int
 jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
                   const struct jotd_session *s, int64_t now,
@@ -53,40 +110,20 @@ jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
 {
     struct jotd_keys *keys = jotd_keys_current(j);
     const struct jotd_config *cfg = jotd_cfg(j);
-    json_t *at = NULL, *rt = NULL, *roles;
-    json_error_t e;
     char jti_a[32], jti_r[32];
-    int64_t iat = now / 1000, rexp = s->expires_at / 1000;
+    int64_t iat = now / 1000;
 
     memset(out, 0, sizeof *out);
-    roles = json_loads(u->roles, 0, &e);
-    if (!json_is_array(roles)) {
-        json_decref(roles);
-        roles = json_array();
-    }
     /* API.md: jti of at least 128 random bits. */
     if (jotd_random_b64(16, jti_a, sizeof jti_a) != 0 ||
-        jotd_random_b64(16, jti_r, sizeof jti_r) != 0) {
-        json_decref(roles);
+        jotd_random_b64(16, jti_r, sizeof jti_r) != 0)
         return -1;
-    }
-    at = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:s, s:o}",
-                   "iss", cfg->issuer, "sub", u->id, "aud", audience(cfg),
-                   "exp", (json_int_t)(iat + cfg->access_ttl),
-                   "iat", (json_int_t)iat, "nbf", (json_int_t)iat,
-                   "jti", jti_a, "sid", s->id, "roles", roles);
-    rt = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}",
-                   "iss", cfg->issuer, "sub", u->id, "aud", cfg->issuer,
-                   "exp", (json_int_t)rexp, "iat", (json_int_t)iat,
-                   "jti", jti_r, "sid", s->id, "gen", (json_int_t)s->gen);
-    if (at != NULL && rt != NULL) {
-        out->access = sign(keys->signer, JOTD_TYP_ACCESS, at);
-        out->refresh = sign(j->refresh_key, JOTD_TYP_REFRESH, rt);
-    }
-    json_decref(at);
-    json_decref(rt);
+    out->access = sign(keys->signer, JOTD_TYP_ACCESS,
+                       access_claims_text(cfg, u, s, iat, jti_a));
+    out->refresh = sign(j->refresh_key, JOTD_TYP_REFRESH,
+                        refresh_claims_text(cfg, u, s, iat, jti_r));
     out->expires_in = cfg->access_ttl;
-    out->refresh_expires_in = rexp - iat;
+    out->refresh_expires_in = s->expires_at / 1000 - iat;
     if (out->access == NULL || out->refresh == NULL) {
         jotd_tokens_clear(out);
         return -1;
@@ -102,15 +139,18 @@ jotd_tokens_clear(struct jotd_token_pair *p)
     p->access = p->refresh = NULL;
 }
 
-json_t *
+char *
 jotd_tokens_response(const struct jotd_token_pair *p, const char *session_id)
 {
-    return json_pack("{s:s, s:s, s:I, s:s, s:I, s:s}",
-                     "access_token", p->access, "token_type", "Bearer",
-                     "expires_in", (json_int_t)p->expires_in,
-                     "refresh_token", p->refresh,
-                     "refresh_expires_in", (json_int_t)p->refresh_expires_in,
-                     "session_id", session_id);
+    struct jotd_jsonbuf b = {0};
+
+    jotd_jsonbuf_string(&b, "access_token", p->access);
+    jotd_jsonbuf_string(&b, "token_type", "Bearer");
+    jotd_jsonbuf_int(&b, "expires_in", p->expires_in);
+    jotd_jsonbuf_string(&b, "refresh_token", p->refresh);
+    jotd_jsonbuf_int(&b, "refresh_expires_in", p->refresh_expires_in);
+    jotd_jsonbuf_string(&b, "session_id", session_id);
+    return jotd_jsonbuf_finish(&b);
 }
 
 /* Claims jotd puts in every token it issues. */

@@ -28,9 +28,10 @@ int jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
 /* Frees the tokens of a pair. */
 void jotd_tokens_clear(struct jotd_token_pair *p);
 
-/* The token response body of API.md, as a new JSON object. */
-json_t *jotd_tokens_response(const struct jotd_token_pair *p,
-                             const char *session_id);
+/* The token response body of API.md, as JSON text (the caller frees),
+ * or NULL without memory. */
+char *jotd_tokens_response(const struct jotd_token_pair *p,
+                           const char *session_id);
 
 /*
  * Verifies an access token: signature under the current keys, typ

@@ -383,6 +383,12 @@ def log_lines(t, s, at):
               l.startswith("2026-01-01T00:00:00.000Z jotd: " + mark)]
     t.eq("paths with percent-encoded CR LF write no line of their own to "
          "the log", forged, [])
+    # The request lines are there, within the flush interval, escaped.
+    t.check("the request lines of those paths are logged with CR and LF "
+            "as \\x0d and \\x0a",
+            "\\x0a" + mark + "b" in s.log() and
+            "/v1/x\\x0d\\x0a2026-01-01T00:00:00.000Z" in s.log(),
+            "both escaped lines", repr(s.log()[-600:]))
     healthy(t, s, "CR LF in paths")
 
 
