@@ -61,7 +61,7 @@ def bucket(stack):
         return any(s.startswith(names) for s in syms)
 
     if has("jotd_log_request"):
-        return "jotd: request log line (one write(2) each)"
+        return "jotd: request log line (buffered per thread)"
     if "kernel" in leaf_dso:
         if has("tcp_sendmsg"):
             return "kernel: TCP send"
