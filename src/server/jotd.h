@@ -60,6 +60,10 @@ void jotd_rfc3339(int64_t ms, char out[32]);
 /* A random version-4 UUID, lowercase, NUL-terminated.  -1 on failure. */
 int jotd_uuid(char out[JOTD_ID_LEN + 1]);
 
+/* Writes v in decimal at p, without printf (hot paths), at least width
+ * digits (at most 20 when padded); returns how many, with no NUL. */
+size_t jotd_fmt_uint(char *p, uint64_t v, size_t width);
+
 /* n random bytes as base64url into out (cap bytes).  -1 on failure. */
 int jotd_random_b64(size_t n, char *out, size_t cap);
 

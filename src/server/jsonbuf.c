@@ -2,11 +2,10 @@
  * jsonbuf.c - a JSON object of a fixed shape, written straight into a
  * growing buffer (see jsonbuf.h).
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jotd.h"
 #include "jsonbuf.h"
 
 static void
@@ -91,11 +90,14 @@ jotd_jsonbuf_string(struct jotd_jsonbuf *b, const char *name,
 void
 jotd_jsonbuf_int(struct jotd_jsonbuf *b, const char *name, int64_t value)
 {
+    /* The magnitude of INT64_MIN does not fit in int64_t. */
+    uint64_t mag = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRId64, value);
 
     member(b, name);
-    add(b, num, (size_t)n);
+    if (value < 0)
+        add(b, "-", 1);
+    add(b, num, jotd_fmt_uint(num, mag, 1));
 }
 
 void

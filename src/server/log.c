@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "jotd.h"
 #include "log.h"
 
 static enum jotd_log_format format = JOTD_LOG_TEXT;
@@ -23,22 +24,6 @@ void
 jotd_log_init(enum jotd_log_format f)
 {
     format = f;
-}
-
-/* Writes v in decimal at p, at least width digits; returns how many. */
-static size_t
-put_uint(char *p, uint64_t v, size_t width)
-{
-    char digits[24];
-    size_t n = 0, i;
-
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0 || n < width);
-    for (i = 0; i < n; i++)
-        p[i] = digits[n - 1 - i];
-    return n;
 }
 
 /* The time as 2026-01-02T03:04:05.678Z; the part down to the second is
@@ -61,7 +46,7 @@ stamp(char out[40])
         base_sec = ts.tv_sec;
     }
     memcpy(out, base, base_len);
-    n = base_len + put_uint(out + base_len,
+    n = base_len + jotd_fmt_uint(out + base_len,
                             (uint64_t)ts.tv_nsec / 1000000, 3);
     out[n++] = 'Z';
     out[n] = '\0';
@@ -240,7 +225,7 @@ add_uint(struct line *l, uint64_t v, size_t width)
 {
     char num[24];
 
-    add(l, num, put_uint(num, v, width));
+    add(l, num, jotd_fmt_uint(num, v, width));
 }
 
 void

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "jsonbuf.h"
 #include "keys.h"
 #include "tokens.h"
@@ -103,6 +105,21 @@ refresh_claims_text(const struct jotd_config *cfg, const struct jotd_user *u,
     return jotd_jsonbuf_finish(&b);
 }
 
+/* Two jti of 128 random bits each, from one call to the generator. */
+static int
+new_jtis(char a[32], char b[32])
+{
+    unsigned char r[32];
+    size_t n;
+
+    if (RAND_bytes(r, sizeof r) != 1)
+        return -1;
+    return jot_b64url_encode(r, 16, a, 32, &n) == JOT_OK &&
+                   jot_b64url_encode(r + 16, 16, b, 32, &n) == JOT_OK
+               ? 0
+               : -1;
+}
+
 int
 jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
                   const struct jotd_session *s, int64_t now,
@@ -115,8 +132,7 @@ jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
 
     memset(out, 0, sizeof *out);
     /* API.md: jti of at least 128 random bits. */
-    if (jotd_random_b64(16, jti_a, sizeof jti_a) != 0 ||
-        jotd_random_b64(16, jti_r, sizeof jti_r) != 0)
+    if (new_jtis(jti_a, jti_r) != 0)
         return -1;
     out->access = sign(keys->signer, JOTD_TYP_ACCESS,
                        access_claims_text(cfg, u, s, iat, jti_a));
