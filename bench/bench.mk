@@ -32,9 +32,12 @@ $(B)/bench/bench_lib: $(BENCH_LIB_OBJ) $(B)/libjot.a
 BENCH_SERVER = python3 bench/server/bench_server.py --jotd $(B)/jotd
 
 .PHONY: bench-server
+# bench_lib's output goes to the terminal and, through a file, into
+# latest.md; its exit status is kept.
 bench: build/.test-deps $(B)/bench/bench_lib $(JOTD)
-	$(B)/bench/bench_lib
-	$(BENCH_SERVER)
+	$(B)/bench/bench_lib > $(B)/bench/lib.txt; rc=$$?; \
+	    cat $(B)/bench/lib.txt; exit $$rc
+	$(BENCH_SERVER) --lib $(B)/bench/lib.txt
 
 bench-server: build/.test-deps $(JOTD)
 	$(BENCH_SERVER)

@@ -722,8 +722,51 @@ def targets(results, servers, ossl, bcrypt_s):
     return rows
 
 
+LIB_ROW = re.compile(r"^(HS256|RS256|PS256|ES256|EdDSA)\s+(sign|verify)\s")
+
+
+def library_section(path):
+    """bench_lib's table and targets (its stdout, in path) as markdown
+    lines; none without a file."""
+    if not path:
+        return []
+    try:
+        with open(path) as f:
+            text = f.read().splitlines()
+    except OSError as e:
+        log(f"--lib: {e}")
+        return []
+    head = next((l for l in text if l.startswith("libjot ")), "")
+    reps = next((l for l in text if "repetitions of" in l), "")
+    L = ["## Library: sign and verify\n",
+         f"`{head}`; {reps}. Each figure is the median CPU time of one "
+         "operation on a typical access token (the claims of API.md); the "
+         "floor is OpenSSL on an already parsed key, base64url and a "
+         "jansson parse of the same token, written directly; ratios are "
+         "the medians of the ratios within each repetition, all measured "
+         "in one process, interleaved (bench/bench_lib.c).\n",
+         "| alg | op | libjot µs | floor µs | libjwt µs | jot/floor | "
+         "libjwt/jot | libjot op/s | spread |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for line in text:
+        if LIB_ROW.match(line):
+            L.append("| " + " | ".join(line.split()) + " |")
+    L.append("")
+    targets = [l[len("target "):] for l in text if l.startswith("target ")]
+    if targets:
+        L.append("| target | measured | verdict |")
+        L.append("|---|---:|---|")
+        for t in targets:
+            m = re.match(r"(.*?)\s+([\d.]+x)\s+(MET|NOT MET)$", t)
+            if m:
+                L.append(f"| {m.group(1)} | {m.group(2)} | "
+                         f"**{m.group(3)}** |")
+        L.append("")
+    return L
+
+
 def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
-                 jotd, profiles):
+                 jotd, profiles, library):
     names = [s.name for s in servers]
     cpu = "?"
     try:
@@ -738,7 +781,7 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
     except (OSError, subprocess.TimeoutExpired):
         rev = "?"
     L = []
-    L.append("# jotd server benchmark\n")
+    L.append("# jot benchmarks\n")
     L.append(f"Written by `make bench` (bench/server/bench_server.py) on "
              f"{started:%Y-%m-%d %H:%M} UTC, in {elapsed:.0f} s. "
              f"jot `{rev}`, jotd `{os.path.relpath(os.path.abspath(jotd), ROOT)}`.\n")
@@ -764,7 +807,8 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
              f"sessions in the primary (reached by IPC), ES256 access "
              f"tokens, bcrypt cost {BCRYPT_COST}; nginx "
              f"`worker_processes {THREADS}` answering a fixed 200.\n")
-    L.append("## Throughput and latency\n")
+    L.extend(library)
+    L.append("## Server: throughput and latency\n")
     L.append("Server CPU is the CPU time of the server's processes over "
              "the cell divided by its requests, and cores busy that CPU "
              "time over the cell's duration (wrk's own CPU is in neither; "
@@ -907,6 +951,8 @@ def write_chart(results, servers, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jotd", default=os.path.join(ROOT, "build", "jotd"))
+    ap.add_argument("--lib", metavar="FILE",
+                    help="what bench_lib printed, for the library section")
     args = ap.parse_args()
     for tool in ("wrk", "openssl"):
         if shutil.which(tool) is None:
@@ -995,7 +1041,8 @@ def main():
         for s in servers:
             s.stop()
         md = write_report(results, servers, ossl, bcrypt_s, rows, started,
-                          elapsed, args.jotd, profiles)
+                          elapsed, args.jotd, profiles,
+                          library_section(args.lib))
         svg = write_chart(results, servers, tmp)
         log(f"wrote {os.path.relpath(md, ROOT)}"
             + (f" and {os.path.relpath(svg, ROOT)}" if svg else ""))
