@@ -1195,6 +1195,89 @@ test_killed_writer(void **state)
 
 /* ---- concurrency ---------------------------------------------------- */
 
+/* A writer outside this process's store: it holds the write lock for
+ * hold_ms, then commits. */
+struct holder {
+    const char *path;
+    int hold_ms;
+    pthread_barrier_t *locked;
+    int ok;
+};
+
+static void *
+hold_write_lock(void *arg)
+{
+    struct holder *h = arg;
+    struct timespec ts = {h->hold_ms / 1000, (h->hold_ms % 1000) * 1000000L};
+    sqlite3 *db = NULL;
+    int begun;
+
+    begun = sqlite3_open_v2(h->path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+                SQLITE_OK &&
+            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    pthread_barrier_wait(h->locked);
+    if (begun) {
+        nanosleep(&ts, NULL);
+        h->ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* Runs a session_create while another connection holds the write lock
+ * for hold_ms; returns its result. */
+static enum jotd_store_result
+create_while_locked(struct fx *f, int hold_ms, unsigned n)
+{
+    struct holder h = {f->path, hold_ms, NULL, 0};
+    pthread_barrier_t locked;
+    enum jotd_store_result r;
+    struct jotd_session s;
+    char uid[JOTD_ID_LEN + 1];
+    pthread_t t;
+
+    make_id(uid, 1);
+    make_session(&s, n, uid, T0);
+    pthread_barrier_init(&locked, NULL, 2);
+    h.locked = &locked;
+    assert_int_equal(pthread_create(&t, NULL, hold_write_lock, &h), 0);
+    pthread_barrier_wait(&locked);
+    r = f->st->ops->session_create(f->st, &s);
+    pthread_join(t, NULL);
+    pthread_barrier_destroy(&locked);
+    assert_true(h.ok);
+    return r;
+}
+
+/* A write waits for a lock held a while elsewhere (polling, since no
+ * commit of this process releases it), then succeeds. */
+static void
+test_busy_wait(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_session got;
+    char id[JOTD_ID_LEN + 1];
+
+    assert_res(JOTD_STORE_OK, create_while_locked(f, 300, 1));
+    make_id(id, 1001);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, id, &got));
+}
+
+/* Held past the busy timeout (5 s), the lock makes the write fail, and
+ * nothing of it is left behind. */
+static void
+test_busy_timeout(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_session got;
+    char id[JOTD_ID_LEN + 1];
+
+    assert_res(JOTD_STORE_ERROR, create_while_locked(f, 5600, 2));
+    make_id(id, 1002);
+    assert_res(JOTD_STORE_NOT_FOUND, f->st->ops->session_get(f->st, id, &got));
+}
+
+
 #define RACE_ROUNDS 200
 
 struct racer {
@@ -1421,6 +1504,8 @@ main(int argc, char **argv)
         T(test_audit),
         T(test_reopen),
         T(test_killed_writer),
+        T(test_busy_wait),
+        T(test_busy_timeout),
         T(test_concurrent_rotate),
         T(test_concurrent_rotate_lockstep),
         T(test_concurrent_failures),
