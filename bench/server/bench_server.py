@@ -11,8 +11,8 @@ each MET or NOT MET) and bench/results/latest.svg (req/s, drawn by
 gnuplot).
 
 Scenarios, each run BENCH_DURATION seconds against every server that has
-it (in turns: a scenario on every server, then the next, so that a burst
-of load from elsewhere hits all of them alike):
+it (in turns: a scenario on every server, slice by slice, then the next,
+so that a burst of load from elsewhere hits all of them alike):
   verify-hot    GET /v1/verify, one token (nginx: its fixed response)
   verify-many   GET /v1/verify through BENCH_TOKENS distinct tokens
   me            GET /v1/me, the tokens of BENCH_CONNECTIONS clients
@@ -26,7 +26,10 @@ tokens cost ten thousand refreshes rather than ten thousand password
 hashes.
 
 Environment (defaults in brackets):
-  BENCH_DURATION [10]      seconds of load per cell
+  BENCH_DURATION [10]      seconds of load per cell, in BENCH_ROUNDS
+  BENCH_ROUNDS [3]         slices per cell: the servers take turns slice
+                           by slice, so that a burst of load from
+                           elsewhere on the machine falls on all of them
   BENCH_WARMUP [2]         seconds of unmeasured load per server first
   BENCH_THREADS [2]        wrk threads; jotd threads; Node workers
   BENCH_CONNECTIONS [64]   wrk connections
@@ -80,6 +83,7 @@ SCENARIOS = os.environ.get(
     "BENCH_SCENARIOS", "verify-hot,verify-many,me,refresh,login").split(",")
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
 STRICT = os.environ.get("BENCH_STRICT", "") not in ("", "0")
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 PERF_DIR = os.environ.get("BENCH_PERF_DIR", "")
 PROFILE_SCENARIOS = ("verify-hot", "verify-many", "refresh")
@@ -471,6 +475,24 @@ def run_wrk(server, scenario, seconds, tmp, perf_data=None):
     return r
 
 
+def combine(rs):
+    """One cell from its slices (run_wrk results): counts and CPU time
+    summed, so rates are over the cell's whole time; p50 the median of
+    the slices', p99 the worst of them."""
+    r = dict(rs[0])
+    for k in ("requests", "duration_us", "status", "errors"):
+        r[k] = sum(x[k] for x in rs)
+    secs = r["duration_us"] / 1e6
+    cpu_s = sum((x["cpu_us"] or 0) * x["requests"] / 1e6 for x in rs)
+    r["rps"] = r["requests"] / secs if secs > 0 else 0.0
+    r["cpu_us"] = cpu_s * 1e6 / r["requests"] if r["requests"] else None
+    r["cpu_util"] = cpu_s / secs if secs > 0 else 0.0
+    r["p50_us"] = sorted(x["p50_us"] for x in rs)[len(rs) // 2]
+    r["p99_us"] = max(x["p99_us"] for x in rs)
+    r["slices"] = len(rs)
+    return r
+
+
 # ---- reference measurements ----------------------------------------------
 
 def openssl_es256_verify_rate(seconds=3):
@@ -795,7 +817,10 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
     L.append(f"Load: wrk on the same cores, {THREADS} threads, "
              f"{CONNECTIONS} connections ({LOGIN_CONNECTIONS} for login), "
              f"{DURATION:g} s per cell after a {WARMUP:g} s warm-up per "
-             f"server; scenarios run in turns over the servers. "
+             f"server, in {ROUNDS} slices: the servers of a scenario take "
+             f"turns slice by slice, so that load from elsewhere on the "
+             f"machine falls on all of them alike; rates and CPU are over "
+             f"the whole cell, p50 the median slice's and p99 the worst. "
              f"Every server has {THREADS} threads or worker processes: "
              f"jotd `--threads={THREADS} --password_hash=bcrypt --bcrypt_cost={BCRYPT_COST}` on "
              f"SQLite; express {lock_version('express', 'express')} + "
@@ -992,18 +1017,27 @@ def main():
         for scen in SCENARIOS:
             if scen not in SCENARIO_SCRIPT:
                 die(f"unknown scenario {scen}")
-            for s in servers:
-                if not s.app and scen != "verify-hot":
-                    continue
-                if not s.alive():
-                    raise RuntimeError(f"{s.name} died: {s.tail_log()}")
-                adjacent = scen == "verify-many" and s.name == "jotd"
-                if adjacent:
-                    ossl_samples.append(openssl_es256_verify_rate(2))
-                r = run_wrk(s, scen, DURATION, tmp)
-                if adjacent:
-                    ossl_samples.append(openssl_es256_verify_rate(2))
-                results[(scen, s.name)] = r
+            cell = [s for s in servers if s.app or scen == "verify-hot"]
+            slices = {s.name: [] for s in cell}
+            for rnd in range(ROUNDS):
+                # Who goes first turns with the round, against order
+                # effects.
+                for s in cell[rnd % len(cell):] + cell[:rnd % len(cell)]:
+                    if not s.alive():
+                        raise RuntimeError(f"{s.name} died: {s.tail_log()}")
+                    if scen == "refresh" and rnd > 0:
+                        # Each refresh token is used once: new sessions.
+                        s.prep["refresh"] = fresh_sessions(s, tmp,
+                                                           f"round{rnd}")
+                    adjacent = scen == "verify-many" and s.name == "jotd"
+                    if adjacent:
+                        ossl_samples.append(openssl_es256_verify_rate(1))
+                    slices[s.name].append(
+                        run_wrk(s, scen, DURATION / ROUNDS, tmp))
+                    if adjacent:
+                        ossl_samples.append(openssl_es256_verify_rate(1))
+            for s in cell:
+                r = results[(scen, s.name)] = combine(slices[s.name])
                 log(f"{scen:12s} {s.name:8s} {fmt_rate(r['rps']):>9s} req/s "
                     f"p50 {fmt_ms(r['p50_us'])} ms p99 {fmt_ms(r['p99_us'])} "
                     f"ms non-2xx {r['status']} errors {r['errors']} "
