@@ -353,68 +353,6 @@ judge(const struct jotd_config *cfg, const struct jotd_session *s,
     return -1;
 }
 
-/* What rotate_or_judge returns when it has answered the request. */
-#define ANSWERED (-2)
-
-/* The compare-and-set of API.md, from gen to gen + 1, with the new
- * expiry capped by the session's age (*s: the session as rotated). */
-static enum jotd_store_result
-rotate(struct jotd_req *r, jotd_store *st, const char *sid, const char *sub,
-       int64_t gen, int64_t now, struct jotd_session *s)
-{
-    return st->ops->session_rotate(st, sid, sub, gen, now,
-                                   now + r->cfg->refresh_ttl * 1000,
-                                   r->cfg->session_max_age * 1000, s);
-}
-
-/*
- * Reads session sid, refuses it when it is unknown, another user's,
- * revoked or expired, and otherwise judges generation gen (see judge),
- * rotating when it is current.  A lost race means another request
- * rotated first, so it reads again and judges anew.  Returns the
- * verdict with *s the session as answered, or ANSWERED.
- */
-static int
-rotate_or_judge(struct jotd_req *r, jotd_store *st, const char *sid,
-                const char *sub, int64_t gen, int64_t now,
-                struct jotd_session *s)
-{
-    enum jotd_store_result sr;
-    int tries, verdict = -1;
-
-    for (tries = 0; tries < 3; tries++) {
-        sr = st->ops->session_get(st, sid, s);
-        if (sr == JOTD_STORE_ERROR) {
-            jotd_resp_db_down(r);
-            return ANSWERED;
-        }
-        if (sr != JOTD_STORE_OK || strcmp(s->user_id, sub) != 0) {
-            invalid_grant(r, "unknown session");
-            return ANSWERED;
-        }
-        if (s->revoked_at != 0) {
-            invalid_grant(r, "session revoked");
-            return ANSWERED;
-        }
-        if (now >= s->expires_at) {
-            invalid_grant(r, "session expired");
-            return ANSWERED;
-        }
-        verdict = judge(r->cfg, s, gen, now);
-        if (verdict <= 0)
-            return verdict;
-        sr = rotate(r, st, sid, sub, gen, now, s);
-        if (sr == JOTD_STORE_OK)
-            return 1;
-        if (sr == JOTD_STORE_ERROR) {
-            jotd_resp_db_down(r);
-            return ANSWERED;
-        }
-        verdict = -1;           /* lost the race: judge again */
-    }
-    return verdict;
-}
-
 void
 jotd_h_refresh(struct jotd_req *r, jotd_store *st)
 {
@@ -426,7 +364,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
     enum jotd_store_result sr;
     size_t len;
     jot_err err;
-    int verdict;
+    int tries, verdict = -1;
 
     tok = refresh_token(r, &len);
     if (tok == NULL)
@@ -446,18 +384,45 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
         invalid_grant(r, "access token does not match the refresh token");
         goto out;
     }
-    /* The common case first: a current token rotates its session by
-     * the compare-and-set alone; anything else is read and judged. */
-    sr = rotate(r, st, sid, sub, gen, now, &s);
-    if (sr == JOTD_STORE_ERROR) {
-        jotd_resp_db_down(r);
-        goto out;
+    /* Read, judge, and rotate with a compare-and-set; a lost race means
+     * another request rotated first, so read again and judge anew. */
+    for (tries = 0; tries < 3; tries++) {
+        sr = st->ops->session_get(st, sid, &s);
+        if (sr == JOTD_STORE_ERROR) {
+            jotd_resp_db_down(r);
+            goto out;
+        }
+        if (sr != JOTD_STORE_OK || strcmp(s.user_id, sub) != 0) {
+            invalid_grant(r, "unknown session");
+            goto out;
+        }
+        if (s.revoked_at != 0) {
+            invalid_grant(r, "session revoked");
+            goto out;
+        }
+        if (now >= s.expires_at) {
+            invalid_grant(r, "session expired");
+            goto out;
+        }
+        verdict = judge(r->cfg, &s, gen, now);
+        if (verdict <= 0)
+            break;
+        sr = st->ops->session_rotate(st, sid, gen, now,
+                                     jotd_tokens_refresh_expiry(
+                                         r->cfg, s.created_at, now));
+        if (sr == JOTD_STORE_OK) {
+            s.gen = gen + 1;
+            s.rotated_at = s.last_used_at = now;
+            s.expires_at = jotd_tokens_refresh_expiry(r->cfg,
+                                                      s.created_at, now);
+            break;
+        }
+        if (sr == JOTD_STORE_ERROR) {
+            jotd_resp_db_down(r);
+            goto out;
+        }
+        verdict = -1;           /* lost the race: judge again */
     }
-    verdict = sr == JOTD_STORE_OK
-                  ? 1
-                  : rotate_or_judge(r, st, sid, sub, gen, now, &s);
-    if (verdict == ANSWERED)
-        goto out;
     if (verdict < 0) {
         /* API.md: reuse revokes the whole session, newest token too. */
         st->ops->session_revoke(st, sid, "reuse", now);

@@ -115,22 +115,17 @@ struct jotd_store_ops {
     enum jotd_store_result (*session_get)(jotd_store *st, const char *id,
                                           struct jotd_session *out);
     /*
-     * The rotation compare-and-set: when session id is user_id's, live
-     * (not revoked, and expires_at > now) and of generation from_gen,
-     * sets gen = from_gen + 1, rotated_at = last_used_at = now and
-     * expires_at = the smaller of sliding_until and created_at +
-     * max_age_ms, fills *out (unless NULL) with the row as it now is,
-     * and returns OK; otherwise CONFLICT (NOT_FOUND for an unknown id).
-     * One atomic statement, so of two racing rotations exactly one wins,
-     * on any number of nodes; and a refresh with a current token needs
-     * no read before it.
+     * The rotation compare-and-set: when the session is live (not
+     * revoked, and expires_at > now) and its gen
+     * is from_gen, sets gen = from_gen + 1, rotated_at = last_used_at =
+     * now and expires_at = new_expires_at, and returns OK; otherwise
+     * CONFLICT (NOT_FOUND for an unknown id).  One atomic statement, so
+     * of two racing
+     * rotations exactly one wins, on any number of nodes.
      */
     enum jotd_store_result (*session_rotate)(jotd_store *st, const char *id,
-                                             const char *user_id,
                                              int64_t from_gen, int64_t now,
-                                             int64_t sliding_until,
-                                             int64_t max_age_ms,
-                                             struct jotd_session *out);
+                                             int64_t new_expires_at);
     /* Marks a live session revoked at now with reason; NOT_FOUND when it
      * does not exist, OK when it was already revoked (idempotent). */
     enum jotd_store_result (*session_revoke)(jotd_store *st, const char *id,

@@ -168,10 +168,9 @@ static const char *const sql[N_Q] = {
     /* The compare-and-set of refresh rotation: one statement, so of two
      * racing rotations from one gen exactly one matches the row. */
     [Q_SESSION_ROTATE] =
-        "UPDATE sessions SET gen = gen + 1, rotated_at = ?4, "
-        "last_used_at = ?4, expires_at = MIN(?5, created_at + ?6) "
-        "WHERE id = ?1 AND user_id = ?2 AND gen = ?3 AND revoked_at = 0 "
-        "AND expires_at > ?4 RETURNING " SESSION_COLS,
+        "UPDATE sessions SET gen = gen + 1, rotated_at = ?3, "
+        "last_used_at = ?3, expires_at = ?4 "
+        "WHERE id = ?1 AND gen = ?2 AND revoked_at = 0 AND expires_at > ?3",
     [Q_SESSION_REVOKE] =
         "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
         "WHERE id = ?1 AND revoked_at = 0",
@@ -982,46 +981,28 @@ out:
  * answer cannot change in between.
  */
 static enum jotd_store_result
-sq_session_rotate(jotd_store *st, const char *id, const char *user_id,
-                  int64_t from_gen, int64_t now, int64_t sliding_until,
-                  int64_t max_age_ms, struct jotd_session *out)
+sq_session_rotate(jotd_store *st, const char *id, int64_t from_gen,
+                  int64_t now, int64_t new_expires_at)
 {
     struct sq *s = sq_of(st);
     sqlite3_stmt *p = prep(s, Q_SESSION_ROTATE);
-    enum jotd_store_result r = JOTD_STORE_ERROR;
-    struct jotd_session x;
+    enum jotd_store_result r;
     int rc;
 
     if (p == NULL)
         return JOTD_STORE_ERROR;
     rc = bind_str(p, 1, id, TEXT_MAX);
     if (rc == SQLITE_OK)
-        rc = bind_str(p, 2, user_id, TEXT_MAX);
+        rc = sqlite3_bind_int64(p, 2, from_gen);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 3, from_gen);
+        rc = sqlite3_bind_int64(p, 3, now);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 4, now);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 5, sliding_until);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(p, 6, max_age_ms);
-    /* The change is made by the first step, which returns the new row;
-     * the second finishes the statement, and with it the transaction. */
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(p);
-    if (rc == SQLITE_DONE)
-        r = JOTD_STORE_NOT_FOUND;
-    else if (rc != SQLITE_ROW)
-        r = fail(s, rc, "session_rotate");
-    else if (read_session(p, &x) != 0)
-        r = corrupt(s, "session_rotate");
-    else if ((rc = sqlite3_step(p)) != SQLITE_DONE)
+        rc = sqlite3_bind_int64(p, 4, new_expires_at);
+    if (rc != SQLITE_OK)
         r = fail(s, rc, "session_rotate");
     else
-        r = JOTD_STORE_OK;
+        r = changed_one(s, p, "session_rotate");
     done(p);
-    if (r == JOTD_STORE_OK && out != NULL)
-        *out = x;
     if (r != JOTD_STORE_NOT_FOUND)
         return r;
     r = session_exists(s, id, "session_rotate");
