@@ -17,7 +17,6 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,8 +28,6 @@
 #include "store.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define BUSY_POLL_NS (1000 * 1000)  /* for a lock no commit here releases */
-#define CHECKPOINT_PAGES 1000       /* SQLite's default autocheckpoint */
 #define TEXT_MAX 65536          /* ceiling on any text argument (octets) */
 #define REASON_USER_DELETED "user_deleted"
 /* Longest revocation reason: it must read back whole. */
@@ -225,7 +222,6 @@ struct sq {
     char *path;
     sqlite3_stmt *q[N_Q];
     char err[256];              /* the last failure, for debugging */
-    struct timespec busy_since; /* when the current wait for a lock began */
 };
 
 static const struct jotd_store_ops sq_ops;
@@ -1450,72 +1446,6 @@ make_file(const char *path, char *err, size_t err_len)
 }
 
 /*
- * Writers wait for each other here rather than in SQLite's busy timeout,
- * which sleeps a whole millisecond at the first conflict: with several
- * workers committing refreshes, a fifth of the commits met the write
- * lock held by another worker, and each cost its worker a millisecond
- * idle.  Instead every commit through a connection of this process
- * counts itself once the write lock is released (the WAL hook), waking
- * whoever waits.  A lock held by another process, or released by a
- * rollback, wakes no one: the wait is then retried every BUSY_POLL_NS.
- */
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t committed;
-    uint64_t commits;
-} writers = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-
-/* SQLite calls this after each commit, the write lock released.  It
- * takes the place of the autocheckpoint hook, so it checkpoints too. */
-static int
-on_commit(void *ctx, sqlite3 *db, const char *name, int wal_pages)
-{
-    (void)ctx;
-    pthread_mutex_lock(&writers.lock);
-    writers.commits++;
-    pthread_cond_broadcast(&writers.committed);
-    pthread_mutex_unlock(&writers.lock);
-    if (wal_pages >= CHECKPOINT_PAGES)
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                  NULL);
-    return SQLITE_OK;
-}
-
-/* SQLite calls this when a lock is taken, n times before in this wait;
- * 0 gives up (SQLITE_BUSY) after BUSY_TIMEOUT_MS. */
-static int
-on_busy(void *ctx, int n)
-{
-    struct sq *s = ctx;
-    struct timespec now, until;
-    int64_t waited_ms;
-    uint64_t seen;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (n == 0)
-        s->busy_since = now;
-    waited_ms = (int64_t)(now.tv_sec - s->busy_since.tv_sec) * 1000 +
-                (now.tv_nsec - s->busy_since.tv_nsec) / 1000000;
-    if (waited_ms >= BUSY_TIMEOUT_MS)
-        return 0;
-    /* The condition variable waits on the realtime clock. */
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += BUSY_POLL_NS;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&writers.lock);
-    seen = writers.commits;
-    while (writers.commits == seen &&
-           pthread_cond_timedwait(&writers.committed, &writers.lock,
-                                  &until) == 0)
-        ;
-    pthread_mutex_unlock(&writers.lock);
-    return 1;
-}
-
-/*
  * The connection's settings.
  *
  * journal_mode=WAL: readers do not block the writer nor the writer them.
@@ -1538,8 +1468,7 @@ configure(struct sq *s, char *err, size_t err_len)
     int rc, ret = -1;
 
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_handler(s->db, on_busy, s);
-    sqlite3_wal_hook(s->db, on_commit, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &p,
                             NULL);
