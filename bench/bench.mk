@@ -7,7 +7,7 @@
 #   make bench                          both halves, under ten minutes
 #   make bench-server                   the server half alone
 #   BENCH_SECONDS=0.5 BENCH_REPS=9 make bench
-#   BENCH_DURATION=5 make bench-server  seconds per server cell (10)
+#   BENCH_DURATION=6 make bench-server  seconds per server cell (12)
 #   $(B)/bench/bench_lib ES256 verify libjot     one cell, for profiling
 #
 # Included by the top-level Makefile, whose variables it uses.

@@ -26,7 +26,8 @@ tokens cost ten thousand refreshes rather than ten thousand password
 hashes.
 
 Environment (defaults in brackets):
-  BENCH_DURATION [10]      seconds of load per cell, in BENCH_ROUNDS
+  BENCH_DURATION [12]      seconds of load per cell, in BENCH_ROUNDS
+                           slices of whole seconds
   BENCH_ROUNDS [3]         slices per cell: the servers take turns slice
                            by slice, so that a burst of load from
                            elsewhere on the machine falls on all of them
@@ -72,7 +73,7 @@ import cpuprofile  # noqa: E402  (bench/server/cpuprofile.py)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PEERS = os.path.join(ROOT, "bench", "peers")
 
-DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+DURATION = float(os.environ.get("BENCH_DURATION", "12"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
@@ -84,6 +85,8 @@ SCENARIOS = os.environ.get(
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
 STRICT = os.environ.get("BENCH_STRICT", "") not in ("", "0")
 ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
+# wrk takes whole seconds.
+SLICE = max(1, round(DURATION / ROUNDS))
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 PERF_DIR = os.environ.get("BENCH_PERF_DIR", "")
 PROFILE_SCENARIOS = ("verify-hot", "verify-many", "refresh")
@@ -816,8 +819,8 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
              f"{wrk_v}.\n")
     L.append(f"Load: wrk on the same cores, {THREADS} threads, "
              f"{CONNECTIONS} connections ({LOGIN_CONNECTIONS} for login), "
-             f"{DURATION:g} s per cell after a {WARMUP:g} s warm-up per "
-             f"server, in {ROUNDS} slices: the servers of a scenario take "
+             f"{SLICE * ROUNDS} s per cell after a {WARMUP:g} s warm-up per "
+             f"server, in {ROUNDS} slices of {SLICE} s: the servers of a scenario take "
              f"turns slice by slice, so that load from elsewhere on the "
              f"machine falls on all of them alike; rates and CPU are over "
              f"the whole cell, p50 the median slice's and p99 the worst. "
@@ -960,7 +963,7 @@ def write_chart(results, servers, tmp):
     res = subprocess.run([gnuplot, "-e",
                           f"datafile='{data}'; outfile='{out}'; "
                           f"ncols={len(names) + 1}; "
-                          f"subtitle='{DURATION:g} s per cell, wrk -t{THREADS}"
+                          f"subtitle='{SLICE * ROUNDS} s per cell, wrk -t{THREADS}"
                           f" -c{CONNECTIONS} on the same {os.cpu_count()} "
                           f"cores'",
                           os.path.join(HERE, "chart.gp")],
@@ -1033,7 +1036,7 @@ def main():
                     if adjacent:
                         ossl_samples.append(openssl_es256_verify_rate(1))
                     slices[s.name].append(
-                        run_wrk(s, scen, DURATION / ROUNDS, tmp))
+                        run_wrk(s, scen, SLICE, tmp))
                     if adjacent:
                         ossl_samples.append(openssl_es256_verify_rate(1))
             for s in cell:
@@ -1063,7 +1066,7 @@ def main():
                     if PERF_DIR:
                         os.makedirs(PERF_DIR, exist_ok=True)
                     data = os.path.join(PERF_DIR or tmp, f"perf-{scen}.data")
-                    r = run_wrk(jotd_server, scen, min(DURATION, 8), tmp,
+                    r = run_wrk(jotd_server, scen, min(SLICE * ROUNDS, 8), tmp,
                                 perf_data=data)
                     if os.path.exists(data):
                         shares, n = cpuprofile.breakdown(data)
