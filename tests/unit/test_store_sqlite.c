@@ -1224,8 +1224,7 @@ create_while_locked(struct fx *f, int hold_ms, unsigned n)
     return r;
 }
 
-/* A write waits for a lock held a while elsewhere (polling, since no
- * commit of this process releases it), then succeeds. */
+/* A write waits for a lock held a while elsewhere, then succeeds. */
 static void
 test_busy_wait(void **state)
 {
