@@ -170,39 +170,74 @@ plain_run(const char *s, size_t len)
     return i;
 }
 
+/* A cursor over a body, for the one-member shape below. */
+struct scan {
+    const char *p, *end;
+};
+
+/* Skips JSON's blanks (RFC 8259 §2). */
+static void
+skip_blanks(struct scan *sc)
+{
+    while (sc->p < sc->end &&
+           (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' ||
+            *sc->p == '\r'))
+        sc->p++;
+}
+
+/* Skips blanks, then takes c if it comes next. */
+static int
+take(struct scan *sc, char c)
+{
+    skip_blanks(sc);
+    if (sc->p == sc->end || *sc->p != c)
+        return 0;
+    sc->p++;
+    return 1;
+}
+
+/* A string with nothing to unescape: its octets and length, after the
+ * opening quote has been taken; 0 when it is anything else. */
+static int
+take_plain_string(struct scan *sc, const char **s, size_t *len)
+{
+    *s = sc->p;
+    *len = plain_run(sc->p, (size_t)(sc->end - sc->p));
+    sc->p += *len;
+    return sc->p < sc->end && *sc->p++ == '"';
+}
+
 /*
- * The commonest body, {"name":"value"} written compactly with nothing
- * to unescape (a refresh token, say), taken without the lexer: jansson
- * checks a long string octet by octet, which costs more than the HMAC
- * that verifies the token.  Such a body has one member, so no duplicate;
- * anything else returns NULL for jansson to read.
+ * The commonest body, {"name":"value"} with nothing to unescape (a
+ * refresh token, say), taken without the lexer: jansson checks a long
+ * string octet by octet, which costs more than the HMAC that verifies
+ * the token.  Such a body has one member, so no duplicate; anything
+ * else returns NULL for jansson to read.
  */
 static json_t *
 single_member(const char *body, size_t len)
 {
-    size_t name_len, value_len, at;
+    struct scan sc = {body, body + len};
+    const char *n, *v;
+    size_t n_len, v_len;
     char name[64];
     json_t *obj;
 
-    if (len < 7 || memcmp(body, "{\"", 2) != 0)
+    if (!take(&sc, '{') || !take(&sc, '"') ||
+        !take_plain_string(&sc, &n, &n_len) || n_len >= sizeof name ||
+        !take(&sc, ':') || !take(&sc, '"') ||
+        !take_plain_string(&sc, &v, &v_len) || !take(&sc, '}'))
         return NULL;
-    name_len = plain_run(body + 2, len - 2);
-    at = 2 + name_len;
-    if (name_len >= sizeof name || len - at < 5 ||
-        memcmp(body + at, "\":\"", 3) != 0)
+    skip_blanks(&sc);           /* and nothing else may follow */
+    if (sc.p != sc.end)
         return NULL;
-    at += 3;
-    value_len = plain_run(body + at, len - at);
-    if (len - at - value_len != 2 ||
-        memcmp(body + at + value_len, "\"}", 2) != 0)
-        return NULL;
-    memcpy(name, body + 2, name_len);
-    name[name_len] = '\0';
+    memcpy(name, n, n_len);
+    name[n_len] = '\0';
     obj = json_object();
     /* set_new takes the value even when it fails, NULL included. */
     if (obj == NULL ||
-        json_object_set_new_nocheck(
-            obj, name, json_stringn_nocheck(body + at, value_len)) != 0) {
+        json_object_set_new_nocheck(obj, name,
+                                    json_stringn_nocheck(v, v_len)) != 0) {
         json_decref(obj);
         return NULL;            /* out of memory: jansson will say so */
     }

@@ -32,6 +32,14 @@ test_agrees_with_jansson(void **state)
         "{\"a\":\"b\"} ",                   /* trailing blank */
         " {\"a\":\"b\"}",
         "{\"a\" : \"b\"}",
+        "{\"refresh_token\": \"x.y.z\"}",  /* Python's json.dumps */
+        "\r\n{ \"a\"\t:\n\"b\" }\r\n",
+        "{\"a\":\"b\"}\f",                  /* not a JSON blank */
+        "{\"a\":\"b\"} x",
+        "{\"a\":\"b\" \"c\"}",
+        "{\"a\" \"b\"}",
+        "{\"a\"::\"b\"}",
+        "{\"a\":\"b\",}",
         "{\"a\":\"b\",\"c\":\"d\"}",
         "{\"a\":1}",
         "{\"a\":\"b\"}}",
@@ -63,6 +71,22 @@ test_agrees_with_jansson(void **state)
         json_decref(got);
         json_decref(want);
     }
+}
+
+/* A NUL after the object is not a blank: refused, as jansson does. */
+static void
+test_nul_after_object(void **state)
+{
+    static const char body[] = "{\"a\":\"b\"}\0";
+    const char *why = NULL;
+    json_t *j;
+
+    (void)state;
+    assert_null(jotd_json_body(body, sizeof body - 1, &why));
+    assert_string_equal(why, "malformed JSON");
+    j = jotd_json_body(body, sizeof body - 2, &why);  /* without it */
+    assert_non_null(j);
+    json_decref(j);
 }
 
 /* The fast path's value is exactly the octets between the quotes. */
@@ -123,6 +147,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_agrees_with_jansson),
         cmocka_unit_test(test_fast_path_value),
+        cmocka_unit_test(test_nul_after_object),
         cmocka_unit_test(test_refusals),
     };
 
