@@ -36,7 +36,10 @@ Environment (defaults in brackets):
   BENCH_CONNECTIONS [64]   wrk connections
   BENCH_LOGIN_CONNECTIONS [16]  wrk connections for login
   BENCH_TOKENS [10000]     distinct access tokens for verify-many
-  BENCH_SERVERS [jotd,express,fastify,nginx]
+  BENCH_SERVERS [jotd,jotd-nocache,express,fastify,nginx]
+                           jotd-nocache: a second jotd on the same
+                           database with --verify_cache=off, for the
+                           two verify scenarios (needs jotd)
   BENCH_SCENARIOS [verify-hot,verify-many,me,refresh,login]
   BENCH_OUT [bench/results]
   BENCH_STRICT             exit 1 when a target is NOT MET
@@ -79,7 +82,8 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "16"))
 N_TOKENS = int(os.environ.get("BENCH_TOKENS", "10000"))
-SERVERS = os.environ.get("BENCH_SERVERS", "jotd,express,fastify,nginx").split(",")
+SERVERS = os.environ.get(
+    "BENCH_SERVERS", "jotd,jotd-nocache,express,fastify,nginx").split(",")
 SCENARIOS = os.environ.get(
     "BENCH_SCENARIOS", "verify-hot,verify-many,me,refresh,login").split(",")
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
@@ -181,12 +185,19 @@ class Server:
         self.env = env
         self.health = health
         self.app = app              # has the API (nginx has not)
+        # The scenarios it runs: all when it has the API, else the
+        # fixed response as verify-hot.
+        self.scenarios = None if app else {"verify-hot"}
+        self.prep_from = None       # a server whose tokens it shares
         self.port = None
         self.proc = None
         self.log_path = None
         self.mem = {"idle": None, "peak": 0, "after": None}
         self.prep = {}
         self.notes = []
+
+    def runs(self, scenario):
+        return self.scenarios is None or scenario in self.scenarios
 
     def start(self, tmp, port):
         self.port = port
@@ -587,15 +598,23 @@ http {{
 def make_servers(jotd, tmp):
     servers = []
     for name in SERVERS:
+        jotd_cmd = [
+            os.path.abspath(jotd), "serve", "--listen=127.0.0.1:{PORT}",
+            f"--db=sqlite:{tmp}/jot.db", f"--secret_file={tmp}/secret",
+            f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
+            "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}"]
         if name == "jotd":
-            servers.append(Server("jotd", [
-                os.path.abspath(jotd), "serve",
-                "--listen=127.0.0.1:{PORT}",
-                f"--db=sqlite:{tmp}/jot.db",
-                f"--secret_file={tmp}/secret",
-                f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
-                "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}",
-            ], cwd=tmp))
+            servers.append(Server("jotd", jotd_cmd, cwd=tmp))
+        elif name == "jotd-nocache":
+            # The same database and secret, so jotd's tokens verify here.
+            main = next((x for x in servers if x.name == "jotd"), None)
+            if main is None:
+                log("jotd-nocache: skipped (it needs jotd, listed first)")
+                continue
+            servers.append(Server(name, jotd_cmd + ["--verify_cache=off"],
+                                  cwd=tmp))
+            servers[-1].scenarios = {"verify-hot", "verify-many"}
+            servers[-1].prep_from = main
         elif name in ("express", "fastify"):
             if shutil.which("node") is None or not npm_ready(name):
                 log(f"{name}: skipped (node or its packages missing)")
@@ -899,15 +918,18 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
     L.append("")
     prep = [f"{s.name}: {s.prep['n_tokens']} distinct access tokens from "
             f"{s.prep['n_sessions'] + 1} logins and their refreshes, "
-            f"{s.prep['seconds']:.1f} s" for s in servers if s.prep]
+            f"{s.prep['seconds']:.1f} s" for s in servers
+            if s.prep and s.prep_from is None]
     if prep:
         L.append("Preparation: " + "; ".join(prep) + ".\n")
     L.append("Reading these numbers: the Node.js peers keep users and "
              "sessions in memory (in the cluster's primary), while jotd "
-             "writes every login and refresh to SQLite (WAL, "
-             "synchronous=NORMAL) with an audit row, so login, refresh and "
+             "writes every login (with an audit row) and every refresh to "
+             "SQLite (WAL, synchronous=NORMAL), so login, refresh and "
              "/v1/me favour the peers on that account. jotd remembers "
-             "verified access tokens (a per-thread cache); the peers "
+             "verified access tokens (a per-thread cache); jotd-nocache is "
+             "the same jotd on the same database with `--verify_cache=off`, "
+             "which shows what the cache does; the peers "
              "verify every time (fast-jwt's cache is off in @fastify/jwt's "
              "defaults), and verify-many rotates through more tokens than "
              "jotd's cache holds. Rates are wall-clock with wrk and "
@@ -1014,15 +1036,18 @@ def main():
             log(f"{s.name}: ready on 127.0.0.1:{port}, "
                 f"{fmt_mb(s.mem['idle'])} MB idle")
         for s in servers:
-            if s.app:
+            if s.app and s.prep_from is None:
                 prepare(s, tmp)
+        for s in servers:
+            if s.prep_from is not None:
+                s.prep = dict(s.prep_from.prep)
         for s in servers:
             if WARMUP > 0:
                 run_wrk(s, "verify-hot", WARMUP, tmp)
         for scen in SCENARIOS:
             if scen not in SCENARIO_SCRIPT:
                 die(f"unknown scenario {scen}")
-            cell = [s for s in servers if s.app or scen == "verify-hot"]
+            cell = [s for s in servers if s.runs(scen)]
             slices = {s.name: [] for s in cell}
             # A login takes half a second, so the requests in flight when
             # a slice ends are a large share of a short slice's work:

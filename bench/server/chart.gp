@@ -1,5 +1,6 @@
 # bench/server/chart.gp - requests per second, grouped by scenario, one bar
-# per server, on a log scale.  bench_server.py calls it with
+# per server, on a log scale (jotd-nocache in a lighter shade of jotd's
+# colour).  bench_server.py calls it with
 #   gnuplot -e "datafile='...'; outfile='...'; ncols=N; subtitle='...'" chart.gp
 # datafile: a header line "scenario server..." then one line per scenario,
 # "-" where a server has no such scenario.
@@ -19,7 +20,8 @@ set grid ytics
 set key top right
 set xtics nomirror
 set linetype 1 lc rgb "#1f77b4"
-set linetype 2 lc rgb "#d62728"
-set linetype 3 lc rgb "#2ca02c"
-set linetype 4 lc rgb "#7f7f7f"
+set linetype 2 lc rgb "#9ecae1"
+set linetype 3 lc rgb "#d62728"
+set linetype 4 lc rgb "#2ca02c"
+set linetype 5 lc rgb "#7f7f7f"
 plot for [i=2:ncols] datafile using i:xtic(1) title columnheader(i)

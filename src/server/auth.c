@@ -149,7 +149,7 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
         return -1;
     }
     epoch = atomic_load(&r->j->epoch);
-    if (jotd_vcache_get(epoch, tok, len, &hit)) {
+    if (r->cfg->verify_cache && jotd_vcache_get(epoch, tok, len, &hit)) {
         /* Seen and verified before: only time can have changed. */
         now = time(NULL);
         if (now - r->cfg->leeway >= hit.exp) {
@@ -177,7 +177,8 @@ jotd_auth_bearer(struct jotd_req *r, struct jotd_principal *who)
             hit.nbf = 0;
         jot_jwt_free(jwt);
         hit.who = *who;
-        jotd_vcache_put(epoch, tok, len, &hit);
+        if (r->cfg->verify_cache)
+            jotd_vcache_put(epoch, tok, len, &hit);
     }
     if (jotd_revoked_has(r->j, who->sid)) {
         jotd_auth_refuse(r, "session revoked");

@@ -32,6 +32,7 @@ enum kind {
     K_I64,          /* int64_t between min and max */
     K_UINT,         /* unsigned between min and max */
     K_SIZE,         /* size_t between min and max */
+    K_BOOL,         /* int, 0 or 1: on/off, true/false, 1/0 */
     K_STR,          /* char[size], one line of text */
     K_FN            /* its own parse and format functions */
 };
@@ -777,28 +778,6 @@ static const char *const bool_names[] = {
     "off", "on", "false", "true", "0", "1", NULL
 };
 
-static int
-parse_cookie(struct jotd_config *cfg, const char *v, char *why,
-             size_t why_len)
-{
-    char buf[ECHO_LEN + 4];
-    int i = pick(v, bool_names);
-
-    if (i < 0) {
-        errf(why, why_len, "must be on or off (or true, false, 1, 0): '%s'",
-             echo(v, buf, sizeof buf));
-        return -1;
-    }
-    cfg->refresh_cookie = i % 2;
-    return 0;
-}
-
-static void
-format_cookie(const struct jotd_config *cfg, char *out, size_t out_len)
-{
-    errf(out, out_len, "%s", cfg->refresh_cookie ? "on" : "off");
-}
-
 /* In the order of enum jotd_registration, jotd_hash and jotd_log_format. */
 static const char *const reg_names[] = { "open", "admin", "off", NULL };
 static const char *const hash_names[] = { "argon2id", "bcrypt", NULL };
@@ -906,6 +885,9 @@ parse_config(struct jotd_config *cfg, const char *v, char *why,
 #define UINT(name, lo, hi) \
     { #name, K_UINT, offsetof(struct jotd_config, name), 0, lo, hi, \
       NULL, NULL, 0 }
+#define BOOL(name) \
+    { #name, K_BOOL, offsetof(struct jotd_config, name), 0, 0, 0, NULL, \
+      NULL, 0 }
 #define STR(name, field) \
     { #name, K_STR, offsetof(struct jotd_config, field), \
       sizeof ((struct jotd_config *)0)->field, 0, 0, NULL, NULL, 0 }
@@ -928,7 +910,7 @@ static const struct key keys[] = {
     I64(refresh_ttl, 60, TTL_MAX),
     I64(session_max_age, 1, TTL_MAX),
     FN(refresh_reuse_grace, parse_grace, format_grace, 0),
-    FN(refresh_cookie, parse_cookie, format_cookie, 0),
+    BOOL(refresh_cookie),
     FNS(allowed_origins, parse_origins, allowed_origins_raw, 0),
     FN(registration, parse_registration, format_registration, 0),
     FN(password_hash, parse_hash, format_hash, 0),
@@ -941,6 +923,7 @@ static const struct key keys[] = {
     I64(key_sync, 1, 3600),
     I64(jwks_max_age, 0, 86400),
     I64(leeway, 0, 300),
+    BOOL(verify_cache),
     UINT(login_max_failures, 1, 1000),
     I64(login_window, 1, 86400),
     FNS(trusted_proxies, parse_proxies, trusted_proxies_raw, 0),
@@ -1004,6 +987,19 @@ apply(struct jotd_config *cfg, const struct key *k, const char *value,
             return -1;
         z = (size_t)v;
         memcpy(field, &z, sizeof z);
+        return 0;
+    }
+    case K_BOOL: {
+        char buf[ECHO_LEN + 4];
+        int i = pick(value, bool_names);
+
+        if (i < 0) {
+            errf(why, why_len, "must be on or off (or true, false, 1, 0): "
+                 "'%s'", echo(value, buf, sizeof buf));
+            return -1;
+        }
+        i %= 2;
+        memcpy(field, &i, sizeof i);
         return 0;
     }
     case K_STR:
@@ -1074,6 +1070,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->key_sync = 10;
     cfg->jwks_max_age = 300;
     cfg->leeway = 0;
+    cfg->verify_cache = 1;
     cfg->login_max_failures = 5;
     cfg->login_window = 900;
     cfg->log_format = JOTD_LOG_TEXT;
@@ -1425,6 +1422,13 @@ jotd_config_print(const struct jotd_config *cfg, FILE *f)
 
             memcpy(&z, field, sizeof z);
             fprintf(f, "%s = %zu\n", k->name, z);
+            break;
+        }
+        case K_BOOL: {
+            int b;
+
+            memcpy(&b, field, sizeof b);
+            fprintf(f, "%s = %s\n", k->name, b ? "on" : "off");
             break;
         }
         case K_STR:

@@ -55,6 +55,7 @@ struct jotd_config {
     int64_t key_sync;                      /* 10 */
     int64_t jwks_max_age;                  /* 300 */
     int64_t leeway;                        /* 0 */
+    int verify_cache;                      /* 1: remember verified tokens */
     unsigned login_max_failures;           /* 5 */
     int64_t login_window;                  /* 900 */
     char trusted_proxies_raw[1024];

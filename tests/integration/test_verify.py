@@ -169,6 +169,24 @@ def run(t):
             e.verify(j["access_token"]), "token expired")
     e.stop()
 
+    # verify_cache=off: every request verifies the token in full, with
+    # the same answers.
+    n = t.server("verify-nocache", FAST_HASH + ["--verify_cache=off"])
+    u, j = n.user()
+    at = j["access_token"]
+    for i in range(3):
+        r = n.verify(at)
+        t.eq("verify_cache=off: the token verifies (request %d)" % (i + 1),
+             (r.status, r.header("X-Auth-Subject"),
+              r.header("X-Auth-Session")), (200, u["id"], j["session_id"]))
+    invalid(t, "verify_cache=off: a changed signature",
+            n.verify(tamper(at, 2)), "bad signature")
+    r = n.request("POST", "/v1/auth/logout", token=at)
+    t.eq("verify_cache=off: logout -> 204", r.status, 204)
+    invalid(t, "verify_cache=off: the token after logout", n.verify(at),
+            "session revoked")
+    n.stop()
+
     # HS256: nothing to publish, tokens still verify.
     h = t.server("verify-hs256", FAST_HASH + ["--alg=HS256",
                                               "--jwks_max_age=60"])

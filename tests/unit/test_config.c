@@ -20,9 +20,9 @@ static const char *const all_keys[] = {
     "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "hash_workers", "revocation_sync",
-    "key_sync", "jwks_max_age", "leeway", "login_max_failures",
-    "login_window", "trusted_proxies", "tls_cert", "tls_key", "log_format",
-    "secret_file", "secret",
+    "key_sync", "jwks_max_age", "leeway", "verify_cache",
+    "login_max_failures", "login_window", "trusted_proxies", "tls_cert",
+    "tls_key", "log_format", "secret_file", "secret",
 };
 #define N_ALL (sizeof all_keys / sizeof all_keys[0])
 
@@ -281,6 +281,7 @@ static const char default_print[] =
     "key_sync = 10\n"
     "jwks_max_age = 300\n"
     "leeway = 0\n"
+    "verify_cache = on\n"
     "login_max_failures = 5\n"
     "login_window = 900\n"
     "trusted_proxies = \n"
@@ -321,6 +322,7 @@ test_defaults(void **state)
     assert_int_equal(cfg->key_sync, 10);
     assert_int_equal(cfg->jwks_max_age, 300);
     assert_int_equal(cfg->leeway, 0);
+    assert_int_equal(cfg->verify_cache, 1);
     assert_int_equal(cfg->login_max_failures, 5);
     assert_int_equal(cfg->login_window, 900);
     assert_int_equal(cfg->n_trusted_proxies, 0);
@@ -891,6 +893,8 @@ test_enums(void **state)
         {"refresh_cookie", "1", "on"}, {"refresh_cookie", "0", "off"},
         {"refresh_cookie", "ON", "on"}, {"refresh_cookie", "yes", NULL},
         {"refresh_cookie", "", NULL}, {"refresh_cookie", "2", NULL},
+        {"verify_cache", "off", "off"}, {"verify_cache", "TRUE", "on"},
+        {"verify_cache", "no", NULL},
         {"registration", "open", "open"}, {"registration", "admin", "admin"},
         {"registration", "off", "off"}, {"registration", "closed", NULL},
         {"registration", "", NULL},
