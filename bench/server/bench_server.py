@@ -602,7 +602,10 @@ def make_servers(jotd, tmp):
             os.path.abspath(jotd), "serve", "--listen=127.0.0.1:{PORT}",
             f"--db=sqlite:{tmp}/jot.db", f"--secret_file={tmp}/secret",
             f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
-            "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}"]
+            "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}",
+            # One issuer, not one per port: jotd-nocache checks jotd's
+            # tokens.
+            "--issuer=http://jotd.bench.invalid"]
         if name == "jotd":
             servers.append(Server("jotd", jotd_cmd, cwd=tmp))
         elif name == "jotd-nocache":
@@ -1072,7 +1075,11 @@ def main():
                         ossl_samples.append(openssl_es256_verify_rate(1))
             for s in cell:
                 r = results[(scen, s.name)] = combine(slices[s.name])
-                log(f"{scen:12s} {s.name:8s} {fmt_rate(r['rps']):>9s} req/s "
+                if r["status"] or r["errors"]:
+                    log(f"WARNING: {s.name} {scen}: {r['status']} non-2xx, "
+                        f"{r['errors']} socket errors; its log ends: "
+                        f"{s.tail_log()[-300:]}")
+                log(f"{scen:12s} {s.name:12s} {fmt_rate(r['rps']):>9s} req/s "
                     f"p50 {fmt_ms(r['p50_us'])} ms p99 {fmt_ms(r['p99_us'])} "
                     f"ms non-2xx {r['status']} errors {r['errors']} "
                     f"cpu {r['cpu_us'] or 0:.0f} us/req")
