@@ -4,7 +4,8 @@
 # response (bench/server/bench_server.py), which writes
 # bench/results/latest.md and latest.svg.
 #
-#   make bench                          both halves, under ten minutes
+#   make bench                          both halves, about 7 minutes
+#   BENCH_PROFILE=1 make bench          and profiles (installs linux-perf)
 #   make bench-server                   the server half alone
 #   BENCH_SECONDS=0.5 BENCH_REPS=9 make bench
 #   BENCH_DURATION=6 make bench-server  seconds per server cell (12)
@@ -35,9 +36,13 @@ BENCH_SERVER = python3 bench/server/bench_server.py --jotd $(B)/jotd
 # bench_lib's output goes to the terminal and, through a file, into
 # latest.md; its exit status is kept.
 bench: build/.test-deps $(B)/bench/bench_lib $(JOTD)
+	@if [ -n "$(BENCH_PROFILE)" ] && [ "$(BENCH_PROFILE)" != 0 ]; then \
+	    sh scripts/deps.sh profile; fi
 	$(B)/bench/bench_lib > $(B)/bench/lib.txt; rc=$$?; \
 	    cat $(B)/bench/lib.txt; exit $$rc
 	$(BENCH_SERVER) --lib $(B)/bench/lib.txt
 
 bench-server: build/.test-deps $(JOTD)
+	@if [ -n "$(BENCH_PROFILE)" ] && [ "$(BENCH_PROFILE)" != 0 ]; then \
+	    sh scripts/deps.sh profile; fi
 	$(BENCH_SERVER)

@@ -14,11 +14,15 @@ libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
 libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev"
 
+# Profile: perf, for BENCH_PROFILE=1 make bench.
+PROFILE="linux-perf"
+
 want="$BUILD"
 case "${1:-build}" in
 test) want="$BUILD $TEST" ;;
+profile) want="$BUILD $TEST $PROFILE" ;;
 build) ;;
-*) echo "usage: deps.sh [build|test]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [build|test|profile]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -30,7 +34,7 @@ for p in $want; do
 done
 # Node.js and npm run the node "jose" interoperability tests; any node >= 18
 # will do, so one already on the PATH is kept.
-if [ "${1:-build}" = test ]; then
+if [ "${1:-build}" != build ]; then
     command -v node >/dev/null 2>&1 || missing="$missing nodejs"
     command -v npm >/dev/null 2>&1 || missing="$missing npm"
 fi
