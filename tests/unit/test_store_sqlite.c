@@ -1224,17 +1224,26 @@ create_while_locked(struct fx *f, int hold_ms, unsigned n)
     return r;
 }
 
+/* A session_create under a lock held hold_ms elsewhere gives want, and
+ * the session is then there (want OK) or not at all. */
+static void
+check_create_while_locked(struct fx *f, int hold_ms, unsigned n,
+                          enum jotd_store_result want)
+{
+    struct jotd_session got;
+    char id[JOTD_ID_LEN + 1];
+
+    assert_res(want, create_while_locked(f, hold_ms, n));
+    make_id(id, 1000 + n);
+    assert_res(want == JOTD_STORE_OK ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND,
+               f->st->ops->session_get(f->st, id, &got));
+}
+
 /* A write waits for a lock held a while elsewhere, then succeeds. */
 static void
 test_busy_wait(void **state)
 {
-    struct fx *f = *state;
-    struct jotd_session got;
-    char id[JOTD_ID_LEN + 1];
-
-    assert_res(JOTD_STORE_OK, create_while_locked(f, 300, 1));
-    make_id(id, 1001);
-    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, id, &got));
+    check_create_while_locked(*state, 300, 1, JOTD_STORE_OK);
 }
 
 /* Held past the busy timeout (5 s), the lock makes the write fail, and
@@ -1242,15 +1251,8 @@ test_busy_wait(void **state)
 static void
 test_busy_timeout(void **state)
 {
-    struct fx *f = *state;
-    struct jotd_session got;
-    char id[JOTD_ID_LEN + 1];
-
-    assert_res(JOTD_STORE_ERROR, create_while_locked(f, 5600, 2));
-    make_id(id, 1002);
-    assert_res(JOTD_STORE_NOT_FOUND, f->st->ops->session_get(f->st, id, &got));
+    check_create_while_locked(*state, 5600, 2, JOTD_STORE_ERROR);
 }
-
 
 #define RACE_ROUNDS 200
 
