@@ -46,8 +46,8 @@ stamp(char out[40])
         base_sec = ts.tv_sec;
     }
     memcpy(out, base, base_len);
-    n = base_len + jotd_fmt_uint(out + base_len,
-                            (uint64_t)ts.tv_nsec / 1000000, 3);
+    n = base_len +
+        jotd_fmt_uint(out + base_len, (uint64_t)ts.tv_nsec / 1000000, 3);
     out[n++] = 'Z';
     out[n] = '\0';
 }
