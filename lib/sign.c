@@ -54,13 +54,18 @@ set_pss(const jot_key *key, EVP_PKEY_CTX *pctx)
 static jot_err
 digest_init(const jot_key *key, EVP_MD_CTX *ctx, int sign)
 {
+    const EVP_MD_CTX *tmpl = sign ? key->sign_tmpl : key->verify_tmpl;
     EVP_PKEY_CTX *pctx = NULL;
     int ok;
 
-    const EVP_MD_CTX *tmpl = sign ? key->sign_tmpl : key->verify_tmpl;
-
-    if (tmpl != NULL)
-        return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1 ? JOT_OK : JOT_ERR_CRYPTO;
+    if (tmpl != NULL) {
+        if (EVP_MD_CTX_copy_ex(ctx, tmpl) != 1)
+            return JOT_ERR_CRYPTO;
+        /* A copy is used once: without this flag, the final step would
+         * duplicate the key context to keep the copy reusable. */
+        EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+        return JOT_OK;
+    }
     if (sign)
         ok = EVP_DigestSignInit(ctx, &pctx, key->md, NULL, key->pkey);
     else
