@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "secret.h"
+#include "sealing.h"
 
 #define LINE_MAX_LEN 4096       /* longest line of the file */
 #define WHY_LEN 384             /* the reason part of a message */

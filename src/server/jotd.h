@@ -14,7 +14,7 @@
 #include <jot/jot.h>
 
 #include "config.h"
-#include "secret.h"
+#include "sealing.h"
 #include "store.h"
 
 struct jotd_keys;       /* keys.c: the signing and verification keys */

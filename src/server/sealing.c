@@ -1,5 +1,5 @@
 /*
- * secret.c - the server secret: loading or creating it, HKDF-SHA256
+ * sealing.c - the server secret: loading or creating it, HKDF-SHA256
  * (RFC 5869) of it, and AES-256-GCM sealing of private key material.
  * OpenSSL does the cryptography.
  */
@@ -21,7 +21,7 @@
 
 #include <jot/jot.h>
 
-#include "secret.h"
+#include "sealing.h"
 
 #define SECRET_RANDOM_BYTES 64
 #define SECRET_FILE_MAX 4096        /* octets read from a secret file */

@@ -1,10 +1,10 @@
 /*
- * secret.h - the server secret and what is derived from it: the key that
+ * sealing.h - the server secret and what is derived from it: the key that
  * seals private signing keys in the database (AES-256-GCM) and the HMAC
  * key of refresh tokens, both through HKDF-SHA256 with distinct labels.
  */
-#ifndef JOTD_SECRET_H
-#define JOTD_SECRET_H
+#ifndef JOTD_SEALING_H
+#define JOTD_SEALING_H
 
 #include <stddef.h>
 
@@ -58,4 +58,4 @@ int jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
                      const char *sealed, const char *aad, unsigned char **out,
                      size_t *out_len);
 
-#endif /* JOTD_SECRET_H */
+#endif /* JOTD_SEALING_H */

@@ -60,7 +60,7 @@ struct jotd_signing_key {
     char kid[128];
     char alg[16];                   /* JWS name */
     char *public_jwk;               /* JSON text, NULL for HMAC keys */
-    char *private_enc;              /* sealed private JWK (secret.h) */
+    char *private_enc;              /* sealed private JWK (sealing.h) */
     int64_t created_at;
     int64_t activated_at;           /* 0: never active */
     int64_t retired_at;             /* 0: not retired */

@@ -76,10 +76,11 @@ def free_port():
     return port
 
 
-def raw_exchange(port, data, timeout=10.0, half_close=False):
+def raw_exchange(port, data, timeout=10.0, half_close=False, whole=False):
     """Sends raw bytes on a new loopback connection and reads until the
-    peer closes, the answer is complete (Content-Length read) or timeout
-    seconds pass: (status or None, body bytes, everything received)."""
+    peer closes, the answer is complete (Content-Length read; not with
+    whole, which waits for the close) or timeout seconds pass: (status or
+    None, body of the first answer, everything received)."""
     got = b""
     deadline = time.monotonic() + timeout
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
@@ -95,7 +96,7 @@ def raw_exchange(port, data, timeout=10.0, half_close=False):
                 got += chunk
                 head, sep, body = got.partition(b"\r\n\r\n")
                 m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-                if sep and m and len(body) >= int(m.group(1)):
+                if not whole and sep and m and len(body) >= int(m.group(1)):
                     break
         except (socket.timeout, ConnectionError):
             pass
@@ -107,6 +108,42 @@ def raw_exchange(port, data, timeout=10.0, half_close=False):
 def short(v, limit=300):
     text = repr(v)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def show(r):
+    """An answer in a few words, for the log of a check: a Response, a
+    (status, body) pair from raw_exchange, None, or an exception."""
+    if r is None:
+        return "no answer"
+    if isinstance(r, tuple):
+        st, body = r
+        if st is None:
+            return "closed without an answer"
+        try:
+            j = json.loads(body)
+            if isinstance(j, dict) and "error" in j:
+                return "%d %s \"%s\"" % (st, j.get("error"),
+                                         j.get("error_description"))
+        except ValueError:
+            pass
+        return "%d %s" % (st, short(body[:60]))
+    if not hasattr(r, "status"):
+        return type(r).__name__
+    st, err, desc = r.error()
+    if err is None:
+        return "%d %s" % (st, short(r.body[:60]))
+    return "%d %s \"%s\"" % (st, err, desc)
+
+
+def healthy(t, s, label):
+    """Checks that server s still answers /healthz with 200."""
+    try:
+        st = s.get("/healthz").status
+    except Exception as e:  # reported as the check's value
+        st = type(e).__name__
+    t.check(label + ": the server is still up (/healthz 200)",
+            st == 200 and s.running(), "200 and running",
+            "%r running=%s" % (st, s.running()))
 
 
 class Response:

@@ -68,6 +68,15 @@ class Storm:
         with self.lock:
             self.counts[what] += 1
 
+    def as_expected(self, what, r, status):
+        """Counts answer r to what; False, noting it, when its status is
+        not the one expected."""
+        self.count(what)
+        if r.status != status:
+            self.unexpected.append((what, r.status, r.body[:80]))
+            return False
+        return True
+
     def worker(self, k):
         rnd = random.Random(self.seed * 100 + k)
         s, t = self.s, self.t
@@ -76,9 +85,7 @@ class Storm:
             r = self.call(s.signup, name, pw)
             if r is None:
                 continue
-            self.count("signup")
-            if r.status != 201:
-                self.unexpected.append(("signup", r.status, r.body[:80]))
+            if not self.as_expected("signup", r, 201):
                 continue
             with self.lock:
                 self.created[(r.json() or {}).get("id")] = name
@@ -91,9 +98,7 @@ class Storm:
                     break
             if r is None:
                 continue
-            self.count("login")
-            if r.status != 200:
-                self.unexpected.append(("login", r.status, r.body[:80]))
+            if not self.as_expected("login", r, 200):
                 continue
             j = r.json()
             sess = Session(j["session_id"], j["access_token"],

@@ -18,42 +18,9 @@ import struct
 import threading
 import time
 
-from harness import FAST_HASH, raw_exchange, short
+from harness import FAST_HASH, healthy, raw_exchange, short, show
 
 JSON = "application/json"
-
-
-def show(r):
-    if r is None:
-        return "no answer"
-    if isinstance(r, tuple):            # (status, body) from raw_exchange
-        st, body = r
-        if st is None:
-            return "closed without an answer"
-        try:
-            j = json.loads(body)
-            if isinstance(j, dict) and "error" in j:
-                return "%d %s \"%s\"" % (st, j.get("error"),
-                                         j.get("error_description"))
-        except ValueError:
-            pass
-        return "%d %s" % (st, short(body[:40]))
-    if not hasattr(r, "status"):
-        return type(r).__name__
-    st, err, desc = r.error()
-    if err is None:
-        return "%d %s" % (st, short(r.body[:40]))
-    return "%d %s \"%s\"" % (st, err, desc)
-
-
-def healthy(t, s, label):
-    try:
-        st = s.get("/healthz").status
-    except Exception as e:  # reported as the check's value
-        st = type(e).__name__
-    t.check(label + ": the server is still up (/healthz 200)",
-            st == 200 and s.running(), "200 and running",
-            "%r running=%s" % (st, s.running()))
 
 
 def snapshot(s):
@@ -106,21 +73,11 @@ def raw(s, data, timeout=10.0, **kw):
 def read_all(port, data, timeout):
     """Sends data, half-closes, reads until the peer closes or timeout
     seconds pass: everything received."""
-    got = b""
-    deadline = time.monotonic() + timeout
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(data)
-            c.shutdown(socket.SHUT_WR)
-            while time.monotonic() < deadline:
-                c.settimeout(max(0.05, deadline - time.monotonic()))
-                chunk = c.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
+        return raw_exchange(port, data, timeout=timeout, half_close=True,
+                            whole=True)[2]
     except OSError:
-        pass
-    return got
+        return b""
 
 
 def request_bytes(method, path, headers=(), body=b""):

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
-from harness import FAST_HASH, b64url_decode, jwt_parts, short
+from harness import FAST_HASH, b64url_decode, healthy, jwt_parts, show
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
@@ -240,27 +240,8 @@ class Sentinel:
 
 # ---- checks --------------------------------------------------------------
 
-def show(r):
-    if not hasattr(r, "status"):
-        return type(r).__name__
-    st, err, desc = r.error()
-    if err is None:
-        return "%d %s" % (st, short(r.body[:60]))
-    return "%d %s \"%s\"" % (st, err, desc)
-
-
 def answer(t, label, parts):
     t.say("answer | %s | %s" % (label, " | ".join(parts)))
-
-
-def healthy(t, s, label):
-    try:
-        st = s.get("/healthz").status
-    except Exception as e:  # reported as the check's value
-        st = type(e).__name__
-    t.check(label + ": the server is still up (/healthz 200)",
-            st == 200 and s.running(), "200 and running",
-            "%r running=%s" % (st, s.running()))
 
 
 def challenge_ok(r, desc):

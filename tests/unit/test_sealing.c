@@ -1,5 +1,5 @@
 /*
- * test_secret.c - the server secret (secret.h): creating and reusing the
+ * test_sealing.c - the server secret (sealing.h): creating and reusing the
  * secret file, refusing unsafe or short ones, HKDF-SHA256 against RFC
  * 5869 and an independent implementation, and AES-256-GCM sealing with
  * every tampered twin refused.
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "secret.h"
+#include "sealing.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define SECRET_CAP 4096
