@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "jotd.h"
 #include "sealing.h"
 
 #define LINE_MAX_LEN 4096       /* longest line of the file */
@@ -50,26 +50,6 @@ struct key {
     void (*format)(const struct jotd_config *, char *, size_t);
     unsigned flags;
 };
-
-/* Writes a message to err; a message too long for err ends in "...". */
-static void
-errf(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || err_len == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        err[0] = '\0';
-        return;
-    }
-    if ((size_t)n >= err_len && err_len > 4)
-        memcpy(err + err_len - 4, "...", 4);
-}
 
 /*
  * Copies what a message may repeat of a bad value (s, len bytes) into
@@ -114,7 +94,7 @@ static int
 set_str(char *dst, size_t dst_len, const char *v, char *why, size_t why_len)
 {
     if (copy(dst, dst_len, v, strlen(v)) != 0) {
-        errf(why, why_len, "longer than %zu bytes", dst_len - 1);
+        jotd_errf(why, why_len, "longer than %zu bytes", dst_len - 1);
         return -1;
     }
     return 0;
@@ -147,18 +127,20 @@ parse_i64(const char *s, int64_t min, int64_t max, int64_t *out, char *why,
     long long v;
 
     if (!isdigit((unsigned char)d[0])) {
-        errf(why, why_len, "not a number: '%s'", echo(s, buf, sizeof buf));
+        jotd_errf(why, why_len, "not a number: '%s'",
+                  echo(s, buf, sizeof buf));
         return -1;
     }
     errno = 0;
     v = strtoll(s, &end, 10);
     if (*end != '\0') {
-        errf(why, why_len, "not a number: '%s'", echo(s, buf, sizeof buf));
+        jotd_errf(why, why_len, "not a number: '%s'",
+                  echo(s, buf, sizeof buf));
         return -1;
     }
     if (errno == ERANGE || v < min || v > max) {
-        errf(why, why_len, "out of range %lld..%lld: '%s'", (long long)min,
-             (long long)max, echo(s, buf, sizeof buf));
+        jotd_errf(why, why_len, "out of range %lld..%lld: '%s'",
+                  (long long)min, (long long)max, echo(s, buf, sizeof buf));
         return -1;
     }
     *out = v;
@@ -251,8 +233,8 @@ parse_listen(struct jotd_config *cfg, const char *v, char *why,
         const char *close = strchr(v, ']');
 
         if (close == NULL || close[1] != ':') {
-            errf(why, why_len, "expected [IPv6]:port: '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "expected [IPv6]:port: '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         h = v + 1;
@@ -260,32 +242,33 @@ parse_listen(struct jotd_config *cfg, const char *v, char *why,
         colon = close + 1;
         if (copy(host, sizeof host, h, h_len) != 0 ||
             inet_pton(AF_INET6, host, a6) != 1) {
-            errf(why, why_len, "not an IPv6 address: '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "not an IPv6 address: '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
     } else {
         colon = strrchr(v, ':');
         if (colon == NULL) {
-            errf(why, why_len, "expected host:port: '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "expected host:port: '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         h = v;
         h_len = (size_t)(colon - h);
         if (memchr(h, ':', h_len) != NULL) {
-            errf(why, why_len, "an IPv6 address goes in brackets, as in "
-                 "[::1]:8080: '%s'", echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "an IPv6 address goes in brackets, as in "
+                      "[::1]:8080: '%s'", echo(v, buf, sizeof buf));
             return -1;
         }
         if (!hostname_ok(h, h_len) || copy(host, sizeof host, h, h_len)) {
-            errf(why, why_len, "bad host: '%s'", echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "bad host: '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
     }
     if (parse_port(colon + 1, &port, why, why_len) != 0) {
-        errf(why, why_len, "bad port, expected 1..65535: '%s'",
-             echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "bad port, expected 1..65535: '%s'",
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     memcpy(cfg->listen_host, host, sizeof host);
@@ -299,8 +282,8 @@ format_listen(const struct jotd_config *cfg, char *out, size_t out_len)
     int v6 = strchr(cfg->listen_host, ':') != NULL;
 
     /* The host is at most 255 bytes, so this fits the caller's buffer. */
-    errf(out, out_len, "%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
-         v6 ? "]" : "", cfg->listen_port);
+    jotd_errf(out, out_len, "%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
+              v6 ? "]" : "", cfg->listen_port);
 }
 
 /* --- db and issuer ----------------------------------------------------- */
@@ -319,7 +302,7 @@ parse_db(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
 {
     if (!((strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0') ||
           is_postgres(v)) || has_ctl(v, strlen(v))) {
-        errf(why, why_len, "expected sqlite:PATH or postgresql://...");
+        jotd_errf(why, why_len, "expected sqlite:PATH or postgresql://...");
         return -1;
     }
     return set_str(cfg->db, sizeof cfg->db, v, why, why_len);
@@ -416,8 +399,8 @@ parse_issuer(struct jotd_config *cfg, const char *v, char *why,
         h = NULL;
     if (h == NULL || *h == '\0' || *h == '/' || strpbrk(v, "?# ") != NULL ||
         has_ctl(v, strlen(v))) {
-        errf(why, why_len, "expected an http(s) URL without query or "
-             "fragment: '%s'", echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "expected an http(s) URL without query or "
+                  "fragment: '%s'", echo(v, buf, sizeof buf));
         return -1;
     }
     return set_str(cfg->issuer, sizeof cfg->issuer, v, why, why_len);
@@ -435,23 +418,24 @@ parse_audience(struct jotd_config *cfg, const char *v, char *why,
     size_t len, n = 0;
 
     if (strlen(v) >= sizeof cfg->audience_raw) {
-        errf(why, why_len, "longer than %zu bytes",
-             sizeof cfg->audience_raw - 1);
+        jotd_errf(why, why_len, "longer than %zu bytes",
+                  sizeof cfg->audience_raw - 1);
         return -1;
     }
     while (next_item(&p, &item, &len)) {
         if (len == 0) {
-            errf(why, why_len, "empty item in '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "empty item in '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         if (n == JOTD_MAX_AUDIENCES) {
-            errf(why, why_len, "more than %d audiences", JOTD_MAX_AUDIENCES);
+            jotd_errf(why, why_len, "more than %d audiences",
+                      JOTD_MAX_AUDIENCES);
             return -1;
         }
         if (has_ctl(item, len) || copy(list[n], sizeof list[n], item, len)) {
-            errf(why, why_len, "bad audience in '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "bad audience in '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         n++;
@@ -479,7 +463,8 @@ parse_origin(const char *s, size_t len, char *out, size_t out_len,
     unsigned port;
 
     if (copy(item, sizeof item, s, len) != 0) {
-        errf(why, why_len, "origin longer than %zu bytes", sizeof item - 1);
+        jotd_errf(why, why_len, "origin longer than %zu bytes",
+                  sizeof item - 1);
         return -1;
     }
     for (i = 0; item[i] != '\0'; i++)
@@ -517,16 +502,16 @@ parse_origin(const char *s, size_t len, char *out, size_t out_len,
         end += 1 + i;
     }
     if (*end == '/') {
-        errf(why, why_len, "an origin has no path, not even '/': '%s'",
-             echo(item, buf, sizeof buf));
+        jotd_errf(why, why_len, "an origin has no path, not even '/': '%s'",
+                  echo(item, buf, sizeof buf));
         return -1;
     }
     if (*end != '\0')
         goto bad;
     return copy(out, out_len, item, n);
 bad:
-    errf(why, why_len, "not an origin (scheme://host[:port]): '%s'",
-         echo_n(s, len, buf, sizeof buf));
+    jotd_errf(why, why_len, "not an origin (scheme://host[:port]): '%s'",
+              echo_n(s, len, buf, sizeof buf));
     return -1;
 }
 
@@ -540,18 +525,18 @@ parse_origins(struct jotd_config *cfg, const char *v, char *why,
     size_t len, n = 0;
 
     if (strlen(v) >= sizeof cfg->allowed_origins_raw) {
-        errf(why, why_len, "longer than %zu bytes",
-             sizeof cfg->allowed_origins_raw - 1);
+        jotd_errf(why, why_len, "longer than %zu bytes",
+                  sizeof cfg->allowed_origins_raw - 1);
         return -1;
     }
     while (next_item(&p, &item, &len)) {
         if (len == 0) {
-            errf(why, why_len, "empty item in '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "empty item in '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         if (n == JOTD_MAX_ORIGINS) {
-            errf(why, why_len, "more than %d origins", JOTD_MAX_ORIGINS);
+            jotd_errf(why, why_len, "more than %d origins", JOTD_MAX_ORIGINS);
             return -1;
         }
         if (parse_origin(item, len, list[n], sizeof list[n], why,
@@ -651,8 +636,8 @@ parse_cidr(const char *s, size_t len, struct jotd_cidr *out, char *why,
     *out = c;
     return 0;
 bad:
-    errf(why, why_len, "not an address or CIDR block: '%s'",
-         echo_n(s, len, buf, sizeof buf));
+    jotd_errf(why, why_len, "not an address or CIDR block: '%s'",
+              echo_n(s, len, buf, sizeof buf));
     return -1;
 }
 
@@ -666,18 +651,18 @@ parse_proxies(struct jotd_config *cfg, const char *v, char *why,
     size_t len, n = 0;
 
     if (strlen(v) >= sizeof cfg->trusted_proxies_raw) {
-        errf(why, why_len, "longer than %zu bytes",
-             sizeof cfg->trusted_proxies_raw - 1);
+        jotd_errf(why, why_len, "longer than %zu bytes",
+                  sizeof cfg->trusted_proxies_raw - 1);
         return -1;
     }
     while (next_item(&p, &item, &len)) {
         if (len == 0) {
-            errf(why, why_len, "empty item in '%s'",
-                 echo(v, buf, sizeof buf));
+            jotd_errf(why, why_len, "empty item in '%s'",
+                      echo(v, buf, sizeof buf));
             return -1;
         }
         if (n == JOTD_MAX_PROXIES) {
-            errf(why, why_len, "more than %d networks", JOTD_MAX_PROXIES);
+            jotd_errf(why, why_len, "more than %d networks", JOTD_MAX_PROXIES);
             return -1;
         }
         if (parse_cidr(item, len, &list[n], why, why_len) != 0)
@@ -699,8 +684,8 @@ parse_alg(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
     jot_alg alg;
 
     if (jot_alg_from_name(v, strlen(v), &alg) != JOT_OK) {
-        errf(why, why_len, "unknown algorithm '%s'",
-             echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "unknown algorithm '%s'",
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     cfg->alg = alg;
@@ -712,7 +697,7 @@ format_alg(const struct jotd_config *cfg, char *out, size_t out_len)
 {
     const char *name = jot_alg_name(cfg->alg);
 
-    errf(out, out_len, "%s", name != NULL ? name : "");
+    jotd_errf(out, out_len, "%s", name != NULL ? name : "");
 }
 
 /*
@@ -734,26 +719,29 @@ parse_grace(struct jotd_config *cfg, const char *v, char *why,
     if (i_len == 0 || strspn(v, "0123456789") != i_len ||
         (dot != NULL && (f_len == 0 ||
                          strspn(dot + 1, "0123456789") != f_len))) {
-        errf(why, why_len, "not a number: '%s'", echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "not a number: '%s'",
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     if (f_len > 6) {
-        errf(why, why_len, "at most 6 decimals: '%s'",
-             echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "at most 6 decimals: '%s'",
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     if (copy(ipart, sizeof ipart, v, i_len) != 0 ||
         parse_i64(ipart, 0, GRACE_MAX_US / 1000000, &secs, why,
                   why_len) != 0) {
-        errf(why, why_len, "out of range 0..%d: '%s'", GRACE_MAX_US / 1000000,
-             echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "out of range 0..%d: '%s'",
+                  GRACE_MAX_US / 1000000,
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     for (i = 0; i < 6; i++)
         us = us * 10 + (i < f_len ? dot[1 + i] - '0' : 0);
     if (secs * 1000000 + us > GRACE_MAX_US) {
-        errf(why, why_len, "out of range 0..%d: '%s'", GRACE_MAX_US / 1000000,
-             echo(v, buf, sizeof buf));
+        jotd_errf(why, why_len, "out of range 0..%d: '%s'",
+                  GRACE_MAX_US / 1000000,
+                  echo(v, buf, sizeof buf));
         return -1;
     }
     cfg->refresh_reuse_grace = (double)secs + (double)us / 1e6;
@@ -768,10 +756,10 @@ format_grace(const struct jotd_config *cfg, char *out, size_t out_len)
     char frac[8];
     int k = 6;
 
-    errf(frac, sizeof frac, "%06lld", us % 1000000);
+    jotd_errf(frac, sizeof frac, "%06lld", us % 1000000);
     while (k > 0 && frac[k - 1] == '0')
         frac[--k] = '\0';
-    errf(out, out_len, "%lld%s%s", us / 1000000, k > 0 ? "." : "", frac);
+    jotd_errf(out, out_len, "%lld%s%s", us / 1000000, k > 0 ? "." : "", frac);
 }
 
 static const char *const bool_names[] = {
@@ -790,7 +778,7 @@ parse_registration(struct jotd_config *cfg, const char *v, char *why,
     int i = pick(v, reg_names);
 
     if (i < 0) {
-        errf(why, why_len, "must be open, admin or off");
+        jotd_errf(why, why_len, "must be open, admin or off");
         return -1;
     }
     cfg->registration = (enum jotd_registration)i;
@@ -800,7 +788,7 @@ parse_registration(struct jotd_config *cfg, const char *v, char *why,
 static void
 format_registration(const struct jotd_config *cfg, char *out, size_t out_len)
 {
-    errf(out, out_len, "%s", reg_names[cfg->registration]);
+    jotd_errf(out, out_len, "%s", reg_names[cfg->registration]);
 }
 
 static int
@@ -809,7 +797,7 @@ parse_hash(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
     int i = pick(v, hash_names);
 
     if (i < 0) {
-        errf(why, why_len, "must be argon2id or bcrypt");
+        jotd_errf(why, why_len, "must be argon2id or bcrypt");
         return -1;
     }
     cfg->password_hash = (enum jotd_hash)i;
@@ -819,7 +807,7 @@ parse_hash(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
 static void
 format_hash(const struct jotd_config *cfg, char *out, size_t out_len)
 {
-    errf(out, out_len, "%s", hash_names[cfg->password_hash]);
+    jotd_errf(out, out_len, "%s", hash_names[cfg->password_hash]);
 }
 
 static int
@@ -828,7 +816,7 @@ parse_log(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
     int i = pick(v, log_names);
 
     if (i < 0) {
-        errf(why, why_len, "must be text or json");
+        jotd_errf(why, why_len, "must be text or json");
         return -1;
     }
     cfg->log_format = (enum jotd_log_format)i;
@@ -838,7 +826,7 @@ parse_log(struct jotd_config *cfg, const char *v, char *why, size_t why_len)
 static void
 format_log(const struct jotd_config *cfg, char *out, size_t out_len)
 {
-    errf(out, out_len, "%s", log_names[cfg->log_format]);
+    jotd_errf(out, out_len, "%s", log_names[cfg->log_format]);
 }
 
 /* --- secrets and paths ------------------------------------------------- */
@@ -851,7 +839,8 @@ parse_secret(struct jotd_config *cfg, const char *v, char *why,
     size_t len = strlen(v);
 
     if (len >= sizeof cfg->secret) {
-        errf(why, why_len, "longer than %zu bytes", sizeof cfg->secret - 1);
+        jotd_errf(why, why_len, "longer than %zu bytes",
+                  sizeof cfg->secret - 1);
         return -1;
     }
     jot_wipe(cfg->secret, sizeof cfg->secret);
@@ -862,7 +851,7 @@ parse_secret(struct jotd_config *cfg, const char *v, char *why,
 static void
 format_secret(const struct jotd_config *cfg, char *out, size_t out_len)
 {
-    errf(out, out_len, "%s", cfg->secret[0] != '\0' ? MASK : "");
+    jotd_errf(out, out_len, "%s", cfg->secret[0] != '\0' ? MASK : "");
 }
 
 static int
@@ -870,7 +859,7 @@ parse_config(struct jotd_config *cfg, const char *v, char *why,
              size_t why_len)
 {
     if (v[0] == '\0') {
-        errf(why, why_len, "empty path");
+        jotd_errf(why, why_len, "empty path");
         return -1;
     }
     return set_str(cfg->config_file, sizeof cfg->config_file, v, why,
@@ -994,8 +983,9 @@ apply(struct jotd_config *cfg, const struct key *k, const char *value,
         int i = pick(value, bool_names);
 
         if (i < 0) {
-            errf(why, why_len, "must be on or off (or true, false, 1, 0): "
-                 "'%s'", echo(value, buf, sizeof buf));
+            jotd_errf(why, why_len,
+                      "must be on or off (or true, false, 1, 0): "
+                      "'%s'", echo(value, buf, sizeof buf));
             return -1;
         }
         i %= 2;
@@ -1004,14 +994,14 @@ apply(struct jotd_config *cfg, const struct key *k, const char *value,
     }
     case K_STR:
         if (has_ctl(value, strlen(value))) {
-            errf(why, why_len, "control character in value");
+            jotd_errf(why, why_len, "control character in value");
             return -1;
         }
         return set_str(field, k->size, value, why, why_len);
     case K_FN:
         return k->parse(cfg, value, why, why_len);
     }
-    errf(why, why_len, "internal error");
+    jotd_errf(why, why_len, "internal error");
     return -1;
 }
 
@@ -1025,9 +1015,9 @@ apply_from(struct jotd_config *cfg, const struct key *k, const char *value,
     if (apply(cfg, k, value, why, sizeof why) == 0)
         return 0;
     if (source != NULL)
-        errf(err, err_len, "%s: %s: %s", source, k->name, why);
+        jotd_errf(err, err_len, "%s: %s: %s", source, k->name, why);
     else
-        errf(err, err_len, "%s: %s", k->name, why);
+        jotd_errf(err, err_len, "%s: %s", k->name, why);
     return -1;
 }
 
@@ -1042,9 +1032,9 @@ not_in_file(const struct key *k, const char *source, char *err,
         "config cannot be set in a configuration file";
 
     if (source != NULL)
-        errf(err, err_len, "%s: %s", source, why);
+        jotd_errf(err, err_len, "%s: %s", source, why);
     else
-        errf(err, err_len, "%s", why);
+        jotd_errf(err, err_len, "%s", why);
 }
 
 void
@@ -1084,7 +1074,8 @@ jotd_config_set(struct jotd_config *cfg, const char *key, const char *value,
     const struct key *k = lookup(key, strlen(key), 0);
 
     if (k == NULL) {
-        errf(err, err_len, "unknown key '%s'", echo(key, buf, sizeof buf));
+        jotd_errf(err, err_len, "unknown key '%s'",
+                  echo(key, buf, sizeof buf));
         return -1;
     }
     if (k->flags & NOT_IN_FILE) {
@@ -1115,14 +1106,14 @@ split_line(char *line, char **key, char **value, char *why, size_t why_len)
         return 0;
     eq = strchr(s, '=');
     if (eq == NULL) {
-        errf(why, why_len, "expected key = value");
+        jotd_errf(why, why_len, "expected key = value");
         return -1;
     }
     e = eq;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
     if (e == s) {
-        errf(why, why_len, "expected key = value");
+        jotd_errf(why, why_len, "expected key = value");
         return -1;
     }
     *e = '\0';
@@ -1132,13 +1123,13 @@ split_line(char *line, char **key, char **value, char *why, size_t why_len)
         char *close = strchr(v + 1, '"');
 
         if (close == NULL) {
-            errf(why, why_len, "%s: unterminated quote", s);
+            jotd_errf(why, why_len, "%s: unterminated quote", s);
             return -1;
         }
         *close = '\0';
         e = close + 1 + strspn(close + 1, " \t");
         if (*e != '\0' && *e != '#') {
-            errf(why, why_len, "%s: text after the closing quote", s);
+            jotd_errf(why, why_len, "%s: text after the closing quote", s);
             return -1;
         }
         v++;
@@ -1171,21 +1162,21 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
 
     f = fopen(path, "r");
     if (f == NULL) {
-        errf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     while ((n = getline(&line, &cap, f)) != -1) {
         char *s = line;
 
         lineno++;
-        errf(source, sizeof source, "%s:%lu", path, lineno);
+        jotd_errf(source, sizeof source, "%s:%lu", path, lineno);
         if ((size_t)n > LINE_MAX_LEN) {
-            errf(err, err_len, "%s: line longer than %d bytes", source,
-                 LINE_MAX_LEN);
+            jotd_errf(err, err_len, "%s: line longer than %d bytes", source,
+                      LINE_MAX_LEN);
             goto out;
         }
         if (strlen(line) != (size_t)n) {
-            errf(err, err_len, "%s: NUL byte in line", source);
+            jotd_errf(err, err_len, "%s: NUL byte in line", source);
             goto out;
         }
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -1194,15 +1185,15 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
             s += 3;                 /* a UTF-8 byte order mark */
         r = split_line(s, &key, &value, why, sizeof why);
         if (r < 0) {
-            errf(err, err_len, "%s: %s", source, why);
+            jotd_errf(err, err_len, "%s: %s", source, why);
             goto out;
         }
         if (r == 0)
             continue;
         k = lookup(key, strlen(key), 0);
         if (k == NULL) {
-            errf(err, err_len, "%s: unknown key '%s'", source,
-                 echo(key, buf, sizeof buf));
+            jotd_errf(err, err_len, "%s: unknown key '%s'", source,
+                      echo(key, buf, sizeof buf));
             goto out;
         }
         if (k->flags & NOT_IN_FILE) {
@@ -1213,7 +1204,7 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
             goto out;
     }
     if (ferror(f)) {
-        errf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -1262,13 +1253,13 @@ walk_argv(struct jotd_config *cfg, int argc, char **argv, int apply_flags,
                 rest[(*n_rest)++] = argv[i];
             continue;
         }
-        errf(source, sizeof source, "--%.*s", (int)len, name);
+        jotd_errf(source, sizeof source, "--%.*s", (int)len, name);
         if (eq != NULL) {
             value = eq + 1;
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
-            errf(err, err_len, "%s: missing value", source);
+            jotd_errf(err, err_len, "%s: missing value", source);
             return -1;
         }
         if (strcmp(k->name, "config") == 0) {
@@ -1289,7 +1280,7 @@ env_name(const struct key *k, char *out, size_t out_len)
 {
     size_t i;
 
-    errf(out, out_len, "JOTD_%s", k->name);
+    jotd_errf(out, out_len, "JOTD_%s", k->name);
     for (i = 5; out[i] != '\0'; i++)
         out[i] = (char)toupper((unsigned char)out[i]);
 }
@@ -1347,17 +1338,18 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
     int n;
 
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
-        errf(err, err_len, "tls_cert, tls_key: set both or neither");
+        jotd_errf(err, err_len, "tls_cert, tls_key: set both or neither");
         return -1;
     }
     if (cfg->secret[0] != '\0' && strlen(cfg->secret) < JOTD_SECRET_MIN) {
-        errf(err, err_len, "secret: must be at least %d bytes",
-             JOTD_SECRET_MIN);
+        jotd_errf(err, err_len, "secret: must be at least %d bytes",
+                  JOTD_SECRET_MIN);
         return -1;
     }
     if (cfg->refresh_ttl < cfg->access_ttl) {
-        errf(err, err_len, "refresh_ttl: must be at least access_ttl (%lld)",
-             (long long)cfg->access_ttl);
+        jotd_errf(err, err_len,
+                  "refresh_ttl: must be at least access_ttl (%lld)",
+                  (long long)cfg->access_ttl);
         return -1;
     }
     if (cfg->issuer[0] == '\0') {
@@ -1368,8 +1360,8 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
                      cfg->tls_cert[0] != '\0' ? "https" : "http", listen);
         if (n < 0 || (size_t)n >= sizeof cfg->issuer) {
             cfg->issuer[0] = '\0';
-            errf(err, err_len, "issuer: the default made from listen is "
-                 "too long; set issuer");
+            jotd_errf(err, err_len, "issuer: the default made from listen is "
+                      "too long; set issuer");
             return -1;
         }
     }

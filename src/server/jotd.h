@@ -51,6 +51,10 @@ jotd_cfg(struct jotd *j)
     return atomic_load_explicit(&j->cfg, memory_order_acquire);
 }
 
+/* Writes a message to err (err_len bytes); one too long ends in "...". */
+void jotd_errf(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Milliseconds since the Unix epoch. */
 int64_t jotd_now_ms(void);
 

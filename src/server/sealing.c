@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include <jot/jot.h>
 
+#include "jotd.h"
 #include "sealing.h"
 
 #define SECRET_RANDOM_BYTES 64
@@ -37,25 +37,6 @@ free_secret(void *p, size_t len)
         jot_wipe(p, len);
         free(p);
     }
-}
-
-/*
- * Writes a message to err.  A message cut short by a small err is still
- * a message, so truncation is not an error here.
- */
-__attribute__((format(printf, 3, 4))) static void
-set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || err_len == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
 }
 
 /*
@@ -136,8 +117,8 @@ create_secret(const char *path, unsigned char *out, size_t out_cap,
     int fd = -1, ret = -1;
 
     if (make_parents(path) != 0) {
-        set_err(err, err_len, "cannot create the directory of %s: %s", path,
-                strerror(errno));
+        jotd_errf(err, err_len, "cannot create the directory of %s: %s", path,
+                  strerror(errno));
         return -1;
     }
     /* O_EXCL|O_NOFOLLOW: never write through a link an attacker left. */
@@ -146,21 +127,21 @@ create_secret(const char *path, unsigned char *out, size_t out_cap,
     if (fd < 0) {
         if (errno == EEXIST)
             return 1;
-        set_err(err, err_len, "cannot create %s: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
     if (RAND_bytes(raw, sizeof raw) != 1) {
-        set_err(err, err_len, "no randomness for a new secret");
+        jotd_errf(err, err_len, "no randomness for a new secret");
         goto out;
     }
     if (jot_b64url_encode(raw, sizeof raw, text, sizeof text - 1,
                           &text_len) != JOT_OK || text_len > out_cap) {
-        set_err(err, err_len, "secret buffer too small");
+        jotd_errf(err, err_len, "secret buffer too small");
         goto out;
     }
     text[text_len] = '\n';
     if (write_all(fd, text, text_len + 1) != 0 || fsync(fd) != 0) {
-        set_err(err, err_len, "cannot write %s: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     memcpy(out, text, text_len);
@@ -168,7 +149,7 @@ create_secret(const char *path, unsigned char *out, size_t out_cap,
     ret = 0;
 out:
     if (close(fd) != 0 && ret == 0) {
-        set_err(err, err_len, "cannot write %s: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         ret = -1;
     }
     /* A half-written file would be read as a short secret next time. */
@@ -204,26 +185,26 @@ read_secret(const char *path, unsigned char *out, size_t out_cap,
     if (fd < 0) {
         if (errno == ENOENT)
             return 1;
-        set_err(err, err_len, "cannot open %s: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) != 0) {
-        set_err(err, err_len, "cannot stat %s: %s", path, strerror(errno));
+        jotd_errf(err, err_len, "cannot stat %s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, err_len, "%s is not a regular file", path);
+        jotd_errf(err, err_len, "%s is not a regular file", path);
         goto out;
     }
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        set_err(err, err_len,
-                "%s is accessible by group or others (mode %03o): "
-                "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
-                path);
+        jotd_errf(err, err_len,
+                  "%s is accessible by group or others (mode %03o): "
+                  "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
+                  path);
         goto out;
     }
     if (st.st_size > SECRET_FILE_MAX) {
-        set_err(err, err_len, "%s is too long to be a secret", path);
+        jotd_errf(err, err_len, "%s is too long to be a secret", path);
         goto out;
     }
     while (len < sizeof buf) {
@@ -232,8 +213,8 @@ read_secret(const char *path, unsigned char *out, size_t out_cap,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_err(err, err_len, "cannot read %s: %s", path,
-                    strerror(errno));
+            jotd_errf(err, err_len, "cannot read %s: %s", path,
+                      strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -243,13 +224,13 @@ read_secret(const char *path, unsigned char *out, size_t out_cap,
     while (len > 0 && is_space(buf[len - 1]))
         len--;
     if (len > SECRET_FILE_MAX || len > out_cap) {
-        set_err(err, err_len, "the secret in %s is too long", path);
+        jotd_errf(err, err_len, "the secret in %s is too long", path);
         goto out;
     }
     if (len < JOTD_SECRET_MIN) {
-        set_err(err, err_len,
-                "the secret in %s is shorter than %d bytes", path,
-                JOTD_SECRET_MIN);
+        jotd_errf(err, err_len,
+                  "the secret in %s is shorter than %d bytes", path,
+                  JOTD_SECRET_MIN);
         goto out;
     }
     memcpy(out, buf, len);
@@ -277,12 +258,12 @@ jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
     if (cfg->secret[0] != '\0') {
         len = strnlen(cfg->secret, sizeof cfg->secret);
         if (len < JOTD_SECRET_MIN) {
-            set_err(err, err_len, "secret: shorter than %d bytes",
-                    JOTD_SECRET_MIN);
+            jotd_errf(err, err_len, "secret: shorter than %d bytes",
+                      JOTD_SECRET_MIN);
             return -1;
         }
         if (len > out_cap) {
-            set_err(err, err_len, "secret: too long");
+            jotd_errf(err, err_len, "secret: too long");
             return -1;
         }
         memcpy(out, cfg->secret, len);
@@ -290,7 +271,7 @@ jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
         return 0;
     }
     if (secret_path(cfg, path, sizeof path) != 0) {
-        set_err(err, err_len, "secret_file: path too long");
+        jotd_errf(err, err_len, "secret_file: path too long");
         return -1;
     }
     /* Twice at most: another process may create the file between tries. */
@@ -304,7 +285,7 @@ jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
         if (r <= 0)
             return r;
     }
-    set_err(err, err_len, "%s exists but cannot be opened", path);
+    jotd_errf(err, err_len, "%s exists but cannot be opened", path);
     return -1;
 }
 

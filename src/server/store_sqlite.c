@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "jotd.h"
 #include "store.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -232,22 +232,6 @@ sq_of(jotd_store *st)
     return (struct sq *)st;
 }
 
-/* Formats a message into buf; a message cut short is still useful. */
-__attribute__((format(printf, 3, 4))) static void
-msg(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (buf == NULL || cap == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        buf[0] = '\0';
-}
-
 /*
  * Records a failure of what with SQLite code rc and maps rc to a result:
  * a unique or primary key violation is CONFLICT, anything else (SQLITE_
@@ -263,7 +247,7 @@ fail(struct sq *s, int rc, const char *what)
         why = sqlite3_errmsg(s->db);
     else
         why = sqlite3_errstr(rc);
-    msg(s->err, sizeof s->err, "%s: %s", what, why);
+    jotd_errf(s->err, sizeof s->err, "%s: %s", what, why);
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return JOTD_STORE_CONFLICT;
     return JOTD_STORE_ERROR;
@@ -273,7 +257,7 @@ fail(struct sq *s, int rc, const char *what)
 static enum jotd_store_result
 corrupt(struct sq *s, const char *what)
 {
-    msg(s->err, sizeof s->err, "%s: a stored value does not fit", what);
+    jotd_errf(s->err, sizeof s->err, "%s: a stored value does not fit", what);
     return JOTD_STORE_ERROR;
 }
 
@@ -290,8 +274,8 @@ prep(struct sq *s, enum q q)
 
     if (s->q[q] != NULL) {
         if (sqlite3_stmt_busy(s->q[q])) {
-            msg(s->err, sizeof s->err,
-                "statement re-entered from a listing callback");
+            jotd_errf(s->err, sizeof s->err,
+                      "statement re-entered from a listing callback");
             return NULL;
         }
         return s->q[q];
@@ -630,9 +614,9 @@ sq_migrate(jotd_store *st, int *version)
         if (r != JOTD_STORE_OK)
             goto undo;
         if (v > N_MIGRATIONS) {
-            msg(s->err, sizeof s->err,
-                "migrate: the database has schema version %d, newer than "
-                "this jotd knows (%d)", v, N_MIGRATIONS);
+            jotd_errf(s->err, sizeof s->err,
+                      "migrate: the database has schema version %d, newer "
+                      "than this jotd knows (%d)", v, N_MIGRATIONS);
             r = JOTD_STORE_ERROR;
             goto undo;
         }
@@ -1389,7 +1373,7 @@ make_parents(const char *path, char *err, size_t err_len)
 
     dir = malloc(len + 1);
     if (dir == NULL) {
-        msg(err, err_len, "sqlite:%s: out of memory", path);
+        jotd_errf(err, err_len, "sqlite:%s: out of memory", path);
         goto out;
     }
     memcpy(dir, path, len + 1);
@@ -1409,8 +1393,9 @@ make_parents(const char *path, char *err, size_t err_len)
         c = *p;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            msg(err, err_len, "sqlite:%s: cannot create directory %s: %s",
-                path, dir, strerror(errno));
+            jotd_errf(err, err_len,
+                      "sqlite:%s: cannot create directory %s: %s",
+                      path, dir, strerror(errno));
             goto out;
         }
         *p = c;
@@ -1441,7 +1426,7 @@ make_file(const char *path, char *err, size_t err_len)
     }
     if (errno == EEXIST)
         return 0;
-    msg(err, err_len, "sqlite:%s: %s", path, strerror(errno));
+    jotd_errf(err, err_len, "sqlite:%s: %s", path, strerror(errno));
     return -1;
 }
 
@@ -1475,12 +1460,14 @@ configure(struct sq *s, char *err, size_t err_len)
     if (rc == SQLITE_OK)
         rc = sqlite3_step(p);
     if (rc != SQLITE_ROW) {
-        msg(err, err_len, "sqlite:%s: %s", s->path, sqlite3_errmsg(s->db));
+        jotd_errf(err, err_len, "sqlite:%s: %s", s->path,
+                  sqlite3_errmsg(s->db));
         goto out;
     }
     mode = sqlite3_column_text(p, 0);
     if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
-        msg(err, err_len, "sqlite:%s: cannot switch to WAL mode", s->path);
+        jotd_errf(err, err_len, "sqlite:%s: cannot switch to WAL mode",
+                  s->path);
         goto out;
     }
     rc = sqlite3_exec(s->db,
@@ -1488,7 +1475,8 @@ configure(struct sq *s, char *err, size_t err_len)
                       "PRAGMA foreign_keys = ON;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        msg(err, err_len, "sqlite:%s: %s", s->path, sqlite3_errmsg(s->db));
+        jotd_errf(err, err_len, "sqlite:%s: %s", s->path,
+                  sqlite3_errmsg(s->db));
         goto out;
     }
     ret = 0;
@@ -1508,22 +1496,22 @@ jotd_store_sqlite_open(const char *path, char *err, size_t err_len)
         err[0] = '\0';
     len = strnlen(path, PATH_MAX);
     if (len == 0) {
-        msg(err, err_len, "sqlite: no file name (expected sqlite:PATH)");
+        jotd_errf(err, err_len, "sqlite: no file name (expected sqlite:PATH)");
         goto out;
     }
     if (len >= PATH_MAX) {
-        msg(err, err_len, "sqlite: file name too long");
+        jotd_errf(err, err_len, "sqlite: file name too long");
         goto out;
     }
     /* Each thread opens its own connection, so an in-memory database
      * would be a different one in every thread. */
     if (path[0] == ':' || strncmp(path, "file:", 5) == 0) {
-        msg(err, err_len, "sqlite:%s: not a file name", path);
+        jotd_errf(err, err_len, "sqlite:%s: not a file name", path);
         goto out;
     }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->path = malloc(len + 1)) == NULL) {
-        msg(err, err_len, "sqlite:%s: out of memory", path);
+        jotd_errf(err, err_len, "sqlite:%s: out of memory", path);
         goto out;
     }
     memcpy(s->path, path, len + 1);
@@ -1535,8 +1523,8 @@ jotd_store_sqlite_open(const char *path, char *err, size_t err_len)
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                          SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        msg(err, err_len, "sqlite:%s: %s", path,
-            s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        jotd_errf(err, err_len, "sqlite:%s: %s", path,
+                  s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         goto out;
     }
     if (configure(s, err, err_len) != 0)

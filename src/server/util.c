@@ -1,6 +1,7 @@
 /*
  * util.c - time, ids and usernames.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +9,25 @@
 #include <openssl/rand.h>
 
 #include "jotd.h"
+
+void
+jotd_errf(char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (err == NULL || err_len == 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(err, err_len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        err[0] = '\0';
+        return;
+    }
+    if ((size_t)n >= err_len && err_len > 4)
+        memcpy(err + err_len - 4, "...", 4);
+}
 
 int64_t
 jotd_now_ms(void)
