@@ -17,7 +17,9 @@ add(struct jotd_jsonbuf *b, const char *s, size_t n)
     if (b->failed)
         return;
     if (n + 2 > b->cap - b->len) {     /* room for '}' and the NUL */
-        cap = b->cap ? b->cap : 512;
+        /* One allocation holds the usual object: claims are a few
+         * hundred octets, a token response about 1,100. */
+        cap = b->cap ? b->cap : 2048;
         while (n + 2 > cap - b->len)
             cap *= 2;
         p = realloc(b->text, cap);

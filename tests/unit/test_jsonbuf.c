@@ -87,7 +87,7 @@ test_escaping_round_trips(void **state)
     }
 }
 
-/* A value far past the first allocation (512 octets) arrives whole. */
+/* A value far past the first allocation (2 KiB) arrives whole. */
 static void
 test_grows(void **state)
 {
