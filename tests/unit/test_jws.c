@@ -1251,7 +1251,12 @@ test_token_len(void **state)
     memcpy(buf + len, ".xyz", 4);       /* not NUL-terminated */
     tu_assert_err(JOT_OK, verify(set, NULL, buf, len, NULL));
     tu_assert_err(JOT_ERR_MALFORMED, verify(set, NULL, buf, len + 4, NULL));
-    tu_assert_err(JOT_ERR_MALFORMED, verify(set, NULL, buf, len - 1, NULL));
+    /* Three octets short, the signature still decodes (40 characters,
+     * 30 octets) and is refused for its length.  (One short, whether it
+     * decodes depends on the bits of its last character, so the answer
+     * would change with the random key.) */
+    tu_assert_err(JOT_ERR_BAD_SIGNATURE,
+                  verify(set, NULL, buf, len - 3, NULL));
     free(buf);
     jot_free(tok);
     jot_keyset_free(set);
