@@ -35,7 +35,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
-SRV_SRC := $(wildcard src/server/*.c)
+SRV_SRC := $(wildcard src/server/*.c src/server/*/*.c)
 SRV_OBJ := $(SRV_SRC:%.c=$(B)/obj/%.o)
 SRV_LIB_OBJ := $(filter-out %/main.o,$(SRV_OBJ))
 JOTD := $(if $(wildcard src/server/main.c),$(B)/jotd)
@@ -60,13 +60,15 @@ build/.test-deps: scripts/deps.sh | $(DEPS_STAMP)
 	@touch $@
 test-deps: build/.test-deps
 
-$(B)/obj/%.o: %.c $(wildcard include/jot/*.h lib/*.h src/cli/*.h) | $(DEPS_STAMP)
+# -MMD writes each object's header dependencies beside it (.d), so that
+# touching a header rebuilds exactly what includes it.
+$(B)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/obj/src/server/%.o: src/server/%.c $(wildcard include/jot/*.h src/server/*.h) | $(DEPS_STAMP)
+$(B)/obj/src/server/%.o: src/server/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(SRV_CFLAGS) -c $< -o $@
+	$(CC) $(SRV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/libjot.a: $(LIB_OBJ)
 	@rm -f $@
@@ -92,12 +94,12 @@ $(B)/jotd: $(B)/obj/src/server/main.o $(B)/libjotd.a $(B)/libjot.a
 # helpers that are not API.
 TEST_LINK = $(B)/libjotd.a $(B)/libjot.a $(LDFLAGS_SAN) $(LIB_LIBS) \
             $(SRV_LIBS) $(shell pkg-config --libs cmocka)
-$(B)/tests/%: tests/unit/%.c $(B)/libjot.a $(B)/libjotd.a tests/unit/testutil.h | build/.test-deps
+$(B)/tests/%: tests/unit/%.c $(B)/libjot.a $(B)/libjotd.a | build/.test-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SRV_CFLAGS) -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
-$(B)/tests/%: tests/vectors/%.c $(B)/libjot.a $(B)/libjotd.a tests/unit/testutil.h | build/.test-deps
+	$(CC) $(SRV_CFLAGS) -MMD -MP -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
+$(B)/tests/%: tests/vectors/%.c $(B)/libjot.a $(B)/libjotd.a | build/.test-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SRV_CFLAGS) -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
+	$(CC) $(SRV_CFLAGS) -MMD -MP -Ilib -Itests/unit $< -o $@ $(TEST_LINK)
 
 # jotd on 127.0.0.1:8080 with the embedded database sqlite:data/jot.db
 # (both are the defaults); the server secret goes to data/secret.
@@ -116,6 +118,8 @@ lint:
 
 clean:
 	rm -rf build
+
+-include $(shell find $(B)/obj $(B)/tests $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 -include bench/bench.mk
 -include fuzz/fuzz.mk

@@ -29,7 +29,7 @@ FUZZ_CFLAGS_BASE = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
                    $(shell pkg-config --cflags $(PKG_LIB))
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 # The server modules a harness needs, by harness name.
-FUZZ_SRV_config := src/server/config.c src/server/util.c
+FUZZ_SRV_config := src/server/core/config.c src/server/util.c
 FUZZ_SRV_json_body := src/server/util.c
 fuzz_srv_obj = $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_SRV_$(1)))
 # Made by pattern rules only, they would be deleted as intermediate.
@@ -38,10 +38,9 @@ fuzz_srv_obj = $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_SRV_$(1)))
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds $(FUZZ_NAMES:%=fuzz-run-%)
 
-$(FZ)/obj/%.o: %.c $(wildcard include/jot/*.h lib/*.h src/server/*.h) \
-               | $(DEPS_STAMP) build/.test-deps
+$(FZ)/obj/%.o: %.c | $(DEPS_STAMP) build/.test-deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS_BASE) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS_BASE) -MMD -MP -c $< -o $@
 
 $(FZ)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_OBJ) \
               $$(call fuzz_srv_obj,$$*) | $(DEPS_STAMP) build/.test-deps

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 16

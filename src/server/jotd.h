@@ -13,9 +13,9 @@
 #include <jansson.h>
 #include <jot/jot.h>
 
-#include "config.h"
-#include "sealing.h"
-#include "store.h"
+#include "core/config.h"
+#include "core/seal.h"
+#include "store/store.h"
 
 struct jotd_keys;       /* keys.c: the signing and verification keys */
 struct jotd_revoked;    /* revocation.c: recently revoked sessions */

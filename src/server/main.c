@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "http.h"
-#include "keys.h"
-#include "log.h"
-#include "revocation.h"
-#include "routes.h"
-#include "workers.h"
+#include "cmd/cmd.h"
+#include "http/http.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "core/revocation.h"
+#include "api/routes.h"
+#include "http/workers.h"
 
 #define MAX_ARGS 64
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "config.h"
+#include "core/config.h"
 
 /* Every key, in the order jotd_config_print writes them. */
 static const char *const all_keys[] = {

@@ -5,7 +5,7 @@
  * the first allocation, and failure on text that is not UTF-8.
  */
 #include "testutil.h"
-#include "jsonbuf.h"
+#include "core/jsonbuf.h"
 
 /* Parses text with jansson, strictly, and fails the test if it is not an
  * object. */

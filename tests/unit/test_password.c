@@ -12,7 +12,7 @@
 #include <openssl/rand.h>
 
 #include "testutil.h"
-#include "password.h"
+#include "core/password.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "http.h"
-#include "log.h"
-#include "workers.h"
+#include "api/guards.h"
+#include "http/http.h"
+#include "core/log.h"
+#include "http/workers.h"
 
 static struct MHD_Daemon *daemon_;
 static int listen_fd = -1;

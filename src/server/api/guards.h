@@ -4,7 +4,7 @@
 #ifndef JOTD_AUTH_H
 #define JOTD_AUTH_H
 
-#include "http.h"
+#include "http/http.h"
 
 /*
  * Checks the request's Authorization: Bearer access token: signature,

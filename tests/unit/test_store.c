@@ -15,7 +15,7 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "store.h"
+#include "store/store.h"
 
 #define T0 1700000000000LL          /* a fixed "now", in ms */
 #define DAY (86400LL * 1000)

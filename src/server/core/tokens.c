@@ -6,9 +6,9 @@
 
 #include <openssl/rand.h>
 
-#include "jsonbuf.h"
-#include "keys.h"
-#include "tokens.h"
+#include "core/jsonbuf.h"
+#include "core/keys.h"
+#include "core/tokens.h"
 
 /* The "aud" claim: the one audience as a string, several as an array. */
 static void

@@ -7,10 +7,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "auth.h"
-#include "revocation.h"
-#include "tokens.h"
-#include "vcache.h"
+#include "api/guards.h"
+#include "core/revocation.h"
+#include "core/tokens.h"
+#include "core/vcache.h"
 
 const char *
 jotd_auth_bearer_token(const char *header, size_t *len)

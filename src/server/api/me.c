@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
-#include "password.h"
-#include "revocation.h"
-#include "routes.h"
-#include "throttle.h"
+#include "api/guards.h"
+#include "core/password.h"
+#include "core/revocation.h"
+#include "api/routes.h"
+#include "core/throttle.h"
 
 /* Loads the caller's user row; answers and returns -1 when it cannot. */
 static int

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "jotd.h"
-#include "log.h"
+#include "core/log.h"
 
 static enum jotd_log_format format = JOTD_LOG_TEXT;
 

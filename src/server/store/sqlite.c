@@ -25,7 +25,7 @@
 #include <sqlite3.h>
 
 #include "jotd.h"
-#include "store.h"
+#include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define TEXT_MAX 65536          /* ceiling on any text argument (octets) */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "revocation.h"
+#include "core/revocation.h"
 
 struct jotd_revoked {
     size_t n, cap;

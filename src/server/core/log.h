@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "core/config.h"
 
 void jotd_log_init(enum jotd_log_format format);
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "core/config.h"
 
 #define JOTD_PASSWORD_MIN 8        /* octets, NIST SP 800-63B */
 #define JOTD_PASSWORD_MAX 1024

@@ -15,7 +15,7 @@
  */
 #include <stdio.h>
 
-#include "throttle.h"
+#include "core/throttle.h"
 
 #define KNOWN_DAYS 30
 

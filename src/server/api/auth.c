@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
-#include "password.h"
-#include "revocation.h"
-#include "routes.h"
-#include "throttle.h"
-#include "tokens.h"
+#include "api/guards.h"
+#include "core/password.h"
+#include "core/revocation.h"
+#include "api/routes.h"
+#include "core/throttle.h"
+#include "core/tokens.h"
 
 #define REFRESH_COOKIE "jot_refresh"
 

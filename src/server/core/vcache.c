@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vcache.h"
+#include "core/vcache.h"
 
 #define SLOTS 512               /* per thread: about 0.6 MiB when full */
 #define TOKEN_MAX 1024          /* longer tokens are not cached */

@@ -21,7 +21,7 @@
 #include <jot/jot.h>
 
 #include "jotd.h"
-#include "sealing.h"
+#include "core/seal.h"
 
 #define SECRET_RANDOM_BYTES 64
 #define SECRET_FILE_MAX 4096        /* octets read from a secret file */

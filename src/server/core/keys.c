@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "core/keys.h"
 
 struct jotd_keys *
 jotd_keys_current(struct jotd *j)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "jotd.h"
-#include "jsonbuf.h"
+#include "core/jsonbuf.h"
 
 static void
 add(struct jotd_jsonbuf *b, const char *s, size_t n)

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "core/config.h"
 
 #define JOTD_SECRET_MIN 32          /* octets */
 #define JOTD_DERIVED_LEN 32

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "sealing.h"
+#include "core/seal.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define SECRET_CAP 4096

@@ -4,7 +4,7 @@
 #ifndef JOTD_ROUTES_H
 #define JOTD_ROUTES_H
 
-#include "http.h"
+#include "http/http.h"
 
 /* routes_auth.c */
 void jotd_h_users_create(struct jotd_req *r, jotd_store *st);

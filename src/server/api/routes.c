@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keys.h"
-#include "log.h"
-#include "routes.h"
-#include "throttle.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "api/routes.h"
+#include "core/throttle.h"
 
 static void h_verify(struct jotd_req *r, jotd_store *st);
 static void h_jwks(struct jotd_req *r, jotd_store *st);

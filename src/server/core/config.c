@@ -16,9 +16,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "jotd.h"
-#include "sealing.h"
+#include "core/seal.h"
 
 #define LINE_MAX_LEN 4096       /* longest line of the file */
 #define WHY_LEN 384             /* the reason part of a message */

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct jotd_workers;
 

@@ -10,7 +10,7 @@
 #ifndef JOTD_VCACHE_H
 #define JOTD_VCACHE_H
 
-#include "http.h"
+#include "http/http.h"
 
 struct jotd_vcache_hit {
     struct jotd_principal who;

@@ -18,7 +18,7 @@
 
 #include <jot/jot.h>
 
-#include "password.h"
+#include "core/password.h"
 
 #define ARGON2_SALT_LEN 16
 #define ARGON2_HASH_LEN 32

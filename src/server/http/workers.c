@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "workers.h"
+#include "http/workers.h"
 
 struct job {
     jotd_job_fn fn;

@@ -9,9 +9,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "keys.h"
-#include "password.h"
+#include "cmd/cmd.h"
+#include "core/keys.h"
+#include "core/password.h"
 
 static int
 usage(void)
