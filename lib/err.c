@@ -32,6 +32,7 @@ jot_strerror(jot_err err)
     case JOT_ERR_KEY: return "key unusable for this operation";
     case JOT_ERR_CRYPTO: return "cryptographic library failure";
     case JOT_ERR_DEPTH: return "JSON nested too deeply";
+    case JOT_ERR_REVOKED: return "token revoked";
     case JOT_ERR_LAST: break;
     }
     return "unknown error";
@@ -61,6 +62,7 @@ jot_err_name(jot_err err)
     case JOT_ERR_KEY: return "key";
     case JOT_ERR_CRYPTO: return "crypto";
     case JOT_ERR_DEPTH: return "depth";
+    case JOT_ERR_REVOKED: return "revoked";
     case JOT_ERR_LAST: break;
     }
     return "unknown";

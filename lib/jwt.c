@@ -14,16 +14,8 @@ struct jot_jwt {
     json_t *claims;
 };
 
-/* A NumericDate claim: an integer, or a finite real (RFC 7519 §2). */
-struct date {
-    int present;
-    int is_real;
-    int64_t i;
-    double r;
-};
-
 static jot_err
-read_date(const json_t *claims, const char *name, struct date *d)
+read_date(const json_t *claims, const char *name, struct jot_time_claim *d)
 {
     const json_t *v = json_object_get(claims, name);
 
@@ -45,7 +37,8 @@ read_date(const json_t *claims, const char *name, struct date *d)
 
 /* 1 when now + leeway is at or past d, without overflow. */
 static int
-reached(int64_t now, int64_t leeway, const struct date *d, int after_exp)
+reached(int64_t now, int64_t leeway, const struct jot_time_claim *d,
+        int after_exp)
 {
     int64_t t;
 
@@ -65,6 +58,18 @@ reached(int64_t now, int64_t leeway, const struct date *d, int after_exp)
     if (__builtin_add_overflow(now, leeway, &t))
         return 1;
     return t >= d->i;
+}
+
+jot_err
+jot_times_check(const struct jot_times *t, int64_t now, int64_t leeway)
+{
+    if (t == NULL || leeway < 0)
+        return JOT_ERR_INVAL;
+    if (t->exp.present && reached(now, leeway, &t->exp, 1))
+        return JOT_ERR_EXPIRED;
+    if (t->nbf.present && !reached(now, leeway, &t->nbf, 0))
+        return JOT_ERR_NOT_YET_VALID;
+    return JOT_OK;
 }
 
 static int
@@ -103,7 +108,8 @@ static jot_err
 validate(const json_t *claims, const struct jot_verify_opts *opts)
 {
     struct jot_verify_opts none;
-    struct date exp, nbf, iat;
+    struct jot_times times;
+    struct jot_time_claim iat;
     const json_t *iss;
     int64_t now;
     size_t i;
@@ -115,11 +121,11 @@ validate(const json_t *claims, const struct jot_verify_opts *opts)
     }
     if (opts->leeway < 0)
         return JOT_ERR_INVAL;
-    if ((err = read_date(claims, "exp", &exp)) != JOT_OK ||
-        (err = read_date(claims, "nbf", &nbf)) != JOT_OK ||
+    if ((err = read_date(claims, "exp", &times.exp)) != JOT_OK ||
+        (err = read_date(claims, "nbf", &times.nbf)) != JOT_OK ||
         (err = read_date(claims, "iat", &iat)) != JOT_OK)
         return err;
-    if (!exp.present && !(opts->flags & JOT_VERIFY_EXP_OPTIONAL))
+    if (!times.exp.present && !(opts->flags & JOT_VERIFY_EXP_OPTIONAL))
         return JOT_ERR_CLAIM;
     if (!is_string_or_absent(claims, "iss") ||
         !is_string_or_absent(claims, "sub") ||
@@ -130,10 +136,8 @@ validate(const json_t *claims, const struct jot_verify_opts *opts)
             return JOT_ERR_CLAIM;
     if (!(opts->flags & JOT_VERIFY_IGNORE_TIME)) {
         now = opts->clock ? opts->clock(opts->clock_ctx) : (int64_t)time(NULL);
-        if (exp.present && reached(now, opts->leeway, &exp, 1))
-            return JOT_ERR_EXPIRED;
-        if (nbf.present && !reached(now, opts->leeway, &nbf, 0))
-            return JOT_ERR_NOT_YET_VALID;
+        if ((err = jot_times_check(&times, now, opts->leeway)) != JOT_OK)
+            return err;
     }
     if (opts->issuer != NULL) {
         iss = json_object_get(claims, "iss");
@@ -322,4 +326,20 @@ jot_jwt_free(jot_jwt *jwt)
     json_decref(jwt->claims);
     jot_jws_free(jwt->jws);
     free(jwt);
+}
+
+jot_err
+jot_jwt_times(const jot_jwt *jwt, struct jot_times *out)
+{
+    jot_err err;
+
+    memset(out, 0, sizeof *out);
+    if (jwt == NULL)
+        return JOT_ERR_INVAL;
+    err = read_date(jwt->claims, "exp", &out->exp);
+    if (err == JOT_OK)
+        err = read_date(jwt->claims, "nbf", &out->nbf);
+    if (err != JOT_OK)
+        memset(out, 0, sizeof *out);
+    return err;
 }

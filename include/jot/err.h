@@ -50,6 +50,7 @@ typedef enum jot_err {
     JOT_ERR_KEY,            /* key unusable for this operation */
     JOT_ERR_CRYPTO,         /* the crypto library failed unexpectedly */
     JOT_ERR_DEPTH,          /* JSON nested deeper than JOT_MAX_JSON_DEPTH */
+    JOT_ERR_REVOKED,        /* the token's session or status says revoked */
     /* new codes go here, at the end; never renumber or reuse one */
     JOT_ERR_LAST            /* not a code */
 } jot_err;

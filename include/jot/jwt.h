@@ -81,6 +81,37 @@ JOT_API jot_err jot_jwt_claim_array_string(const jot_jwt *jwt,
 JOT_API JOT_NODISCARD jot_err jot_jwt_claims_json(const jot_jwt *jwt,
                                                   char **out);
 
+/*
+ * The time claims of a token, kept so that a token verified once can be
+ * checked against the clock again later without being verified anew
+ * (a cache of verified tokens).  A NumericDate may be an integer or a
+ * finite real (RFC 7519 §2); both are kept as they were.
+ */
+struct jot_time_claim {
+    int present;
+    int is_real;
+    int64_t i;
+    double r;
+};
+
+struct jot_times {
+    struct jot_time_claim exp;
+    struct jot_time_claim nbf;
+};
+
+/* The "exp" and "nbf" claims of jwt; JOT_ERR_CLAIM if one is present but
+ * not a finite number. */
+JOT_API jot_err jot_jwt_times(const jot_jwt *jwt, struct jot_times *out);
+
+/*
+ * The time rule of jot_jwt_verify, alone: JOT_ERR_EXPIRED when now -
+ * leeway is at or past exp, JOT_ERR_NOT_YET_VALID when now + leeway is
+ * before nbf, JOT_ERR_INVAL for a negative leeway, else JOT_OK.  Absent
+ * claims pass (whether exp is required is the verifier's business).
+ */
+JOT_API JOT_NODISCARD jot_err jot_times_check(const struct jot_times *t,
+                                              int64_t now, int64_t leeway);
+
 /* The underlying JWS (borrowed from jwt): header, alg, key. */
 JOT_API const jot_jws *jot_jwt_jws(const jot_jwt *jwt);
 

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/seal.h"
 #include "store/store.h"
+#include "util.h"
 
 struct jotd_keys;       /* keys.c: the signing and verification keys */
 struct jotd_revoked;    /* revocation.c: recently revoked sessions */
@@ -50,34 +51,6 @@ jotd_cfg(struct jotd *j)
 {
     return atomic_load_explicit(&j->cfg, memory_order_acquire);
 }
-
-/* Writes a message to err (err_len bytes); one too long ends in "...". */
-void jotd_errf(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Milliseconds since the Unix epoch. */
-int64_t jotd_now_ms(void);
-
-/* Formats ms as RFC 3339 UTC ("2026-01-02T03:04:05Z") into out. */
-void jotd_rfc3339(int64_t ms, char out[32]);
-
-/* A random version-4 UUID, lowercase, NUL-terminated.  -1 on failure. */
-int jotd_uuid(char out[JOTD_ID_LEN + 1]);
-
-/* Writes v in decimal at p, without printf (hot paths), at least width
- * digits (at most 20 when padded); returns how many, with no NUL. */
-size_t jotd_fmt_uint(char *p, uint64_t v, size_t width);
-
-/* n random bytes as base64url into out (cap bytes).  -1 on failure. */
-int jotd_random_b64(size_t n, char *out, size_t cap);
-
-/*
- * Checks a username (API.md: 1-64 bytes of valid UTF-8, no control
- * characters) and writes its unique key (ASCII letters lower-cased) to
- * key.  0 when valid, -1 otherwise.
- */
-int jotd_username_key(const char *name, size_t len,
-                      char key[JOTD_USERNAME_MAX + 1]);
 
 /*
  * Parses a request body as API.md asks: a JSON object, no duplicate

@@ -1,5 +1,5 @@
 /*
- * util.c - time, ids and usernames.
+ * util.c - results, time, ids and usernames.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +9,37 @@
 #include <openssl/rand.h>
 
 #include "jotd.h"
+#include "util.h"
+
+const char *
+jotd_strerror(jotd_err err)
+{
+    switch (err) {
+    case JOTD_OK: return "success";
+    case JOTD_ERR_NOMEM: return "out of memory";
+    case JOTD_ERR_INTERNAL: return "internal error";
+    case JOTD_ERR_UNAVAILABLE: return "database unavailable";
+    case JOTD_ERR_BUSY: return "server busy, retry later";
+    case JOTD_ERR_INVALID: return "invalid request";
+    case JOTD_ERR_USERNAME:
+        return "username must be 1-64 bytes of UTF-8 text";
+    case JOTD_ERR_PASSWORD_SHORT: return "password too short";
+    case JOTD_ERR_PASSWORD_LONG: return "password too long";
+    case JOTD_ERR_CREDENTIALS: return "invalid username or password";
+    case JOTD_ERR_TOKEN: return "invalid token";
+    case JOTD_ERR_GRANT: return "invalid grant";
+    case JOTD_ERR_FORBIDDEN: return "forbidden";
+    case JOTD_ERR_SCOPE: return "the admin role is required";
+    case JOTD_ERR_NOT_FOUND: return "no such resource";
+    case JOTD_ERR_METHOD: return "method not allowed";
+    case JOTD_ERR_CONFLICT: return "conflict";
+    case JOTD_ERR_TOO_LARGE: return "the body is over the size limit";
+    case JOTD_ERR_MEDIA_TYPE: return "the body must be application/json";
+    case JOTD_ERR_THROTTLED: return "too many failed attempts, retry later";
+    case JOTD_ERR_LAST: break;
+    }
+    return "unknown error";
+}
 
 void
 jotd_errf(char *err, size_t err_len, const char *fmt, ...)
@@ -49,14 +80,14 @@ jotd_rfc3339(int64_t ms, char out[32])
         out[0] = '\0';
 }
 
-int
+jotd_err
 jotd_uuid(char out[JOTD_ID_LEN + 1])
 {
     unsigned char b[16];
     int n;
 
     if (RAND_bytes(b, sizeof b) != 1)
-        return -1;
+        return JOTD_ERR_INTERNAL;
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
     n = snprintf(out, JOTD_ID_LEN + 1,
@@ -64,7 +95,19 @@ jotd_uuid(char out[JOTD_ID_LEN + 1])
                  "%02x%02x%02x%02x%02x%02x",
                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
                  b[10], b[11], b[12], b[13], b[14], b[15]);
-    return n == JOTD_ID_LEN ? 0 : -1;
+    return n == JOTD_ID_LEN ? JOTD_OK : JOTD_ERR_INTERNAL;
+}
+
+int
+jotd_is_id(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] != '\0'; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              s[i] == '-'))
+            return 0;
+    return i == JOTD_ID_LEN;
 }
 
 size_t
@@ -82,15 +125,17 @@ jotd_fmt_uint(char *p, uint64_t v, size_t width)
     return n;
 }
 
-int
+jotd_err
 jotd_random_b64(size_t n, char *out, size_t cap)
 {
     unsigned char b[64];
     size_t len;
 
     if (n > sizeof b || RAND_bytes(b, (int)n) != 1)
-        return -1;
-    return jot_b64url_encode(b, n, out, cap, &len) == JOT_OK ? 0 : -1;
+        return JOTD_ERR_INTERNAL;
+    return jot_b64url_encode(b, n, out, cap, &len) == JOT_OK
+               ? JOTD_OK
+               : JOTD_ERR_INTERNAL;
 }
 
 /* Length of the UTF-8 sequence at s (at most len bytes), or 0 when it is
@@ -127,7 +172,7 @@ utf8_len(const unsigned char *s, size_t len, unsigned *cp)
     return n;
 }
 
-int
+jotd_err
 jotd_username_key(const char *name, size_t len,
                   char key[JOTD_USERNAME_MAX + 1])
 {
@@ -136,18 +181,18 @@ jotd_username_key(const char *name, size_t len,
     unsigned cp;
 
     if (len == 0 || len > JOTD_USERNAME_MAX)
-        return -1;
+        return JOTD_ERR_USERNAME;
     while (i < len) {
         n = utf8_len(s + i, len - i, &cp);
         /* C0 and C1 controls and DEL are never part of a name. */
         if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-            return -1;
+            return JOTD_ERR_USERNAME;
         i += n;
     }
     for (i = 0; i < len; i++)
         key[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
     key[len] = '\0';
-    return 0;
+    return JOTD_OK;
 }
 
 /* Nested no deeper than max containers?  Counted before jansson

@@ -29,7 +29,7 @@ credentials(struct jotd_req *r, const char **user, size_t *user_len,
     if (bad)
         return -1;
     if (*user == NULL || *pw == NULL) {
-        jotd_resp_error(r, 400, "invalid_request",
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                         "username and password are required");
         return -1;
     }
@@ -43,13 +43,13 @@ password_error(struct jotd_req *r, enum jotd_pw_result pr)
     case JOTD_PW_OK:
         return 0;
     case JOTD_PW_TOO_SHORT:
-        jotd_resp_error(r, 400, "invalid_request", "password too short");
+        jotd_resp_fail(r, JOTD_ERR_INVALID, "password too short");
         return -1;
     case JOTD_PW_TOO_LONG:
-        jotd_resp_error(r, 400, "invalid_request", "password too long");
+        jotd_resp_fail(r, JOTD_ERR_INVALID, "password too long");
         return -1;
     default:
-        jotd_resp_error(r, 500, "server_error", "cannot hash the password");
+        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "cannot hash the password");
         return -1;
     }
 }
@@ -77,8 +77,8 @@ answer_tokens(struct jotd_req *r, const struct jotd_user *u,
 {
     struct jotd_token_pair pair;
 
-    if (jotd_tokens_issue(r->j, u, s, now, &pair) != 0) {
-        jotd_resp_error(r, 500, "server_error", "cannot issue tokens");
+    if (jotd_tokens_issue(r->j, r->cfg, u, s, now, &pair) != 0) {
+        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "cannot issue tokens");
         return -1;
     }
     jotd_resp_json_text(r, 200, jotd_tokens_response(&pair, s->id));
@@ -112,24 +112,11 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
     size_t name_len, pw_len;
     enum jotd_store_result sr;
 
-    if (cfg->registration == JOTD_REG_OFF) {
-        jotd_resp_error(r, 403, "forbidden", "registration is closed");
-        return;
-    }
-    if (cfg->registration == JOTD_REG_ADMIN) {
-        if (jotd_auth_bearer(r, &r->who) != 0)
-            return;
-        if (!r->who.is_admin) {
-            jotd_resp_error(r, 403, "insufficient_scope",
-                            "the admin role is required");
-            return;
-        }
-    }
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
         return;
     memset(&u, 0, sizeof u);
     if (jotd_username_key(name, name_len, u.username_key) != 0) {
-        jotd_resp_error(r, 400, "invalid_request",
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                         "username must be 1-64 bytes of UTF-8 text");
         return;
     }
@@ -138,7 +125,7 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
         password_error(r, hash_password(r, pw, pw_len, u.password_hash)) != 0)
         return;
     if (jotd_uuid(u.id) != 0) {
-        jotd_resp_error(r, 500, "server_error", "no randomness");
+        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no randomness");
         return;
     }
     snprintf(u.roles, sizeof u.roles, "[\"user\"]");
@@ -146,11 +133,11 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
     sr = st->ops->user_create(st, &u);
     jot_wipe(u.password_hash, sizeof u.password_hash);
     if (sr == JOTD_STORE_CONFLICT) {
-        jotd_resp_error(r, 409, "conflict", "username already taken");
+        jotd_resp_fail(r, JOTD_ERR_CONFLICT, "username already taken");
         return;
     }
     if (sr != JOTD_STORE_OK) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jotd_audit(st, r, "user_created", u.id, NULL, NULL);
@@ -233,7 +220,7 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
         return;
     if (jotd_username_key(name, name_len, key) != 0 ||
         pw_len > JOTD_PASSWORD_MAX) {
-        jotd_resp_error(r, 401, "invalid_credentials",
+        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
                         "invalid username or password");
         return;
     }
@@ -242,19 +229,19 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
     memset(&u, 0, sizeof u);
     if (!check_login(r, st, key, pw, pw_len, &u, &db_down)) {
         if (db_down) {
-            jotd_resp_db_down(r);
+            jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
             return;
         }
         jotd_throttle_fail(st, cfg, key, r->ip, now);
         jotd_audit(st, r, "login_failed", u.id[0] ? u.id : NULL, NULL, NULL);
-        jotd_resp_error(r, 401, "invalid_credentials",
+        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
                         "invalid username or password");
         return;
     }
     jotd_throttle_success(st, key, r->ip, now);
     maybe_rehash(r, st, &u, pw, pw_len, now);
     if (new_session(r, st, &u, now, &s) != 0) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jotd_audit(st, r, "login", u.id, s.id, NULL);
@@ -289,7 +276,7 @@ refresh_token(struct jotd_req *r, size_t *len)
         return tok;
     tok = jotd_req_cookie(r, REFRESH_COOKIE);
     if (tok == NULL || *tok == '\0') {
-        jotd_resp_error(r, 400, "invalid_request",
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                         "refresh_token is required");
         return NULL;
     }
@@ -299,7 +286,7 @@ refresh_token(struct jotd_req *r, size_t *len)
     xrw = jotd_req_header(r, "X-Requested-With");
     if (origin != NULL ? !origin_allowed(r->cfg, origin)
                        : (xrw == NULL || *xrw == '\0')) {
-        jotd_resp_error(r, 403, "forbidden", "cross-site request refused");
+        jotd_resp_fail(r, JOTD_ERR_FORBIDDEN, "cross-site request refused");
         return NULL;
     }
     *len = strlen(tok);
@@ -311,28 +298,26 @@ refresh_token(struct jotd_req *r, size_t *len)
 static int
 presented_access_ok(struct jotd_req *r, const char *sid, const char *sub)
 {
+    struct jotd_access_view v;
     struct jotd_principal who;
     const char *tok;
-    jot_jwt *jwt = NULL;
     size_t len;
 
-    tok = jotd_auth_bearer_token(jotd_req_header(r, "Authorization"), &len);
+    tok = jotd_bearer_token(jotd_req_header(r, "Authorization"), &len);
     if (tok == NULL)
         return 0;               /* absent, or another scheme: ignored */
-    if (jotd_tokens_verify_access(r->j, tok, len, 1, &jwt) != JOT_OK)
+    jotd_access_view_now(r->j, r->epoch, r->cfg, &v);
+    v.revoked = NULL;           /* the session row is read next anyway */
+    if (jotd_access_check(&v, tok, len, jotd_now_ms() / 1000,
+                          JOTD_ACCESS_IGNORE_TIME, &who) != JOT_OK)
         return -1;
-    if (jotd_auth_principal(jwt, &who) != 0) {
-        jot_jwt_free(jwt);
-        return -1;
-    }
-    jot_jwt_free(jwt);
     return strcmp(who.sid, sid) == 0 && strcmp(who.sub, sub) == 0 ? 0 : -1;
 }
 
 static void
 invalid_grant(struct jotd_req *r, const char *why)
 {
-    jotd_resp_error(r, 401, "invalid_grant", why);
+    jotd_resp_fail(r, JOTD_ERR_GRANT, why);
 }
 
 /*
@@ -369,9 +354,12 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
     tok = refresh_token(r, &len);
     if (tok == NULL)
         return;
-    err = jotd_tokens_verify_refresh(r->j, tok, len, &jwt);
+    err = jotd_tokens_verify_refresh(r->j, r->cfg, tok, len, &jwt);
     if (err != JOT_OK) {
-        invalid_grant(r, jotd_auth_describe(err));
+        if (jotd_access_describe(err) == NULL)
+            jotd_resp_fail(r, JOTD_ERR_INTERNAL, "cannot check the token");
+        else
+            invalid_grant(r, jotd_access_describe(err));
         return;
     }
     if (jot_jwt_claim_string(jwt, "sid", &sid) != JOT_OK ||
@@ -389,7 +377,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
     for (tries = 0; tries < 3; tries++) {
         sr = st->ops->session_get(st, sid, &s);
         if (sr == JOTD_STORE_ERROR) {
-            jotd_resp_db_down(r);
+            jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
             goto out;
         }
         if (sr != JOTD_STORE_OK || strcmp(s.user_id, sub) != 0) {
@@ -418,7 +406,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
             break;
         }
         if (sr == JOTD_STORE_ERROR) {
-            jotd_resp_db_down(r);
+            jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
             goto out;
         }
         verdict = -1;           /* lost the race: judge again */
@@ -434,7 +422,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
     sr = st->ops->user_get(st, sub, &u);
     if (sr != JOTD_STORE_OK || u.disabled) {
         if (sr == JOTD_STORE_ERROR)
-            jotd_resp_db_down(r);
+            jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         else
             invalid_grant(r, "account unavailable");
         goto out;
@@ -470,12 +458,12 @@ jotd_h_logout(struct jotd_req *r, jotd_store *st)
         sr = st->ops->session_revoke_user(st, r->who.sub, r->who.sid,
                                           "logout", now, &n);
     else {
-        jotd_resp_error(r, 400, "invalid_request",
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                         "scope must be local, global or others");
         return;
     }
     if (sr == JOTD_STORE_ERROR) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     /* This node refuses the session's tokens at once; the others within

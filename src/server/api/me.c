@@ -20,9 +20,9 @@ load_me(struct jotd_req *r, jotd_store *st, struct jotd_user *u)
     if (sr == JOTD_STORE_OK && !u->disabled)
         return 0;
     if (sr == JOTD_STORE_ERROR)
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
     else
-        jotd_auth_refuse(r, "account unavailable");
+        jotd_guard_refuse(r, "account unavailable");
     return -1;
 }
 
@@ -51,7 +51,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     if (bad)
         return;
     if (cur == NULL || next == NULL) {
-        jotd_resp_error(r, 400, "invalid_request",
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                         "current_password and new_password are required");
         return;
     }
@@ -69,7 +69,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     if (pr != JOTD_PW_OK) {
         jotd_throttle_fail(st, cfg, u.username_key, r->ip, now);
         jotd_audit(st, r, "password_change_failed", u.id, r->who.sid, NULL);
-        jotd_resp_error(r, 401, "invalid_credentials",
+        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
                         "current password is wrong");
         return;
     }
@@ -81,19 +81,18 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
         jotd_hash_slot_give();
     }
     if (pr != JOTD_PW_OK) {
-        jotd_resp_error(r, pr == JOTD_PW_ERROR ? 500 : 400,
-                        pr == JOTD_PW_ERROR ? "server_error"
-                                            : "invalid_request",
-                        pr == JOTD_PW_TOO_SHORT ? "password too short"
-                        : pr == JOTD_PW_TOO_LONG ? "password too long"
-                                                 : "cannot hash the password");
+        jotd_resp_fail(r, pr == JOTD_PW_TOO_SHORT  ? JOTD_ERR_PASSWORD_SHORT
+                          : pr == JOTD_PW_TOO_LONG ? JOTD_ERR_PASSWORD_LONG
+                                                   : JOTD_ERR_INTERNAL,
+                       pr == JOTD_PW_ERROR ? "cannot hash the password"
+                                           : NULL);
         return;
     }
     if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||
         st->ops->session_revoke_user(st, u.id, r->who.sid, "password", now,
                                      &n) != JOTD_STORE_OK) {
         jot_wipe(u.password_hash, sizeof u.password_hash);
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jot_wipe(u.password_hash, sizeof u.password_hash);
@@ -131,7 +130,7 @@ jotd_h_sessions(struct jotd_req *r, jotd_store *st)
         st->ops->session_list_user(st, r->who.sub, jotd_now_ms(), add_session,
                                    &l) != JOTD_STORE_OK) {
         json_decref(l.list);
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jotd_resp_json(r, 200, json_pack("{s:o}", "sessions", l.list));
@@ -147,18 +146,18 @@ jotd_h_session_delete(struct jotd_req *r, jotd_store *st)
              ? st->ops->session_get(st, r->param, &s)
              : JOTD_STORE_NOT_FOUND;
     if (sr == JOTD_STORE_ERROR) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     /* Someone else's session is as absent as a session that never was. */
     if (sr != JOTD_STORE_OK || strcmp(s.user_id, r->who.sub) != 0 ||
         s.revoked_at != 0) {
-        jotd_resp_error(r, 404, "not_found", "no such session");
+        jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such session");
         return;
     }
     if (st->ops->session_revoke(st, s.id, "logout", jotd_now_ms()) !=
         JOTD_STORE_OK) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jotd_revoked_add(r->j, s.id);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/guards.h"
 #include "core/keys.h"
 #include "core/log.h"
 #include "api/routes.h"
@@ -19,24 +20,25 @@ static void h_health(struct jotd_req *r, jotd_store *st);
 #define ASYNC JOTD_ROUTE_ASYNC
 #define JSON JOTD_ROUTE_JSON
 #define JSON_OPT JOTD_ROUTE_JSON_OPT
-#define BEARER JOTD_ROUTE_BEARER
 #define PARAM JOTD_ROUTE_PARAM
 
 const struct jotd_route jotd_routes[] = {
-    {"POST", "/v1/users", jotd_h_users_create, ASYNC | JSON},
-    {"POST", "/v1/auth/login", jotd_h_login, ASYNC | JSON},
-    {"POST", "/v1/auth/refresh", jotd_h_refresh, ASYNC | JSON_OPT},
-    {"POST", "/v1/auth/logout", jotd_h_logout, ASYNC | BEARER},
-    {"GET", "/v1/me", jotd_h_me, ASYNC | BEARER},
-    {"POST", "/v1/me/password", jotd_h_password, ASYNC | BEARER | JSON},
-    {"GET", "/v1/me/sessions", jotd_h_sessions, ASYNC | BEARER},
-    {"DELETE", "/v1/me/sessions/", jotd_h_session_delete,
-     ASYNC | BEARER | PARAM},
-    {"GET", "/v1/verify", h_verify, BEARER},
-    {"GET", "/.well-known/jwks.json", h_jwks, 0},
-    {"GET", "/.well-known/openid-configuration", h_discovery, 0},
-    {"GET", "/.well-known/oauth-authorization-server", h_discovery, 0},
-    {"GET", "/healthz", h_health, ASYNC},
+    {"POST", "/v1/users", jotd_h_users_create, jotd_guard_signup,
+     ASYNC | JSON},
+    {"POST", "/v1/auth/login", jotd_h_login, NULL, ASYNC | JSON},
+    {"POST", "/v1/auth/refresh", jotd_h_refresh, NULL, ASYNC | JSON_OPT},
+    {"POST", "/v1/auth/logout", jotd_h_logout, jotd_guard_bearer, ASYNC},
+    {"GET", "/v1/me", jotd_h_me, jotd_guard_bearer, ASYNC},
+    {"POST", "/v1/me/password", jotd_h_password, jotd_guard_bearer,
+     ASYNC | JSON},
+    {"GET", "/v1/me/sessions", jotd_h_sessions, jotd_guard_bearer, ASYNC},
+    {"DELETE", "/v1/me/sessions/", jotd_h_session_delete, jotd_guard_bearer,
+     ASYNC | PARAM},
+    {"GET", "/v1/verify", h_verify, jotd_guard_bearer, 0},
+    {"GET", "/.well-known/jwks.json", h_jwks, NULL, 0},
+    {"GET", "/.well-known/openid-configuration", h_discovery, NULL, 0},
+    {"GET", "/.well-known/oauth-authorization-server", h_discovery, NULL, 0},
+    {"GET", "/healthz", h_health, NULL, ASYNC},
 };
 const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;
 
@@ -61,7 +63,7 @@ static_json(struct jotd_req *r, const char *doc, int64_t max_age)
     jotd_resp_empty(r, 200);
     r->resp.body = strdup(doc);
     if (r->resp.body == NULL) {
-        jotd_resp_error(r, 500, "server_error", "out of memory");
+        jotd_resp_fail(r, JOTD_ERR_NOMEM, NULL);
         return;
     }
     r->resp.body_len = strlen(doc);
@@ -133,22 +135,15 @@ jotd_throttle_gate(struct jotd_req *r, jotd_store *st, const char *user_key,
     if (rc == 0)
         return 0;
     if (rc < 0) {
-        jotd_resp_db_down(r);
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return -1;
     }
     snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
-    jotd_resp_error(r, 429, "rate_limited",
+    jotd_resp_fail(r, JOTD_ERR_THROTTLED,
                     "too many failed attempts, retry later");
     jotd_resp_header(r, "Retry-After", retry_s);
     jotd_audit(st, r, "throttled", NULL, NULL, NULL);
     return -1;
-}
-
-void
-jotd_resp_db_down(struct jotd_req *r)
-{
-    jotd_resp_error(r, 503, "unavailable", "database unavailable");
-    jotd_resp_header(r, "Retry-After", "1");
 }
 
 json_t *

@@ -32,9 +32,6 @@ void jotd_hash_slot_give(void);
 int jotd_throttle_gate(struct jotd_req *r, jotd_store *st,
                        const char *user_key, int64_t now);
 
-/* Answers 503 for a database failure. */
-void jotd_resp_db_down(struct jotd_req *r);
-
 /* {"id","username","roles","created_at"} of u. */
 json_t *jotd_user_json(const struct jotd_user *u);
 

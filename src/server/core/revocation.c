@@ -33,12 +33,15 @@ cmp_id(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-int
-jotd_revoked_has(struct jotd *j, const char *sid)
+const struct jotd_revoked *
+jotd_revoked_current(struct jotd *j)
 {
-    struct jotd_revoked *r =
-        atomic_load_explicit(&j->revoked, memory_order_acquire);
+    return atomic_load_explicit(&j->revoked, memory_order_acquire);
+}
 
+int
+jotd_revoked_contains(const struct jotd_revoked *r, const char *sid)
+{
     if (r == NULL || r->n == 0 || strlen(sid) != JOTD_ID_LEN)
         return 0;
     return bsearch(sid, r->ids, r->n, sizeof *r->ids, cmp_id) != NULL;
@@ -110,7 +113,8 @@ jotd_revoked_add(struct jotd *j, const char *sid)
 {
     struct jotd_revoked *cur, *r;
 
-    if (strlen(sid) != JOTD_ID_LEN || jotd_revoked_has(j, sid))
+    if (strlen(sid) != JOTD_ID_LEN ||
+        jotd_revoked_contains(jotd_revoked_current(j), sid))
         return;
     pthread_mutex_lock(&j->swap_lock);
     cur = atomic_load_explicit(&j->revoked, memory_order_acquire);

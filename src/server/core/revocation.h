@@ -8,8 +8,11 @@
 
 #include "jotd.h"
 
-/* 1 when session id sid is in the current set. */
-int jotd_revoked_has(struct jotd *j, const char *sid);
+/* The current set (borrowed: valid for the request at hand). */
+const struct jotd_revoked *jotd_revoked_current(struct jotd *j);
+
+/* 1 when session id sid is in set (NULL: an empty set). */
+int jotd_revoked_contains(const struct jotd_revoked *set, const char *sid);
 
 /* Rebuilds the set from the database.  -1 when the database failed (the
  * old set stays). */

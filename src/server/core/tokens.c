@@ -121,12 +121,11 @@ new_jtis(char a[32], char b[32])
 }
 
 int
-jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
-                  const struct jotd_session *s, int64_t now,
-                  struct jotd_token_pair *out)
+jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
+                  const struct jotd_user *u, const struct jotd_session *s,
+                  int64_t now, struct jotd_token_pair *out)
 {
     struct jotd_keys *keys = jotd_keys_current(j);
-    const struct jotd_config *cfg = jotd_cfg(j);
     char jti_a[32], jti_r[32];
     int64_t iat = now / 1000;
 
@@ -196,12 +195,19 @@ explain(jot_err err, const char *tok, size_t len, const char *other_typ)
     return err;
 }
 
-jot_err
-jotd_tokens_verify_access(struct jotd *j, const char *tok, size_t len,
-                          int ignore_time, jot_jwt **out)
+/* The clock of jot_verify_opts, reading the caller's "now". */
+static int64_t
+fixed_clock(void *ctx)
 {
-    struct jotd_keys *keys = jotd_keys_current(j);
-    const struct jotd_config *cfg = jotd_cfg(j);
+    return *(const int64_t *)ctx;
+}
+
+jot_err
+jotd_tokens_verify_access(const struct jotd_config *cfg,
+                          const struct jotd_keys *keys, const char *tok,
+                          size_t len, int64_t now, int ignore_time,
+                          jot_jwt **out)
+{
     struct jot_verify_opts opts;
 
     memset(&opts, 0, sizeof opts);
@@ -212,15 +218,16 @@ jotd_tokens_verify_access(struct jotd *j, const char *tok, size_t len,
     opts.n_required = sizeof access_claims / sizeof *access_claims;
     opts.leeway = cfg->leeway;
     opts.flags = ignore_time ? JOT_VERIFY_IGNORE_TIME : 0;
+    opts.clock = fixed_clock;
+    opts.clock_ctx = &now;
     return explain(jot_jwt_verify(keys->verify, &opts, tok, len, out), tok,
                    len, JOTD_TYP_REFRESH);
 }
 
 jot_err
-jotd_tokens_verify_refresh(struct jotd *j, const char *tok, size_t len,
-                           jot_jwt **out)
+jotd_tokens_verify_refresh(struct jotd *j, const struct jotd_config *cfg,
+                           const char *tok, size_t len, jot_jwt **out)
 {
-    const struct jotd_config *cfg = jotd_cfg(j);
     struct jot_verify_opts opts;
 
     memset(&opts, 0, sizeof opts);

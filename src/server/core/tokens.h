@@ -21,7 +21,8 @@ struct jotd_token_pair {
  * user u's session s at now (ms).  The refresh token expires with the
  * session (s->expires_at).  Returns -1 on failure.
  */
-int jotd_tokens_issue(struct jotd *j, const struct jotd_user *u,
+int jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
+                      const struct jotd_user *u,
                       const struct jotd_session *s, int64_t now,
                       struct jotd_token_pair *out);
 
@@ -33,18 +34,26 @@ void jotd_tokens_clear(struct jotd_token_pair *p);
 char *jotd_tokens_response(const struct jotd_token_pair *p,
                            const char *session_id);
 
-/*
- * Verifies an access token: signature under the current keys, typ
- * at+jwt, issuer, audience, exp/nbf (unless ignore_time) with the
- * configured leeway, and the claims jotd puts in it.  The session's
- * revocation is not checked here.
- */
-jot_err jotd_tokens_verify_access(struct jotd *j, const char *tok,
-                                  size_t len, int ignore_time, jot_jwt **out);
+struct jotd_keys;
 
-/* Verifies a refresh token with the internal key (typ refresh+jwt). */
-jot_err jotd_tokens_verify_refresh(struct jotd *j, const char *tok,
-                                   size_t len, jot_jwt **out);
+/*
+ * Verifies an access token under cfg and keys (both borrowed, as the
+ * caller's request holds them): signature, typ at+jwt, issuer,
+ * audience, exp/nbf at now (seconds) with the configured leeway unless
+ * ignore_time, and the claims jotd puts in it.  The session's
+ * revocation is not checked here (see core/access.h).
+ */
+jot_err jotd_tokens_verify_access(const struct jotd_config *cfg,
+                                  const struct jotd_keys *keys,
+                                  const char *tok, size_t len, int64_t now,
+                                  int ignore_time, jot_jwt **out);
+
+/* Verifies a refresh token with the internal key (typ refresh+jwt),
+ * under cfg (borrowed). */
+jot_err jotd_tokens_verify_refresh(struct jotd *j,
+                                   const struct jotd_config *cfg,
+                                   const char *tok, size_t len,
+                                   jot_jwt **out);
 
 /*
  * The refresh expiry of a session at now: the smaller of now +

@@ -10,12 +10,11 @@
 #ifndef JOTD_VCACHE_H
 #define JOTD_VCACHE_H
 
-#include "http/http.h"
+#include "core/access.h"
 
 struct jotd_vcache_hit {
     struct jotd_principal who;
-    int64_t exp;                /* seconds */
-    int64_t nbf;                /* seconds; 0 when absent */
+    struct jot_times times;     /* exp and nbf, for jot_times_check */
 };
 
 /*

@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "core/access.h"
 #include "jotd.h"
 
 #define JOTD_MAX_RESP_HEADERS 8
@@ -23,18 +24,11 @@ struct jotd_resp {
     } hdr[JOTD_MAX_RESP_HEADERS];
 };
 
-/* Who a valid bearer access token speaks for. */
-struct jotd_principal {
-    char sub[JOTD_ID_LEN + 1];
-    char sid[JOTD_ID_LEN + 1];
-    char roles[512];            /* comma-separated */
-    int is_admin;
-};
-
 struct jotd_route;
 
 struct jotd_req {
     struct jotd *j;
+    uint64_t epoch;             /* j->epoch, loaded before cfg */
     const struct jotd_config *cfg;  /* as it was when the request came */
     struct MHD_Connection *conn;
     const struct jotd_route *route;
@@ -53,17 +47,19 @@ struct jotd_req {
 };
 
 typedef void (*jotd_handler)(struct jotd_req *r, jotd_store *st);
+/* Runs before the handler: 0 to go on, -1 when it has answered. */
+typedef int (*jotd_guard)(struct jotd_req *r);
 
 #define JOTD_ROUTE_ASYNC 1u     /* runs on a worker, may use st */
 #define JOTD_ROUTE_JSON 2u      /* needs a JSON object body */
 #define JOTD_ROUTE_JSON_OPT 4u  /* takes a JSON object body if one is sent */
-#define JOTD_ROUTE_BEARER 8u    /* needs a valid access token first */
 #define JOTD_ROUTE_PARAM 16u    /* path ends with /{id} */
 
 struct jotd_route {
     const char *method;
     const char *path;           /* with JOTD_ROUTE_PARAM: the prefix */
     jotd_handler fn;
+    jotd_guard guard;           /* NULL: none */
     unsigned flags;
 };
 
@@ -80,13 +76,18 @@ int jotd_http_start(struct jotd *j, char *err, size_t err_len);
 /* Stops the daemon; call once the workers have finished their jobs. */
 void jotd_http_destroy(void);
 
+/* Frees what resp holds and empties it. */
+void jotd_resp_clear(struct jotd_resp *resp);
+
 /* Response helpers: each replaces any answer given before. */
 void jotd_resp_json(struct jotd_req *r, unsigned status, json_t *body);
 /* The same with the body's JSON text already made (the answer takes it;
  * NULL, for out of memory, gives 500). */
 void jotd_resp_json_text(struct jotd_req *r, unsigned status, char *text);
-void jotd_resp_error(struct jotd_req *r, unsigned status, const char *code,
-                     const char *description);
+/* The error answer of err (status and code from the one table in
+ * response.c); description NULL: jotd_strerror(err). */
+void jotd_resp_fail(struct jotd_req *r, jotd_err err,
+                    const char *description);
 void jotd_resp_empty(struct jotd_req *r, unsigned status);
 /* Adds a header (value copied). */
 void jotd_resp_header(struct jotd_req *r, const char *name,

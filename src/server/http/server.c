@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/guards.h"
 #include "http/http.h"
 #include "core/log.h"
 #include "http/workers.h"
@@ -36,74 +35,6 @@ now_us(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* ---- responses ------------------------------------------------------ */
-
-static void
-resp_reset(struct jotd_resp *resp)
-{
-    size_t i;
-
-    free(resp->body);
-    for (i = 0; i < resp->n_hdr; i++)
-        free(resp->hdr[i].value);
-    memset(resp, 0, sizeof *resp);
-}
-
-void
-jotd_resp_header(struct jotd_req *r, const char *name, const char *value)
-{
-    char *copy;
-
-    if (r->resp.n_hdr == JOTD_MAX_RESP_HEADERS)
-        return;
-    copy = strdup(value);
-    if (copy == NULL)
-        return;
-    r->resp.hdr[r->resp.n_hdr].name = name;
-    r->resp.hdr[r->resp.n_hdr].value = copy;
-    r->resp.n_hdr++;
-}
-
-void
-jotd_resp_json(struct jotd_req *r, unsigned status, json_t *body)
-{
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-    json_decref(body);
-    jotd_resp_json_text(r, status, text);
-}
-
-void
-jotd_resp_json_text(struct jotd_req *r, unsigned status, char *text)
-{
-    resp_reset(&r->resp);
-    if (text == NULL) {
-        /* Out of memory: the smallest honest answer. */
-        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        text = strdup("{\"error\":\"server_error\","
-                      "\"error_description\":\"out of memory\"}");
-    }
-    r->resp.status = status;
-    r->resp.body = text;
-    r->resp.body_len = text ? strlen(text) : 0;
-    r->resp.content_type = "application/json; charset=utf-8";
-}
-
-void
-jotd_resp_error(struct jotd_req *r, unsigned status, const char *code,
-                const char *description)
-{
-    jotd_resp_json(r, status, json_pack("{s:s, s:s}", "error", code,
-                                        "error_description", description));
-}
-
-void
-jotd_resp_empty(struct jotd_req *r, unsigned status)
-{
-    resp_reset(&r->resp);
-    r->resp.status = status;
 }
 
 /* ---- request accessors --------------------------------------------- */
@@ -137,7 +68,7 @@ jotd_req_string(struct jotd_req *r, const char *name, size_t *len, int *bad)
         return NULL;
     if (!json_is_string(v)) {
         snprintf(msg, sizeof msg, "%s must be a string", name);
-        jotd_resp_error(r, 400, "invalid_request", msg);
+        jotd_resp_fail(r, JOTD_ERR_INVALID, msg);
         *bad = 1;
         return NULL;
     }
@@ -259,13 +190,13 @@ parse_body(struct jotd_req *r)
     if (r->body_len == 0 && (flags & JOTD_ROUTE_JSON_OPT))
         return 0;
     if (r->body_len > 0 && !is_json(jotd_req_header(r, "Content-Type"))) {
-        jotd_resp_error(r, 415, "unsupported_media_type",
+        jotd_resp_fail(r, JOTD_ERR_MEDIA_TYPE,
                         "the body must be application/json");
         return -1;
     }
     r->json = jotd_json_body(r->body ? r->body : "", r->body_len, &why);
     if (r->json == NULL) {
-        jotd_resp_error(r, 400, "invalid_request", why);
+        jotd_resp_fail(r, JOTD_ERR_INVALID, why);
         return -1;
     }
     return 0;
@@ -307,7 +238,7 @@ queue(struct jotd_req *r)
     size_t i;
 
     if (r->resp.status == 0)
-        jotd_resp_error(r, 500, "server_error", "no answer");
+        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no answer");
     resp = MHD_create_response_from_buffer(r->resp.body_len, r->resp.body,
                                            MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
@@ -330,7 +261,7 @@ run_job(void *arg, jotd_store *st)
     struct jotd_req *r = arg;
 
     if (st == NULL)
-        jotd_resp_error(r, 503, "unavailable", "database unavailable");
+        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
     else
         r->route->fn(r, st);
     atomic_store_explicit(&r->done, 1, memory_order_release);
@@ -344,13 +275,13 @@ dispatch(struct jotd_req *r)
     unsigned flags = r->route->flags;
 
     if (r->body_too_large) {
-        jotd_resp_error(r, 413, "payload_too_large",
+        jotd_resp_fail(r, JOTD_ERR_TOO_LARGE,
                         "the body is over the size limit");
         return queue(r);
     }
     if (parse_body(r) != 0)
         return queue(r);
-    if ((flags & JOTD_ROUTE_BEARER) && jotd_auth_bearer(r, &r->who) != 0)
+    if (r->route->guard != NULL && r->route->guard(r) != 0)
         return queue(r);
     if (!(flags & JOTD_ROUTE_ASYNC)) {
         r->route->fn(r, NULL);
@@ -359,8 +290,7 @@ dispatch(struct jotd_req *r)
     MHD_suspend_connection(r->conn);
     if (jotd_workers_submit(r->j->workers, run_job, r) != 0) {
         MHD_resume_connection(r->conn);
-        jotd_resp_error(r, 503, "unavailable", "server busy, retry later");
-        jotd_resp_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        jotd_resp_fail(r, JOTD_ERR_BUSY, NULL);
         atomic_store_explicit(&r->done, 1, memory_order_release);
     }
     return MHD_YES;
@@ -404,6 +334,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (r == NULL)
             return MHD_NO;
         r->j = cls;
+        r->epoch = atomic_load_explicit(&r->j->epoch, memory_order_acquire);
         r->cfg = jotd_cfg(r->j);
         r->conn = conn;
         r->method = method;
@@ -413,15 +344,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         r->route = route_find(method, url, &r->param, allow, sizeof allow);
         if (ambiguous_length(conn)) {
             r->route = NULL;    /* answer below, read nothing */
-            jotd_resp_error(r, 400, "invalid_request",
+            jotd_resp_fail(r, JOTD_ERR_INVALID,
                             "conflicting Content-Length headers");
             jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         } else if (r->route == NULL && allow[0] != '\0') {
-            jotd_resp_error(r, 405, "method_not_allowed",
+            jotd_resp_fail(r, JOTD_ERR_METHOD,
                             "method not allowed");
             jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         } else if (r->route == NULL) {
-            jotd_resp_error(r, 404, "not_found", "no such resource");
+            jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such resource");
         }
         *con_cls = r;
         return MHD_YES;         /* answer on a later call: keep-alive */
@@ -451,7 +382,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     jotd_log_request(r->method, r->path, r->resp.status,
                      now_us() - r->started_us, r->ip);
-    resp_reset(&r->resp);
+    jotd_resp_clear(&r->resp);
     json_decref(r->json);
     free(r->body);
     free(r);

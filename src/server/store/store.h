@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum jotd_store_result {
     JOTD_STORE_OK = 0,
     JOTD_STORE_NOT_FOUND,   /* no such row */
@@ -27,8 +29,6 @@ enum jotd_store_result {
     JOTD_STORE_ERROR        /* the database failed or is unreachable */
 };
 
-#define JOTD_ID_LEN 36
-#define JOTD_USERNAME_MAX 64        /* octets */
 
 struct jotd_user {
     char id[JOTD_ID_LEN + 1];
