@@ -936,6 +936,64 @@ test_decode(void **state)
     }
 }
 
+/* jot_jwt_times and jot_times_check: the time rule alone, for a token
+ * verified earlier (jotd's cache), agreeing with jot_jwt_verify. */
+static void
+test_times_check(void **state)
+{
+    struct {
+        const char *claims;
+        int64_t now, leeway;
+        jot_err want;
+    } cases[] = {
+        {"{\"exp\":100}", 99, 0, JOT_OK},
+        {"{\"exp\":100}", 100, 0, JOT_ERR_EXPIRED},
+        {"{\"exp\":100}", 109, 10, JOT_OK},
+        {"{\"exp\":100}", 110, 10, JOT_ERR_EXPIRED},
+        {"{\"exp\":100.5}", 100, 0, JOT_OK},
+        {"{\"exp\":100.5}", 101, 0, JOT_ERR_EXPIRED},
+        {"{\"exp\":1000,\"nbf\":50}", 49, 0, JOT_ERR_NOT_YET_VALID},
+        {"{\"exp\":1000,\"nbf\":50}", 50, 0, JOT_OK},
+        {"{\"exp\":1000,\"nbf\":50}", 45, 5, JOT_OK},
+        {"{\"exp\":1000,\"nbf\":50}", 44, 5, JOT_ERR_NOT_YET_VALID},
+        {"{\"exp\":-9223372036854775807}", INT64_MIN + 1, 5, JOT_OK},
+        {"{\"exp\":9223372036854775807,\"nbf\":9223372036854775807}",
+         INT64_MAX, 5,
+         JOT_OK},
+        {"{\"exp\":100}", 50, -1, JOT_ERR_INVAL},
+        {"{\"sub\":\"x\"}", 50, 0, JOT_OK},
+    };
+    struct jot_times t;
+    jot_jwt *jwt = NULL;
+    size_t i;
+    char *tok;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tok = sign_claims(cases[i].claims);
+        tu_assert_err(JOT_OK, jot_jwt_decode(tok, strlen(tok), &jwt));
+        tu_assert_err(JOT_OK, jot_jwt_times(jwt, &t));
+        if (jot_times_check(&t, cases[i].now, cases[i].leeway) !=
+            cases[i].want)
+            fail_msg("case %zu %s now=%lld leeway=%lld: want %s, got %s", i,
+                     cases[i].claims, (long long)cases[i].now,
+                     (long long)cases[i].leeway, jot_err_name(cases[i].want),
+                     jot_err_name(jot_times_check(&t, cases[i].now,
+                                                  cases[i].leeway)));
+        jot_jwt_free(jwt);
+        jot_free(tok);
+    }
+    /* a date that is not a number is refused, and nothing is left */
+    tok = sign_claims("{\"exp\":1,\"nbf\":\"soon\"}");
+    tu_assert_err(JOT_OK, jot_jwt_decode(tok, strlen(tok), &jwt));
+    memset(&t, 0xff, sizeof t);
+    tu_assert_err(JOT_ERR_CLAIM, jot_jwt_times(jwt, &t));
+    assert_int_equal(t.exp.present, 0);
+    jot_jwt_free(jwt);
+    jot_free(tok);
+    tu_assert_err(JOT_ERR_INVAL, jot_times_check(NULL, 0, 0));
+}
+
 int
 main(void)
 {
@@ -955,6 +1013,7 @@ main(void)
         cmocka_unit_test(test_sign_limits),
         cmocka_unit_test(test_sign_header),
         cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_times_check),
     };
 
     return cmocka_run_group_tests_name("jwt", tests, group_setup,
