@@ -77,17 +77,22 @@ header_safe(const char *s)
 
 /*
  * Fills who from a verified access token.  JOT_ERR_CLAIM when sub or
- * sid is not a user or session id, or a role holds a character that
- * cannot go into an HTTP header.
+ * sid is not a user or session id, exp is not a time jotd could have
+ * issued (an int64 of seconds: 1e300 is a valid NumericDate but no
+ * token of ours), or a role holds a character that cannot go into an
+ * HTTP header.
  */
 static jot_err
 principal(const jot_jwt *jwt, struct jotd_principal *who)
 {
     const char *s = NULL;
     size_t i, n = 0, used = 0;
+    int64_t exp;
     int w;
 
     memset(who, 0, sizeof *who);
+    if (jot_jwt_claim_int(jwt, "exp", &exp) != JOT_OK)
+        return JOT_ERR_CLAIM;
     if (jot_jwt_claim_string(jwt, "sub", &s) != JOT_OK || !jotd_is_id(s))
         return JOT_ERR_CLAIM;
     memcpy(who->sub, s, JOTD_ID_LEN + 1);
