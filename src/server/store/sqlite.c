@@ -1,5 +1,5 @@
 /*
- * store_sqlite.c - the SQLite engine of store.h ("sqlite:PATH").
+ * sqlite.c - the SQLite engine of store.h ("sqlite:PATH").
  *
  * One engine value is one connection, opened in SQLite's multi-thread
  * mode (SQLITE_OPEN_NOMUTEX): each thread opens its own and never shares
@@ -24,9 +24,10 @@
 
 #include <sqlite3.h>
 
-#include "jotd.h"
-#include "store/store.h"
+#include "store/engine.h"
+#include "util.h"
 
+#define URL_SCHEME "sqlite:"
 #define BUSY_TIMEOUT_MS 5000
 #define TEXT_MAX 65536          /* ceiling on any text argument (octets) */
 #define REASON_USER_DELETED "user_deleted"
@@ -1486,14 +1487,20 @@ out:
 }
 
 jotd_store *
-jotd_store_sqlite_open(const char *path, char *err, size_t err_len)
+jotd_store_sqlite_open(const char *url, char *err, size_t err_len)
 {
     struct sq *s = NULL, *ret = NULL;
+    const char *path;
     size_t len;
     int rc;
 
     if (err != NULL && err_len > 0)
         err[0] = '\0';
+    if (strncmp(url, URL_SCHEME, strlen(URL_SCHEME)) != 0) {
+        jotd_errf(err, err_len, "sqlite: not a sqlite:PATH URL");
+        goto out;
+    }
+    path = url + strlen(URL_SCHEME);
     len = strnlen(path, PATH_MAX);
     if (len == 0) {
         jotd_errf(err, err_len, "sqlite: no file name (expected sqlite:PATH)");
