@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -533,15 +532,6 @@ out:
     return r;
 }
 
-static int64_t
-wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the operations ---------------------------------------------- */
 
 static void
@@ -635,7 +625,7 @@ sq_migrate(jotd_store *st, int *version)
         }
         rc = sqlite3_bind_int(p, 1, v + 1);
         if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(p, 2, wall_ms());
+            rc = sqlite3_bind_int64(p, 2, jotd_now_ms());
         if (rc == SQLITE_OK)
             rc = run(p);
         done(p);
