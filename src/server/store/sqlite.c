@@ -578,11 +578,33 @@ out:
     return r;
 }
 
+/* Applies migration v, inside the caller's transaction, and records
+ * that the schema is now at version v + 1. */
+static enum jotd_store_result
+apply(struct sq *s, int v)
+{
+    sqlite3_stmt *p;
+    int rc;
+
+    rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "migrate");
+    p = prep(s, Q_VERSION_ADD);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int(p, 1, v + 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, jotd_now_ms());
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "migrate");
+}
+
 static enum jotd_store_result
 sq_migrate(jotd_store *st, int *version)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *p = NULL;
     enum jotd_store_result r;
     int rc, v = 0;
 
@@ -613,26 +635,9 @@ sq_migrate(jotd_store *st, int *version)
         }
         if (v == N_MIGRATIONS)
             break;
-        rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            r = fail(s, rc, "migrate");
+        r = apply(s, v);
+        if (r != JOTD_STORE_OK)
             goto undo;
-        }
-        p = prep(s, Q_VERSION_ADD);
-        if (p == NULL) {
-            r = JOTD_STORE_ERROR;
-            goto undo;
-        }
-        rc = sqlite3_bind_int(p, 1, v + 1);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(p, 2, jotd_now_ms());
-        if (rc == SQLITE_OK)
-            rc = run(p);
-        done(p);
-        if (rc != SQLITE_OK) {
-            r = fail(s, rc, "migrate");
-            goto undo;
-        }
         r = commit(s, "migrate");
         if (r != JOTD_STORE_OK)
             return r;
