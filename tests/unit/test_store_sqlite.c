@@ -8,6 +8,7 @@
  * removed afterwards; some open the file with sqlite3 directly.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "test_store.h"
+#include "store/engine.h"
 
 struct fx {
     char dir[64];                   /* /tmp/jot-store-XXXXXX */
@@ -267,88 +269,161 @@ test_audit_rows(void **state)
 
 /* ---- the write lock ------------------------------------------------- */
 
-/* A writer outside this process's store: it holds the write lock for
- * hold_ms, then commits. */
+/*
+ * A writer outside the store: a second connection that takes the write
+ * lock, says so (locked), and commits once told to (go), then says that
+ * too (released).  Semaphores, not sleeps, order the two sides.
+ */
 struct holder {
     const char *path;
-    int hold_ms;
-    pthread_barrier_t *locked;
-    int ok;
+    sem_t locked, go, released;
+    int begun, ok;
 };
 
 static void *
 hold_write_lock(void *arg)
 {
     struct holder *h = arg;
-    struct timespec ts = {h->hold_ms / 1000, (h->hold_ms % 1000) * 1000000L};
     sqlite3 *db = NULL;
-    int begun;
 
-    begun = sqlite3_open_v2(h->path, &db, SQLITE_OPEN_READWRITE, NULL) ==
-                SQLITE_OK &&
-            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-    pthread_barrier_wait(h->locked);
-    if (begun) {
-        nanosleep(&ts, NULL);
+    h->begun = sqlite3_open_v2(h->path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+                   SQLITE_OK &&
+               sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+                   SQLITE_OK;
+    sem_post(&h->locked);
+    sem_wait(&h->go);
+    if (h->begun)
         h->ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    }
     sqlite3_close(db);
+    sem_post(&h->released);
     return NULL;
 }
 
-/* Runs a session_create while another connection holds the write lock
- * for hold_ms; returns its result. */
-static enum jotd_store_result
-create_while_locked(struct fx *f, int hold_ms, unsigned n)
+/*
+ * How the store's write meets the lock.  SQLite calls on_busy in the
+ * store's call, on this thread, each time the lock stops it.  With
+ * release set, the first call lets the holder commit and waits until it
+ * has (the write has demonstrably started waiting by then), and asks to
+ * try again; without, it gives up at once, as the busy timeout would
+ * once it ran out.
+ */
+struct waiter {
+    struct holder *h;
+    int release;
+    int calls;
+    int gone;                       /* go was posted */
+};
+
+/* A guard against a holder that never answers, not a measure of time:
+ * the test fails rather than hangs. */
+#define HOLDER_GUARD_S 60
+
+static int
+on_busy(void *ctx, int n)
 {
-    struct holder h = {f->path, hold_ms, NULL, 0};
-    pthread_barrier_t locked;
-    enum jotd_store_result r;
+    struct waiter *w = ctx;
+    struct timespec until;
+
+    w->calls++;
+    if (!w->release)
+        return 0;
+    if (n > 0)                      /* released, yet still taken */
+        return n < 1000;
+    sem_post(&w->h->go);
+    w->gone = 1;
+    if (clock_gettime(CLOCK_REALTIME, &until) != 0)
+        return 0;
+    until.tv_sec += HOLDER_GUARD_S;
+    return sem_timedwait(&w->h->released, &until) == 0;
+}
+
+/* Runs a session_create of session n while another connection holds
+ * the write lock, meeting it as release says; returns its result. */
+static enum jotd_store_result
+create_while_locked(struct fx *f, int release, unsigned n)
+{
+    struct holder h;
+    struct waiter w = {&h, release, 0, 0};
+    enum jotd_store_result r = JOTD_STORE_ERROR;
     struct jotd_session s;
     char uid[JOTD_ID_LEN + 1];
     pthread_t t;
 
     make_id(uid, 1);
     make_session(&s, n, uid, T0);
-    pthread_barrier_init(&locked, NULL, 2);
-    h.locked = &locked;
+    memset(&h, 0, sizeof h);
+    h.path = f->path;
+    assert_int_equal(sem_init(&h.locked, 0, 0), 0);
+    assert_int_equal(sem_init(&h.go, 0, 0), 0);
+    assert_int_equal(sem_init(&h.released, 0, 0), 0);
+    assert_int_equal(jotd_store_sqlite_busy(f->st, on_busy, &w), 0);
     assert_int_equal(pthread_create(&t, NULL, hold_write_lock, &h), 0);
-    pthread_barrier_wait(&locked);
-    r = f->st->ops->session_create(f->st, &s);
+    sem_wait(&h.locked);
+    if (h.begun)
+        r = f->st->ops->session_create(f->st, &s);
+    if (!w.gone)
+        sem_post(&h.go);
     pthread_join(t, NULL);
-    pthread_barrier_destroy(&locked);
+    assert_int_equal(jotd_store_sqlite_busy(f->st, NULL, NULL), 0);
+    sem_destroy(&h.locked);
+    sem_destroy(&h.go);
+    sem_destroy(&h.released);
+    if (!h.begun)
+        fail_msg("the second connection could not take the write lock");
     assert_true(h.ok);
+    if (w.calls == 0)
+        fail_msg("the write never met the lock");
     return r;
 }
 
-/* A session_create under a lock held hold_ms elsewhere gives want, and
- * the session is then there (want OK) or not at all. */
+/* A session_create under a lock held elsewhere gives want, and the
+ * session is then there (want OK) or not at all. */
 static void
-check_create_while_locked(struct fx *f, int hold_ms, unsigned n,
+check_create_while_locked(struct fx *f, int release, unsigned n,
                           enum jotd_store_result want)
 {
     struct jotd_session got;
     char id[JOTD_ID_LEN + 1];
 
-    assert_res(want, create_while_locked(f, hold_ms, n));
+    assert_res(want, create_while_locked(f, release, n));
     make_id(id, 1000 + n);
     assert_res(want == JOTD_STORE_OK ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND,
                f->st->ops->session_get(f->st, id, &got));
 }
 
-/* A write waits for a lock held a while elsewhere, then succeeds. */
+/* A write waits for a lock held elsewhere, released only once the write
+ * is waiting, then succeeds. */
 static void
 test_busy_wait(void **state)
 {
-    check_create_while_locked(*state, 300, 1, JOTD_STORE_OK);
+    check_create_while_locked(*state, 1, 1, JOTD_STORE_OK);
 }
 
-/* Held past the busy timeout (5 s), the lock makes the write fail, and
- * nothing of it is left behind. */
+/* A lock that is not released before the wait gives up makes the write
+ * fail, and nothing of it is left behind.  The store is usable after. */
 static void
 test_busy_timeout(void **state)
 {
-    check_create_while_locked(*state, 5600, 2, JOTD_STORE_ERROR);
+    struct fx *f = *state;
+    struct jotd_session s;
+    char uid[JOTD_ID_LEN + 1];
+
+    check_create_while_locked(f, 0, 2, JOTD_STORE_ERROR);
+    make_id(uid, 1);
+    make_session(&s, 3, uid, T0);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_create(f->st, &s));
+}
+
+/* Only a SQLite connection takes a busy handler. */
+static void
+test_busy_other_engine(void **state)
+{
+    static const struct jotd_store_ops other = {.name = "other"};
+    jotd_store st = {&other};
+
+    (void)state;
+    assert_int_equal(jotd_store_sqlite_busy(&st, on_busy, NULL), -1);
+    assert_int_equal(jotd_store_sqlite_busy(NULL, NULL, NULL), -1);
 }
 
 int
@@ -365,6 +440,7 @@ main(void)
         T(test_audit_rows),
         T(test_busy_wait),
         T(test_busy_timeout),
+        cmocka_unit_test(test_busy_other_engine),
     };
 #undef T
 

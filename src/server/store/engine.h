@@ -37,4 +37,19 @@ typedef jotd_store *jotd_store_opener(const char *url, char *err,
 /* "sqlite:PATH" (store/sqlite.c). */
 jotd_store_opener jotd_store_sqlite_open;
 
+/*
+ * For the SQLite engine's tests only: replaces the busy timeout of st
+ * (a connection of the SQLite engine) with busy, which SQLite calls
+ * each time a lock held by another connection stops a statement: n is
+ * how many times it was called before in this wait; it returns 0 to
+ * give up (the operation fails with JOTD_STORE_ERROR) or non-zero to
+ * try again.  ctx is kept until the next call.  A NULL busy restores the
+ * default timeout.  Returns -1 when st is not a SQLite connection.
+ *
+ * WARNING: busy runs inside the store call, on the caller's thread, and
+ * must not call into st.
+ */
+int jotd_store_sqlite_busy(jotd_store *st, int (*busy)(void *ctx, int n),
+                           void *ctx);
+
 #endif /* JOTD_STORE_ENGINE_H */

@@ -1355,6 +1355,28 @@ static const struct jotd_store_ops sq_ops = {
     .audit = sq_audit,
 };
 
+/*
+ * The default, SQLite's busy timeout, sleeps and retries for up to
+ * BUSY_TIMEOUT_MS; a test puts its own handler in its place to see the
+ * wait begin and to end it when it chooses, with no clock involved.
+ */
+int
+jotd_store_sqlite_busy(jotd_store *st, int (*busy)(void *ctx, int n),
+                       void *ctx)
+{
+    struct sq *s;
+    int rc;
+
+    if (st == NULL || st->ops != &sq_ops)
+        return -1;
+    s = sq_of(st);
+    if (busy == NULL)
+        rc = sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    else
+        rc = sqlite3_busy_handler(s->db, busy, ctx);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* ---- opening ------------------------------------------------------- */
 
 /* Creates the missing directories above the file path, mode 0700. */
