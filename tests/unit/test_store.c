@@ -703,14 +703,34 @@ test_revoked_since(void **state)
 
 /* ---- login throttling ----------------------------------------------- */
 
+/* One step of test_failures: an operation on the bucket and, but for a
+ * clear, the count and last failure it must answer. */
+struct failure_step {
+    char op;                        /* 'a'dd, 'g'et, 'c'lear */
+    int64_t now, count, last_at;
+};
+
+static enum jotd_store_result
+failure_step(struct fx *f, const char *bucket, const struct failure_step *st,
+             int64_t *count, int64_t *last_at)
+{
+    const struct jotd_store_ops *o = f->st->ops;
+
+    *count = *last_at = -1;
+    if (st->op == 'a')
+        return o->failure_add(f->st, bucket, T0 + st->now, 1000, count,
+                              last_at);
+    if (st->op == 'g')
+        return o->failure_get(f->st, bucket, T0 + st->now, 1000, count,
+                              last_at);
+    return o->failure_clear(f->st, bucket);
+}
+
 static void
 test_failures(void **state)
 {
     /* A window of 1000 ms from the first failure of a bucket. */
-    static const struct {
-        char op;                    /* 'a'dd, 'g'et, 'c'lear */
-        int64_t now, count, last_at;
-    } steps[] = {
+    static const struct failure_step steps[] = {
         {'g', 1000, 0, 0},          /* absent */
         {'a', 1000, 1, 1000},
         {'a', 1500, 2, 1500},
@@ -739,15 +759,7 @@ test_failures(void **state)
     for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         enum jotd_store_result r;
 
-        count = last_at = -1;
-        if (steps[i].op == 'a')
-            r = o->failure_add(f->st, bucket, T0 + steps[i].now, 1000,
-                               &count, &last_at);
-        else if (steps[i].op == 'g')
-            r = o->failure_get(f->st, bucket, T0 + steps[i].now, 1000,
-                               &count, &last_at);
-        else
-            r = o->failure_clear(f->st, bucket);
+        r = failure_step(f, bucket, &steps[i], &count, &last_at);
         if (r != JOTD_STORE_OK)
             fail_msg("step %zu: %s", i, res_name(r));
         if (steps[i].op == 'c')
@@ -812,11 +824,11 @@ make_kid(const struct fx *f, char out[128], const char *base)
     assert_true(n > 0 && n < 128);
 }
 
+/* Inserts kid-b, kid-a and kid-h of this test, none active; the same
+ * kid twice is a CONFLICT. */
 static void
-test_keys(void **state)
+insert_keys(struct fx *f)
 {
-    struct fx *f = *state;
-    const struct jotd_store_ops *o = f->st->ops;
     static const struct {
         const char *kid, *alg, *public_jwk;
         int64_t created_at;
@@ -826,14 +838,9 @@ test_keys(void **state)
         {"kid-h", "HS256", NULL, T0 + 3},
     };
     struct jotd_signing_key k;
-    struct keys_seen c;
-    char pub[128], priv[64], a[128], b[128], h[128], zz[128];
+    char pub[128], priv[64];
     size_t i;
 
-    make_kid(f, a, "kid-a");
-    make_kid(f, b, "kid-b");
-    make_kid(f, h, "kid-h");
-    make_kid(f, zz, "kid-zz");
     for (i = 0; i < 3; i++) {
         memset(&k, 0, sizeof k);
         make_kid(f, k.kid, keys[i].kid);
@@ -845,10 +852,25 @@ test_keys(void **state)
         fmt(priv, "sealed-%zu", i);
         k.private_enc = priv;
         k.created_at = keys[i].created_at;
-        assert_res(JOTD_STORE_OK, o->key_insert(f->st, &k));
+        assert_res(JOTD_STORE_OK, f->st->ops->key_insert(f->st, &k));
     }
-    assert_res(JOTD_STORE_CONFLICT, o->key_insert(f->st, &k));
+    assert_res(JOTD_STORE_CONFLICT, f->st->ops->key_insert(f->st, &k));
+}
 
+/* Keys list oldest first; activating one retires the active others. */
+static void
+test_keys(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct keys_seen c;
+    char a[128], b[128], h[128], zz[128];
+
+    make_kid(f, a, "kid-a");
+    make_kid(f, b, "kid-b");
+    make_kid(f, h, "kid-h");
+    make_kid(f, zz, "kid-zz");
+    insert_keys(f);
     list_keys(f, &c);
     assert_int_equal(c.n, 3);
     assert_string_equal(c.kid[0], a);           /* oldest first */
