@@ -1,5 +1,5 @@
 /*
- * store_sqlite.c - the SQLite engine of store.h ("sqlite:PATH").
+ * sqlite.c - the SQLite engine of store.h ("sqlite:PATH").
  *
  * One engine value is one connection, opened in SQLite's multi-thread
  * mode (SQLITE_OPEN_NOMUTEX): each thread opens its own and never shares
@@ -19,14 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
-#include "jotd.h"
-#include "store/store.h"
+#include "store/engine.h"
+#include "util.h"
 
+#define URL_SCHEME "sqlite:"
 #define BUSY_TIMEOUT_MS 5000
 #define TEXT_MAX 65536          /* ceiling on any text argument (octets) */
 #define REASON_USER_DELETED "user_deleted"
@@ -532,15 +532,6 @@ out:
     return r;
 }
 
-static int64_t
-wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the operations ---------------------------------------------- */
 
 static void
@@ -587,11 +578,33 @@ out:
     return r;
 }
 
+/* Applies migration v, inside the caller's transaction, and records
+ * that the schema is now at version v + 1. */
+static enum jotd_store_result
+apply(struct sq *s, int v)
+{
+    sqlite3_stmt *p;
+    int rc;
+
+    rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "migrate");
+    p = prep(s, Q_VERSION_ADD);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int(p, 1, v + 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, jotd_now_ms());
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "migrate");
+}
+
 static enum jotd_store_result
 sq_migrate(jotd_store *st, int *version)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *p = NULL;
     enum jotd_store_result r;
     int rc, v = 0;
 
@@ -622,26 +635,9 @@ sq_migrate(jotd_store *st, int *version)
         }
         if (v == N_MIGRATIONS)
             break;
-        rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            r = fail(s, rc, "migrate");
+        r = apply(s, v);
+        if (r != JOTD_STORE_OK)
             goto undo;
-        }
-        p = prep(s, Q_VERSION_ADD);
-        if (p == NULL) {
-            r = JOTD_STORE_ERROR;
-            goto undo;
-        }
-        rc = sqlite3_bind_int(p, 1, v + 1);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(p, 2, wall_ms());
-        if (rc == SQLITE_OK)
-            rc = run(p);
-        done(p);
-        if (rc != SQLITE_OK) {
-            r = fail(s, rc, "migrate");
-            goto undo;
-        }
         r = commit(s, "migrate");
         if (r != JOTD_STORE_OK)
             return r;
@@ -1359,6 +1355,28 @@ static const struct jotd_store_ops sq_ops = {
     .audit = sq_audit,
 };
 
+/*
+ * The default, SQLite's busy timeout, sleeps and retries for up to
+ * BUSY_TIMEOUT_MS; a test puts its own handler in its place to see the
+ * wait begin and to end it when it chooses, with no clock involved.
+ */
+int
+jotd_store_sqlite_busy(jotd_store *st, int (*busy)(void *ctx, int n),
+                       void *ctx)
+{
+    struct sq *s;
+    int rc;
+
+    if (st == NULL || st->ops != &sq_ops)
+        return -1;
+    s = sq_of(st);
+    if (busy == NULL)
+        rc = sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    else
+        rc = sqlite3_busy_handler(s->db, busy, ctx);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* ---- opening ------------------------------------------------------- */
 
 /* Creates the missing directories above the file path, mode 0700. */
@@ -1486,14 +1504,20 @@ out:
 }
 
 jotd_store *
-jotd_store_sqlite_open(const char *path, char *err, size_t err_len)
+jotd_store_sqlite_open(const char *url, char *err, size_t err_len)
 {
     struct sq *s = NULL, *ret = NULL;
+    const char *path;
     size_t len;
     int rc;
 
     if (err != NULL && err_len > 0)
         err[0] = '\0';
+    if (strncmp(url, URL_SCHEME, strlen(URL_SCHEME)) != 0) {
+        jotd_errf(err, err_len, "sqlite: not a sqlite:PATH URL");
+        goto out;
+    }
+    path = url + strlen(URL_SCHEME);
     len = strnlen(path, PATH_MAX);
     if (len == 0) {
         jotd_errf(err, err_len, "sqlite: no file name (expected sqlite:PATH)");

@@ -2,49 +2,69 @@
  * store.c - picks the storage engine from the database URL, and the
  * helpers of store.h that do not depend on an engine.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "store/engine.h"
+#include "util.h"
 
-static void
-say(char *err, size_t err_len, const char *msg)
-{
-    int n;
-
-    if (err == NULL || err_len == 0)
-        return;
-    n = snprintf(err, err_len, "%s", msg);
-    if (n < 0)
-        err[0] = '\0';
-}
+/*
+ * The URL schemes and their engines, tried in order.  Engines that are
+ * known but not built in come last, with no opener, so that their URLs
+ * get a clear answer; the line of a built engine goes above them and
+ * wins the match.
+ */
+static const struct engine {
+    const char *name;
+    const char *prefix[2];          /* what its URLs start with */
+    jotd_store_opener *open;        /* NULL: not built in */
+} engines[] = {
+    {"sqlite", {"sqlite:", NULL}, jotd_store_sqlite_open},
+    {"postgresql", {"postgresql://", "postgres://"}, NULL},
+};
 
 static int
 has_prefix(const char *s, const char *prefix)
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    return prefix != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const struct engine *
+engine_of(const char *url)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        if (has_prefix(url, engines[i].prefix[0]) ||
+            has_prefix(url, engines[i].prefix[1]))
+            return &engines[i];
+    }
+    return NULL;
 }
 
 jotd_store *
 jotd_store_open(const char *url, char *err, size_t err_len)
 {
+    const struct engine *e;
+
     if (err != NULL && err_len > 0)
         err[0] = '\0';
     if (url == NULL || url[0] == '\0') {
-        say(err, err_len, "no database URL");
+        jotd_errf(err, err_len, "no database URL");
         return NULL;
     }
-    if (has_prefix(url, "sqlite:"))
-        return jotd_store_sqlite_open(url + strlen("sqlite:"), err, err_len);
-    if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://")) {
-        say(err, err_len, "postgresql engine not built yet");
+    e = engine_of(url);
+    if (e == NULL) {
+        /* The URL itself is not repeated: it may hold a password. */
+        jotd_errf(err, err_len, "unknown database URL scheme (expected "
+                  "sqlite:PATH or postgresql://...)");
         return NULL;
     }
-    /* The URL itself is not repeated: it may hold a password. */
-    say(err, err_len, "unknown database URL scheme (expected sqlite:PATH "
-        "or postgresql://...)");
-    return NULL;
+    if (e->open == NULL) {
+        jotd_errf(err, err_len, "%s engine not built yet", e->name);
+        return NULL;
+    }
+    return e->open(url, err, err_len);
 }
 
 void

@@ -1,9 +1,10 @@
 /*
  * store.h - jotd's storage, behind one table of functions.
  *
- * Engines: store_sqlite.c ("sqlite:PATH"), and later store_pg.c
+ * Engines: store/sqlite.c ("sqlite:PATH"), and later store/pg.c
  * ("postgresql://...").  Nothing outside an engine knows which one runs:
- * no SQL and no engine type leaves these files.
+ * no SQL and no engine type leaves store/.  What an engine needs to
+ * build a jotd_store is in store/engine.h, which only engines include.
  *
  * A jotd_store is one connection and is NOT thread-safe: each thread
  * that touches the database opens its own with jotd_store_open.  Every
@@ -182,6 +183,10 @@ struct jotd_store_ops {
                                     const char *detail);
 };
 
+/*
+ * Every engine's connection value starts with this struct, so that a
+ * jotd_store pointer and the engine's own pointer convert (engine.h).
+ */
 struct jotd_store {
     const struct jotd_store_ops *ops;
 };
@@ -202,12 +207,5 @@ void jotd_store_close(jotd_store *st);
  * included) are borrowed for that call only; a callback may call other
  * operations of the same store but not the running listing itself.
  */
-
-/*
- * The engines' entry points, for store.c only.  Each takes what follows
- * its URL prefix and returns NULL with a message in err.
- */
-jotd_store *jotd_store_sqlite_open(const char *path, char *err,
-                                   size_t err_len);
 
 #endif /* JOTD_STORE_H */
