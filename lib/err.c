@@ -2,6 +2,7 @@
  * err.c - error messages and the memory helpers every module uses.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
@@ -79,6 +80,15 @@ jot_wipe(void *p, size_t len)
 {
     if (p != NULL && len > 0)
         OPENSSL_cleanse(p, len);
+}
+
+void
+jot_free_secret(char *s)
+{
+    if (s == NULL)
+        return;
+    jot_wipe(s, strlen(s));
+    free(s);
 }
 
 int

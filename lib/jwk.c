@@ -1,6 +1,6 @@
 /*
  * jwk.c - JSON Web Keys (RFC 7517, RFC 7518 §6, RFC 8037 §2): import into
- * an algorithm-bound key, export, and RFC 7638 thumbprints.
+ * an algorithm-bound key, export, RFC 7638 thumbprints and key ids.
  *
  * Export builds its JSON by hand rather than through jansson, so that
  * every buffer that held private material is ours to wipe.
@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -638,4 +639,32 @@ jot_jwk_thumbprint(const jot_key *key, char **out)
     if (err != JOT_OK)
         return err;
     return jot_b64url_encode_alloc(hash, hash_len, out);
+}
+
+/* 16 octets: a kid as hard to guess as a UUID, and short. */
+#define RANDOM_KID_LEN 16
+
+jot_err
+jot_key_assign_kid(jot_key *key)
+{
+    unsigned char rnd[RANDOM_KID_LEN];
+    char *kid = NULL;
+    jot_err err;
+
+    if (key == NULL)
+        return JOT_ERR_INVAL;
+    if (!jot_alg_is_hmac(jot_key_alg(key))) {
+        err = jot_jwk_thumbprint(key, &kid);
+    } else if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        err = JOT_ERR_CRYPTO;
+    } else {
+        /* The bytes are public once they are the kid, but they came
+         * from the same generator as the secrets: do not leave them. */
+        err = jot_b64url_encode_alloc(rnd, sizeof rnd, &kid);
+        jot_wipe(rnd, sizeof rnd);
+    }
+    if (err == JOT_OK)
+        err = jot_key_set_kid(key, kid);
+    jot_free(kid);
+    return err;
 }

@@ -74,6 +74,17 @@ JOT_API void jot_free(void *p);
 JOT_API void jot_wipe(void *p, size_t len);
 
 /*
+ * Wipes and frees a NUL-terminated string that libjot returned and that
+ * may hold a secret (a private JWK export, a signed token): every octet
+ * up to the NUL is overwritten with zeros, then the string is freed as
+ * by jot_free().  jot_free_secret(NULL) is a no-op.
+ * WARNING: only the octets before the first NUL are wiped.  A buffer
+ * that may hold a NUL inside, or whose length is known, is wiped with
+ * jot_wipe(p, len) before jot_free(p) instead.
+ */
+JOT_API void jot_free_secret(char *s);
+
+/*
  * Compares len bytes of a and b in time that depends only on len.
  * Returns 1 when equal, 0 otherwise.  For MACs, hashes and secrets.
  */

@@ -158,6 +158,18 @@ JOT_API JOT_NODISCARD jot_err jot_jwk_thumbprint(const jot_key *key,
                                                  char **out);
 
 /*
+ * Gives key the key id jot assigns to the keys it makes (API.md): the
+ * RFC 7638 thumbprint of an asymmetric key, as jot_jwk_thumbprint(), so
+ * that anyone holding the public key can compute it; for an HMAC key,
+ * whose thumbprint would be a hash of the secret, 16 random octets in
+ * base64url (22 characters) instead.  Replaces any kid the key had.
+ * JOT_ERR_INVAL for a NULL key, JOT_ERR_CRYPTO when no randomness is
+ * available, JOT_ERR_NOMEM; on failure the key keeps its old kid.
+ * WARNING: like jot_key_set_kid, only on a key nobody else holds yet.
+ */
+JOT_API JOT_NODISCARD jot_err jot_key_assign_kid(jot_key *key);
+
+/*
  * Low level: signs the signing input (borrowed) with key, which must be
  * private.  The signature is written in its JWS form (ECDSA as raw
  * R || S of fixed length, RFC 7518 §3.4) to sig (sig_cap octets, at least

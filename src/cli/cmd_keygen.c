@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "cli.h"
 
 #define CMD "keygen"
@@ -66,26 +64,6 @@ static const char usage[] =
     "    public half in es256.pub.jwk:\n"
     "\n"
     "        jot keygen --alg ES256 --out es256.jwk --public > es256.pub.jwk\n";
-
-/*
- * RFC 7638 thumbprints make good key ids, except for a symmetric key:
- * there the thumbprint is a hash of the secret, so it gets random bytes.
- */
-static jot_err
-make_kid(const jot_key *key, char **out)
-{
-    unsigned char rnd[16];
-    jot_err err;
-
-    *out = NULL;
-    if (!jot_alg_is_hmac(jot_key_alg(key)))
-        return jot_jwk_thumbprint(key, out);
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return JOT_ERR_CRYPTO;
-    err = jot_b64url_encode_alloc(rnd, sizeof rnd, out);
-    jot_wipe(rnd, sizeof rnd);
-    return err;
-}
 
 /* Writes all of buf to fd; 0 or an errno value. */
 static int
@@ -150,8 +128,7 @@ print_jwk(const jot_key *key, unsigned flags)
         return -1;
     }
     puts(jwk);
-    jot_wipe(jwk, strlen(jwk));
-    jot_free(jwk);
+    jot_free_secret(jwk);
     return 0;
 }
 
@@ -169,7 +146,7 @@ cmd_keygen(int argc, char **argv)
     const char *out_path = NULL;
     int public_only = 0, c, rc = CLI_USAGE;
     jot_key *key = NULL;
-    char *kid = NULL, *jwk = NULL;
+    char *jwk = NULL;
     jot_err err;
 
     opterr = 0;
@@ -214,9 +191,7 @@ cmd_keygen(int argc, char **argv)
         cli_error(CMD, "cannot generate a key: %s", jot_strerror(err));
         goto out;
     }
-    err = make_kid(key, &kid);
-    if (err == JOT_OK)
-        err = jot_key_set_kid(key, kid);
+    err = jot_key_assign_kid(key);
     if (err != JOT_OK) {
         cli_error(CMD, "cannot make a key id: %s", jot_strerror(err));
         goto out;
@@ -239,11 +214,7 @@ cmd_keygen(int argc, char **argv)
     }
     rc = CLI_OK;
 out:
-    if (jwk != NULL) {
-        jot_wipe(jwk, strlen(jwk));
-        jot_free(jwk);
-    }
-    jot_free(kid);
+    jot_free_secret(jwk);
     jot_key_free(key);
     return rc;
 }

@@ -216,7 +216,7 @@ cmd_sign(int argc, char **argv)
     puts(tok);
     rc = CLI_OK;
 out:
-    jot_free(tok);
+    jot_free_secret(tok);           /* a bearer credential */
     free(compact);
     json_decref(claims);
     free(text);

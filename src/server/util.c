@@ -1,10 +1,13 @@
 /*
- * util.c - results, time, ids and usernames.
+ * util.c - results, time, ids, usernames, whole writes, wiped frees.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -136,6 +139,37 @@ jotd_random_b64(size_t n, char *out, size_t cap)
     return jot_b64url_encode(b, n, out, cap, &len) == JOT_OK
                ? JOTD_OK
                : JOTD_ERR_INTERNAL;
+}
+
+int
+jotd_write_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    ssize_t n;
+
+    while (len > 0) {
+        n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+void
+jotd_free_wiped(void *p, size_t len)
+{
+    if (p == NULL)
+        return;
+    jot_wipe(p, len);
+    free(p);
 }
 
 /* Length of the UTF-8 sequence at s (at most len bytes), or 0 when it is

@@ -1,7 +1,9 @@
 /*
  * util.h - the ground floor of jotd: the result type every layer above
  * the store speaks, time, ids, usernames and number formatting.  It
- * includes nothing of jotd, so every layer may include it.
+ * includes nothing of jotd, so every layer may include it.  It also
+ * holds the two I/O and memory helpers every layer needs: writing a
+ * whole buffer and freeing a wiped one.
  */
 #ifndef JOTD_UTIL_H
 #define JOTD_UTIL_H
@@ -71,6 +73,20 @@ size_t jotd_fmt_uint(char *p, uint64_t v, size_t width);
 
 /* n random bytes as base64url into out (cap bytes). */
 jotd_err jotd_random_b64(size_t n, char *out, size_t cap);
+
+/*
+ * Writes all len bytes of buf (borrowed) to fd, again after a short
+ * write or EINTR.  0 when every byte was written; -1 with errno set
+ * otherwise (EIO when write(2) wrote nothing without saying why).
+ */
+int jotd_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Wipes len bytes at p, then frees p; NULL is a no-op.  For buffers jotd
+ * allocated that held a secret (a decrypted key, a password); strings
+ * libjot returned go through jot_free_secret() instead.
+ */
+void jotd_free_wiped(void *p, size_t len);
 
 /*
  * Checks a username (API.md: 1-64 bytes of valid UTF-8, no control

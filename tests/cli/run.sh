@@ -169,6 +169,21 @@ for a in $ALGS; do
     is "$a: keygen: private JWK mode 0600" 600 "$(stat -c %a "$k" 2>/dev/null)"
     if [ $hmac = 1 ]; then
         is "$a: keygen: random kid of 16 bytes" 22 "${#kid}"
+        # The kid must not be the thumbprint: that is a hash of the secret.
+        tp=$("$JOT" thumbprint "$k" 2>/dev/null)
+        if [ -n "$tp" ] && [ "$tp" != "$kid" ]; then
+            ok "$a: keygen: kid is not the secret's thumbprint"
+        else
+            not_ok "$a: keygen: kid is not the secret's thumbprint" \
+                "expected a kid other than '$tp' got '$kid'"
+        fi
+        kid2=$(member kid "$("$JOT" keygen --alg "$a" 2>/dev/null)")
+        if [ ${#kid2} -eq 22 ] && [ "$kid2" != "$kid" ]; then
+            ok "$a: keygen: two keys, two random kids"
+        else
+            not_ok "$a: keygen: two keys, two random kids" \
+                "expected a 22-character kid other than '$kid' got '$kid2'"
+        fi
     else
         is "$a: keygen: kid is a 43-character thumbprint" 43 "${#kid}"
         pjwk=$(cat "$pub")

@@ -2029,6 +2029,78 @@ test_set_kid(void **state)
     jot_key_free(k);
 }
 
+/* 1 when s is n or more base64url characters and nothing else. */
+static int
+is_b64url(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; s[i] != '\0'; i++) {
+        if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-_", s[i]) == NULL)
+            return 0;
+    }
+    return i >= n;
+}
+
+/*
+ * jot_key_assign_kid (API.md): an asymmetric key's kid is its RFC 7638
+ * thumbprint; an HMAC key's is random, since its thumbprint would be a
+ * hash of the secret and publishing it would give an offline oracle.
+ */
+static void
+test_assign_kid(void **state)
+{
+    static const struct {
+        jot_alg alg;
+        int random;             /* 1: a random kid, 0: the thumbprint */
+    } cases[] = {
+        { JOT_ALG_ES256, 0 }, { JOT_ALG_ES384, 0 }, { JOT_ALG_ES512, 0 },
+        { JOT_ALG_EDDSA, 0 }, { JOT_ALG_RS256, 0 }, { JOT_ALG_PS384, 0 },
+        { JOT_ALG_HS256, 1 }, { JOT_ALG_HS384, 1 }, { JOT_ALG_HS512, 1 },
+    };
+    jot_key *a, *b;
+    char *tp_a, *tp_b;
+    size_t i;
+
+    (void)state;
+    tu_assert_err(JOT_ERR_INVAL, jot_key_assign_kid(NULL));
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *name = jot_alg_name(cases[i].alg);
+
+        a = new_key(cases[i].alg);
+        b = new_key(cases[i].alg);
+        tu_assert_err(JOT_OK, jot_key_set_kid(a, "old"));
+        tu_assert_err(JOT_OK, jot_key_assign_kid(a));
+        tu_assert_err(JOT_OK, jot_key_assign_kid(b));
+        assert_non_null(jot_key_kid(a));
+        assert_non_null(jot_key_kid(b));
+        tp_a = thumbprint(a);
+        tp_b = thumbprint(b);
+        if (!cases[i].random) {
+            if (strcmp(jot_key_kid(a), tp_a) != 0)
+                fail_msg("%s: kid %s, expected the thumbprint %s", name,
+                         jot_key_kid(a), tp_a);
+        } else {
+            if (!is_b64url(jot_key_kid(a), 22) ||
+                !is_b64url(jot_key_kid(b), 22))
+                fail_msg("%s: kids %s and %s, expected 22 or more "
+                         "base64url characters", name, jot_key_kid(a),
+                         jot_key_kid(b));
+            if (strcmp(jot_key_kid(a), jot_key_kid(b)) == 0)
+                fail_msg("%s: two keys got the same kid %s", name,
+                         jot_key_kid(a));
+            if (strcmp(jot_key_kid(a), tp_a) == 0 ||
+                strcmp(jot_key_kid(b), tp_b) == 0)
+                fail_msg("%s: the kid is the secret's thumbprint", name);
+        }
+        jot_free(tp_a);
+        jot_free(tp_b);
+        jot_key_free(a);
+        jot_key_free(b);
+    }
+}
+
 static void
 test_key_ref(void **state)
 {
@@ -2617,6 +2689,7 @@ main(void)
         cmocka_unit_test(test_verify_ecdsa_forms),
         cmocka_unit_test(test_verify_pss_salt),
         cmocka_unit_test(test_set_kid),
+        cmocka_unit_test(test_assign_kid),
         cmocka_unit_test(test_key_ref),
         cmocka_unit_test(test_keyset_basic),
         cmocka_unit_test(test_keyset_refcount),

@@ -46,8 +46,7 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
 {
     struct jotd_signing_key row;
     jot_key *key = NULL;
-    char *kid = NULL, *priv = NULL, *pub = NULL, *sealed = NULL;
-    char random_kid[64];
+    char *priv = NULL, *pub = NULL, *sealed = NULL;
     int64_t now = jotd_now_ms();
     int rc = -1;
 
@@ -57,17 +56,13 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
         goto out;
     }
     /* API.md: the kid is the RFC 7638 thumbprint, except for HMAC keys,
-     * whose thumbprint would be a hash of the secret. */
-    if (jot_alg_is_hmac(alg)) {
-        if (jotd_random_b64(16, random_kid, sizeof random_kid) != 0)
-            goto fail_msg;
-        if (jot_key_set_kid(key, random_kid) != JOT_OK)
-            goto fail_msg;
-    } else if (jot_jwk_thumbprint(key, &kid) != JOT_OK ||
-               jot_key_set_kid(key, kid) != JOT_OK ||
-               jot_jwk_export(key, JOT_JWK_PUBLIC, &pub) != JOT_OK) {
+     * whose thumbprint would be a hash of the secret; HMAC keys have no
+     * public half to publish. */
+    if (jot_key_assign_kid(key) != JOT_OK)
         goto fail_msg;
-    }
+    if (!jot_alg_is_hmac(alg) &&
+        jot_jwk_export(key, JOT_JWK_PUBLIC, &pub) != JOT_OK)
+        goto fail_msg;
     if (jot_jwk_export(key, JOT_JWK_PRIVATE, &priv) != JOT_OK ||
         jotd_secret_seal(j->seal_key, priv, strlen(priv), jot_key_kid(key),
                          &sealed) != 0)
@@ -90,11 +85,8 @@ fail_msg:
     snprintf(err, err_len, "cannot prepare the new %s key",
              jot_alg_name(alg));
 out:
-    if (priv != NULL)
-        jot_wipe(priv, strlen(priv));
-    jot_free(priv);
+    jot_free_secret(priv);
     jot_free(pub);
-    jot_free(kid);
     free(sealed);
     jot_key_free(key);
     return rc;

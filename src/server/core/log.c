@@ -52,18 +52,11 @@ stamp(char out[40])
     out[n] = '\0';
 }
 
+/* A log line that cannot be written has nowhere else to go: dropped. */
 static void
 emit(const char *line, size_t len)
 {
-    ssize_t n;
-
-    while (len > 0) {
-        n = write(STDERR_FILENO, line, len);
-        if (n <= 0)
-            return;
-        line += n;
-        len -= (size_t)n;
-    }
+    (void)jotd_write_all(STDERR_FILENO, line, len);
 }
 
 /*

@@ -30,15 +30,6 @@
 #define GCM_TAG_LEN 16
 #define SEAL_MAX (1u << 20)         /* plaintext octets */
 
-static void
-free_secret(void *p, size_t len)
-{
-    if (p != NULL) {
-        jot_wipe(p, len);
-        free(p);
-    }
-}
-
 /*
  * The secret file: cfg->secret_file, else "secret" beside the SQLite
  * database, else "data/secret".
@@ -85,24 +76,6 @@ make_parents(const char *path)
     return 0;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-    const unsigned char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /*
  * Creates the secret file with a new secret, which it also copies to out.
  * 1 when the file already exists (created by someone else meanwhile).
@@ -140,7 +113,7 @@ create_secret(const char *path, unsigned char *out, size_t out_cap,
         goto out;
     }
     text[text_len] = '\n';
-    if (write_all(fd, text, text_len + 1) != 0 || fsync(fd) != 0) {
+    if (jotd_write_all(fd, text, text_len + 1) != 0 || fsync(fd) != 0) {
         jotd_errf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
@@ -428,7 +401,7 @@ jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
     ret = 0;
 out:
     EVP_CIPHER_CTX_free(ctx);
-    free_secret(plain, plain_len + 1);
+    jotd_free_wiped(plain, plain_len + 1);
     free(blob);
     return ret;
 }
