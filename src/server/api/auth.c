@@ -36,22 +36,14 @@ credentials(struct jotd_req *r, const char **user, size_t *user_len,
     return 0;
 }
 
+/* Answers a failed password check or hash; 0 when there was none. */
 static int
-password_error(struct jotd_req *r, enum jotd_pw_result pr)
+password_error(struct jotd_req *r, jotd_err err)
 {
-    switch (pr) {
-    case JOTD_PW_OK:
+    if (err == JOTD_OK)
         return 0;
-    case JOTD_PW_TOO_SHORT:
-        jotd_resp_fail(r, JOTD_ERR_INVALID, "password too short");
-        return -1;
-    case JOTD_PW_TOO_LONG:
-        jotd_resp_fail(r, JOTD_ERR_INVALID, "password too long");
-        return -1;
-    default:
-        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "cannot hash the password");
-        return -1;
-    }
+    jotd_resp_fail(r, err, NULL);
+    return -1;
 }
 
 /* The refresh cookie of API.md; max_age 0 clears it. */
@@ -89,11 +81,11 @@ answer_tokens(struct jotd_req *r, const struct jotd_user *u,
     return 0;
 }
 
-static enum jotd_pw_result
+static jotd_err
 hash_password(struct jotd_req *r, const char *pw, size_t pw_len,
               char out[JOTD_HASH_MAX])
 {
-    enum jotd_pw_result pr;
+    jotd_err pr;
 
     jotd_hash_slot_take();
     pr = jotd_password_hash(r->cfg, pw, pw_len, out);
@@ -160,7 +152,7 @@ check_login(struct jotd_req *r, jotd_store *st, const char *key,
         return 0;
     jotd_hash_slot_take();
     if (sr == JOTD_STORE_OK)
-        ok = jotd_password_verify(u->password_hash, pw, pw_len) == JOTD_PW_OK;
+        ok = jotd_password_verify(u->password_hash, pw, pw_len) == JOTD_OK;
     else
         jotd_password_dummy_verify(r->cfg, pw, pw_len);
     jotd_hash_slot_give();
@@ -177,8 +169,8 @@ maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
     char hash[JOTD_HASH_MAX];
 
     if (!jotd_password_needs_rehash(r->cfg, u->password_hash) ||
-        jotd_password_check(r->cfg, pw, pw_len) != JOTD_PW_OK ||
-        hash_password(r, pw, pw_len, hash) != JOTD_PW_OK)
+        jotd_password_check(r->cfg, pw, pw_len) != JOTD_OK ||
+        hash_password(r, pw, pw_len, hash) != JOTD_OK)
         return;
     snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
     if (st->ops->user_update(st, u, now) == JOTD_STORE_OK)

@@ -43,7 +43,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     size_t cur_len, next_len, n;
     struct jotd_user u;
     int64_t now = jotd_now_ms();
-    enum jotd_pw_result pr;
+    jotd_err pr;
     int bad = 0;
 
     cur = jotd_req_string(r, "current_password", &cur_len, &bad);
@@ -64,9 +64,9 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     jotd_hash_slot_take();
     pr = cur_len <= JOTD_PASSWORD_MAX
              ? jotd_password_verify(u.password_hash, cur, cur_len)
-             : JOTD_PW_MISMATCH;
+             : JOTD_ERR_CREDENTIALS;
     jotd_hash_slot_give();
-    if (pr != JOTD_PW_OK) {
+    if (pr != JOTD_OK) {
         jotd_throttle_fail(st, cfg, u.username_key, r->ip, now);
         jotd_audit(st, r, "password_change_failed", u.id, r->who.sid, NULL);
         jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
@@ -75,17 +75,13 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     }
     jotd_throttle_success(st, u.username_key, r->ip, now);
     pr = jotd_password_check(cfg, next, next_len);
-    if (pr == JOTD_PW_OK) {
+    if (pr == JOTD_OK) {
         jotd_hash_slot_take();
         pr = jotd_password_hash(cfg, next, next_len, u.password_hash);
         jotd_hash_slot_give();
     }
-    if (pr != JOTD_PW_OK) {
-        jotd_resp_fail(r, pr == JOTD_PW_TOO_SHORT  ? JOTD_ERR_PASSWORD_SHORT
-                          : pr == JOTD_PW_TOO_LONG ? JOTD_ERR_PASSWORD_LONG
-                                                   : JOTD_ERR_INTERNAL,
-                       pr == JOTD_PW_ERROR ? "cannot hash the password"
-                                           : NULL);
+    if (pr != JOTD_OK) {
+        jotd_resp_fail(r, pr, NULL);
         return;
     }
     if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||

@@ -79,7 +79,7 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
     struct jotd_user u;
     char pw[JOTD_PASSWORD_MAX + 2];
     size_t i, pw_len, name_len;
-    enum jotd_pw_result pr;
+    jotd_err pr;
     enum jotd_store_result sr;
 
     if (n < 1)
@@ -106,11 +106,8 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
     }
     pr = jotd_password_hash(jotd_cfg(j), pw, pw_len, u.password_hash);
     jot_wipe(pw, sizeof pw);
-    if (pr != JOTD_PW_OK) {
-        fprintf(stderr, "jotd: user add: %s\n",
-                pr == JOTD_PW_TOO_SHORT  ? "password too short"
-                : pr == JOTD_PW_TOO_LONG ? "password too long"
-                                         : "cannot hash the password");
+    if (pr != JOTD_OK) {
+        fprintf(stderr, "jotd: user add: %s\n", jotd_strerror(pr));
         return 2;
     }
     if (jotd_uuid(u.id) != 0)
