@@ -202,7 +202,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     }
     /* Hashing is bounded by cores (each argon2id hash holds 19 MiB);
      * the extra workers keep database-only requests moving meanwhile. */
-    jotd_hash_slots_init(cores());
+    jotd_hash_slots_init(j, cores());
     j->workers = jotd_workers_start(workers, 1024, jotd_cfg(j)->db, err,
                                     sizeof err);
     if (j->workers == NULL) {

@@ -2,7 +2,8 @@
  * test_password.c - password hashing (password.h): argon2id and bcrypt
  * round trips, hashes made elsewhere (crypt_blowfish vectors, libcrypt),
  * length limits, bytes bcrypt would drop, the rehash policy, stored
- * hashes that must be refused, the dummy verification and concurrent use.
+ * hashes that must be refused, the dummy verification, concurrent use and
+ * the hash slots.
  */
 #include <crypt.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 
 #include "testutil.h"
 #include "core/password.h"
+#include "jotd.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -569,6 +571,35 @@ test_threads(void **state)
     }
 }
 
+/*
+ * The bounded functions give their slot back on every path: with one
+ * slot, a hash, a refused hash, a verification and a dummy one in a row
+ * would wait forever if any kept it.
+ */
+static void
+test_bounded(void **state)
+{
+    static struct jotd j;
+    struct jotd_config cfg;
+    char h[JOTD_HASH_MAX], refused[JOTD_HASH_MAX];
+    int free_slots = -1;
+
+    (void)state;
+    config(&cfg, JOTD_HASH_BCRYPT, 10);
+    jotd_hash_slots_init(&j, 1);
+    assert_pw(JOTD_OK,
+              jotd_password_hash_bounded(&j, &cfg, "password", 8, h));
+    assert_pw(JOTD_ERR_PASSWORD_SHORT,
+              jotd_password_hash_bounded(&j, &cfg, "short", 5, refused));
+    assert_pw(JOTD_OK, jotd_password_verify_bounded(&j, h, "password", 8));
+    assert_pw(JOTD_ERR_CREDENTIALS,
+              jotd_password_verify_bounded(&j, h, "passw0rd", 8));
+    jotd_password_dummy_verify_bounded(&j, &cfg, "password", 8);
+    assert_int_equal(sem_getvalue(&j.hash_slots, &free_slots), 0);
+    assert_int_equal(free_slots, 1);
+    sem_destroy(&j.hash_slots);
+}
+
 int
 main(void)
 {
@@ -587,6 +618,7 @@ main(void)
         cmocka_unit_test(test_argon2_other_params),
         cmocka_unit_test(test_dummy_verify),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_bounded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

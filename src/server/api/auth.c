@@ -81,18 +81,6 @@ answer_tokens(struct jotd_req *r, const struct jotd_user *u,
     return 0;
 }
 
-static jotd_err
-hash_password(struct jotd_req *r, const char *pw, size_t pw_len,
-              char out[JOTD_HASH_MAX])
-{
-    jotd_err pr;
-
-    jotd_hash_slot_take();
-    pr = jotd_password_hash(r->cfg, pw, pw_len, out);
-    jotd_hash_slot_give();
-    return pr;
-}
-
 /* ---- POST /v1/users ------------------------------------------------ */
 
 void
@@ -114,7 +102,8 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
     }
     memcpy(u.username, name, name_len);
     if (password_error(r, jotd_password_check(cfg, pw, pw_len)) != 0 ||
-        password_error(r, hash_password(r, pw, pw_len, u.password_hash)) != 0)
+        password_error(r, jotd_password_hash_bounded(r->j, cfg, pw, pw_len,
+                                                  u.password_hash)) != 0)
         return;
     if (jotd_uuid(u.id) != 0) {
         jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no randomness");
@@ -150,12 +139,11 @@ check_login(struct jotd_req *r, jotd_store *st, const char *key,
     *db_down = sr == JOTD_STORE_ERROR;
     if (*db_down)
         return 0;
-    jotd_hash_slot_take();
     if (sr == JOTD_STORE_OK)
-        ok = jotd_password_verify(u->password_hash, pw, pw_len) == JOTD_OK;
+        ok = jotd_password_verify_bounded(r->j, u->password_hash, pw,
+                                          pw_len) == JOTD_OK;
     else
-        jotd_password_dummy_verify(r->cfg, pw, pw_len);
-    jotd_hash_slot_give();
+        jotd_password_dummy_verify_bounded(r->j, r->cfg, pw, pw_len);
     /* A disabled account fails like a wrong password, after the same
      * work, so the answer tells nothing about which it was. */
     return ok && !u->disabled;
@@ -170,7 +158,7 @@ maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
 
     if (!jotd_password_needs_rehash(r->cfg, u->password_hash) ||
         jotd_password_check(r->cfg, pw, pw_len) != JOTD_OK ||
-        hash_password(r, pw, pw_len, hash) != JOTD_OK)
+        jotd_password_hash_bounded(r->j, r->cfg, pw, pw_len, hash) != JOTD_OK)
         return;
     snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
     if (st->ops->user_update(st, u, now) == JOTD_STORE_OK)

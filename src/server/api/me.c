@@ -61,11 +61,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
      * login, and is throttled the same way (API.md). */
     if (jotd_throttle_gate(r, st, u.username_key, now) != 0)
         return;
-    jotd_hash_slot_take();
-    pr = cur_len <= JOTD_PASSWORD_MAX
-             ? jotd_password_verify(u.password_hash, cur, cur_len)
-             : JOTD_ERR_CREDENTIALS;
-    jotd_hash_slot_give();
+    pr = jotd_password_verify_bounded(r->j, u.password_hash, cur, cur_len);
     if (pr != JOTD_OK) {
         jotd_throttle_fail(st, cfg, u.username_key, r->ip, now);
         jotd_audit(st, r, "password_change_failed", u.id, r->who.sid, NULL);
@@ -75,11 +71,9 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     }
     jotd_throttle_success(st, u.username_key, r->ip, now);
     pr = jotd_password_check(cfg, next, next_len);
-    if (pr == JOTD_OK) {
-        jotd_hash_slot_take();
-        pr = jotd_password_hash(cfg, next, next_len, u.password_hash);
-        jotd_hash_slot_give();
-    }
+    if (pr == JOTD_OK)
+        pr = jotd_password_hash_bounded(r->j, cfg, next, next_len,
+                                        u.password_hash);
     if (pr != JOTD_OK) {
         jotd_resp_fail(r, pr, NULL);
         return;

@@ -2,7 +2,6 @@
  * routes.c - the routing table, and the handlers that need neither the
  * database nor a password: verification and the well-known documents.
  */
-#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,27 +101,6 @@ h_health(struct jotd_req *r, jotd_store *st)
 }
 
 /* ---- shared helpers ------------------------------------------------ */
-
-static sem_t hash_slots;
-
-void
-jotd_hash_slots_init(unsigned n)
-{
-    sem_init(&hash_slots, 0, n ? n : 1);
-}
-
-void
-jotd_hash_slot_take(void)
-{
-    while (sem_wait(&hash_slots) != 0)
-        ;                       /* EINTR */
-}
-
-void
-jotd_hash_slot_give(void)
-{
-    sem_post(&hash_slots);
-}
 
 int
 jotd_throttle_gate(struct jotd_req *r, jotd_store *st, const char *user_key,

@@ -4,6 +4,7 @@
 #ifndef JOTD_ROUTES_H
 #define JOTD_ROUTES_H
 
+#include "core/password.h"    /* jotd_hash_slots_init, for main.c */
 #include "http/http.h"
 
 /* routes_auth.c */
@@ -17,12 +18,6 @@ void jotd_h_me(struct jotd_req *r, jotd_store *st);
 void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
-
-/* Limits the password hashes computed at once (each argon2id hash holds
- * 19 MiB): n slots, set once at start. */
-void jotd_hash_slots_init(unsigned n);
-void jotd_hash_slot_take(void);
-void jotd_hash_slot_give(void);
 
 /*
  * The throttle in front of a password check of user_key from the

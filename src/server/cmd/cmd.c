@@ -104,7 +104,8 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
         fprintf(stderr, "jotd: user add: no password given\n");
         return 2;
     }
-    pr = jotd_password_hash(jotd_cfg(j), pw, pw_len, u.password_hash);
+    pr = jotd_password_hash_bounded(j, jotd_cfg(j), pw, pw_len,
+                                    u.password_hash);
     jot_wipe(pw, sizeof pw);
     if (pr != JOTD_OK) {
         fprintf(stderr, "jotd: user add: %s\n", jotd_strerror(pr));
@@ -201,6 +202,7 @@ jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
 
     if (n == 0)
         return usage();
+    jotd_hash_slots_init(j, 1);     /* one command, one hash at a time */
     if (strcmp(args[0], "migrate") == 0 && n == 1)
         return 0;               /* main.c migrated already */
     if (strcmp(args[0], "user") == 0 && n >= 2) {

@@ -19,6 +19,7 @@
 #include <jot/jot.h>
 
 #include "core/password.h"
+#include "jotd.h"
 
 #define ARGON2_SALT_LEN 16
 #define ARGON2_HASH_LEN 32
@@ -408,4 +409,52 @@ jotd_password_needs_rehash(const struct jotd_config *cfg, const char *hash)
         return info.cost != bcrypt_cost(cfg) || info.variant != 'b';
     return info.m != JOTD_ARGON2_M_KIB || info.t != JOTD_ARGON2_T ||
            info.p != JOTD_ARGON2_P;
+}
+
+void
+jotd_hash_slots_init(struct jotd *j, unsigned n)
+{
+    sem_init(&j->hash_slots, 0, n ? n : 1);
+}
+
+static void
+slot_take(struct jotd *j)
+{
+    while (sem_wait(&j->hash_slots) != 0)
+        ;                       /* EINTR */
+}
+
+jotd_err
+jotd_password_hash_bounded(struct jotd *j, const struct jotd_config *cfg,
+                           const char *pw, size_t pw_len,
+                           char out[JOTD_HASH_MAX])
+{
+    jotd_err err;
+
+    slot_take(j);
+    err = jotd_password_hash(cfg, pw, pw_len, out);
+    sem_post(&j->hash_slots);
+    return err;
+}
+
+jotd_err
+jotd_password_verify_bounded(struct jotd *j, const char *hash,
+                             const char *pw, size_t pw_len)
+{
+    jotd_err err;
+
+    slot_take(j);
+    err = jotd_password_verify(hash, pw, pw_len);
+    sem_post(&j->hash_slots);
+    return err;
+}
+
+void
+jotd_password_dummy_verify_bounded(struct jotd *j,
+                                   const struct jotd_config *cfg,
+                                   const char *pw, size_t pw_len)
+{
+    slot_take(j);
+    jotd_password_dummy_verify(cfg, pw, pw_len);
+    sem_post(&j->hash_slots);
 }

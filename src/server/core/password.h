@@ -67,6 +67,30 @@ jotd_err jotd_password_verify(const char *hash, const char *pw,
 void jotd_password_dummy_verify(const struct jotd_config *cfg,
                                 const char *pw, size_t pw_len);
 
+struct jotd;
+
+/*
+ * Sets the number of password hashes j computes at once to n (at least
+ * 1).  Call it once, before any of the three functions below.
+ */
+void jotd_hash_slots_init(struct jotd *j, unsigned n);
+
+/*
+ * jotd_password_hash, jotd_password_verify and
+ * jotd_password_dummy_verify, each waiting for one of j's hash slots
+ * first and giving it back after: what every caller in jotd uses, so that
+ * a burst of logins cannot take all the memory.
+ */
+jotd_err jotd_password_hash_bounded(struct jotd *j,
+                                    const struct jotd_config *cfg,
+                                    const char *pw, size_t pw_len,
+                                    char out[JOTD_HASH_MAX]);
+jotd_err jotd_password_verify_bounded(struct jotd *j, const char *hash,
+                                      const char *pw, size_t pw_len);
+void jotd_password_dummy_verify_bounded(struct jotd *j,
+                                        const struct jotd_config *cfg,
+                                        const char *pw, size_t pw_len);
+
 /*
  * 1 when hash was made with another algorithm or other parameters than
  * the configuration asks for now, is $2a$/$2y$ bcrypt, or cannot be
