@@ -10,6 +10,7 @@
 #include "core/password.h"
 #include "core/revocation.h"
 #include "api/routes.h"
+#include "core/audit.h"
 #include "core/throttle.h"
 #include "core/tokens.h"
 
@@ -121,7 +122,7 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
-    jotd_audit(st, r, "user_created", u.id, NULL, NULL);
+    jotd_audit(st, r->ip, "user_created", u.id, NULL, NULL);
     jotd_resp_json(r, 201, jotd_user_json(&u));
 }
 
@@ -162,7 +163,7 @@ maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
         return;
     snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
     if (st->ops->user_update(st, u, now) == JOTD_STORE_OK)
-        jotd_audit(st, r, "password_rehashed", u->id, NULL, NULL);
+        jotd_audit(st, r->ip, "password_rehashed", u->id, NULL, NULL);
     jot_wipe(hash, sizeof hash);
 }
 
@@ -193,7 +194,8 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
     size_t name_len, pw_len;
     struct jotd_user u;
     struct jotd_session s;
-    int64_t now = jotd_now_ms();
+    int64_t now = jotd_now_ms(), retry;
+    jotd_err err;
     int db_down;
 
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
@@ -204,8 +206,11 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
                         "invalid username or password");
         return;
     }
-    if (jotd_throttle_gate(r, st, key, now) != 0)
+    err = jotd_throttle_gate(st, cfg, key, r->ip, now, &retry);
+    if (err != JOTD_OK) {
+        jotd_answer_fail(r, err, NULL, retry);
         return;
+    }
     memset(&u, 0, sizeof u);
     if (!check_login(r, st, key, pw, pw_len, &u, &db_down)) {
         if (db_down) {
@@ -213,7 +218,7 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
             return;
         }
         jotd_throttle_fail(st, cfg, key, r->ip, now);
-        jotd_audit(st, r, "login_failed", u.id[0] ? u.id : NULL, NULL, NULL);
+        jotd_audit(st, r->ip, "login_failed", u.id[0] ? u.id : NULL, NULL, NULL);
         jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
                         "invalid username or password");
         return;
@@ -224,7 +229,7 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
-    jotd_audit(st, r, "login", u.id, s.id, NULL);
+    jotd_audit(st, r->ip, "login", u.id, s.id, NULL);
     answer_tokens(r, &u, &s, now);
 }
 
@@ -395,7 +400,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
         /* API.md: reuse revokes the whole session, newest token too. */
         st->ops->session_revoke(st, sid, "reuse", now);
         jotd_revoked_add(r->j, sid);
-        jotd_audit(st, r, "refresh_reuse", sub, sid, NULL);
+        jotd_audit(st, r->ip, "refresh_reuse", sub, sid, NULL);
         invalid_grant(r, "refresh token reuse detected");
         goto out;
     }
@@ -410,7 +415,7 @@ jotd_h_refresh(struct jotd_req *r, jotd_store *st)
     /* A routine refresh goes to the log only: an audit row would be a
      * second write transaction on the busiest write path, and the
      * session row already records when it was last used. */
-    jotd_audit(NULL, r, verdict ? "refresh" : "refresh_grace", sub, sid,
+    jotd_audit(NULL, r->ip, verdict ? "refresh" : "refresh_grace", sub, sid,
                NULL);
     answer_tokens(r, &u, &s, now);
 out:
@@ -450,7 +455,7 @@ jotd_h_logout(struct jotd_req *r, jotd_store *st)
      * revocation_sync seconds. */
     if (strcmp(scope, "others") != 0)
         jotd_revoked_add(r->j, r->who.sid);
-    jotd_audit(st, r, "logout", r->who.sub, r->who.sid, scope);
+    jotd_audit(st, r->ip, "logout", r->who.sub, r->who.sid, scope);
     jotd_resp_empty(r, 204);
     set_cookie(r, "", 0);
 }

@@ -9,6 +9,7 @@
 #include "core/password.h"
 #include "core/revocation.h"
 #include "api/routes.h"
+#include "core/audit.h"
 #include "core/throttle.h"
 
 /* Loads the caller's user row; answers and returns -1 when it cannot. */
@@ -42,7 +43,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
     const char *cur, *next;
     size_t cur_len, next_len, n;
     struct jotd_user u;
-    int64_t now = jotd_now_ms();
+    int64_t now = jotd_now_ms(), retry;
     jotd_err pr;
     int bad = 0;
 
@@ -59,12 +60,15 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
         return;
     /* A wrong current password is a failed password check like a failed
      * login, and is throttled the same way (API.md). */
-    if (jotd_throttle_gate(r, st, u.username_key, now) != 0)
+    pr = jotd_throttle_gate(st, cfg, u.username_key, r->ip, now, &retry);
+    if (pr != JOTD_OK) {
+        jotd_answer_fail(r, pr, NULL, retry);
         return;
+    }
     pr = jotd_password_verify_bounded(r->j, u.password_hash, cur, cur_len);
     if (pr != JOTD_OK) {
         jotd_throttle_fail(st, cfg, u.username_key, r->ip, now);
-        jotd_audit(st, r, "password_change_failed", u.id, r->who.sid, NULL);
+        jotd_audit(st, r->ip, "password_change_failed", u.id, r->who.sid, NULL);
         jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
                         "current password is wrong");
         return;
@@ -86,7 +90,7 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
         return;
     }
     jot_wipe(u.password_hash, sizeof u.password_hash);
-    jotd_audit(st, r, "password_changed", u.id, r->who.sid, NULL);
+    jotd_audit(st, r->ip, "password_changed", u.id, r->who.sid, NULL);
     jotd_resp_empty(r, 204);
 }
 
@@ -151,6 +155,6 @@ jotd_h_session_delete(struct jotd_req *r, jotd_store *st)
         return;
     }
     jotd_revoked_add(r->j, s.id);
-    jotd_audit(st, r, "session_revoked", r->who.sub, s.id, NULL);
+    jotd_audit(st, r->ip, "session_revoked", r->who.sub, s.id, NULL);
     jotd_resp_empty(r, 204);
 }

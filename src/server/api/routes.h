@@ -20,19 +20,14 @@ void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 
 /*
- * The throttle in front of a password check of user_key from the
- * request's address: 0 when it may go on, -1 when it has answered (429
- * with Retry-After, or 503).
+ * Answers err (the one table of http/response.c; description NULL:
+ * jotd_strerror's words), and for JOTD_ERR_THROTTLED the Retry-After of
+ * retry_after seconds.
  */
-int jotd_throttle_gate(struct jotd_req *r, jotd_store *st,
-                       const char *user_key, int64_t now);
+void jotd_answer_fail(struct jotd_req *r, jotd_err err,
+                      const char *description, int64_t retry_after);
 
 /* {"id","username","roles","created_at"} of u. */
 json_t *jotd_user_json(const struct jotd_user *u);
-
-/* Records an audit event in the database and the log. */
-void jotd_audit(jotd_store *st, struct jotd_req *r, const char *kind,
-                const char *user_id, const char *session_id,
-                const char *detail);
 
 #endif /* JOTD_ROUTES_H */
