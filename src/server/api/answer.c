@@ -1,10 +1,22 @@
 /*
- * answer.c - the failure answer the handlers share: the one table of
- * http/response.c, and the wait of a throttled password check.
+ * answer.c - what the handlers share: the core context of a request,
+ * and the failure answer (the one table of http/response.c, with the
+ * wait of a throttled password check).
  */
 #include <stdio.h>
 
 #include "api/routes.h"
+
+void
+jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out)
+{
+    out->j = r->j;
+    out->cfg = r->cfg;
+    out->st = st;
+    out->ip = r->ip;
+    out->epoch = r->epoch;
+    out->now = jotd_now_ms();
+}
 
 void
 jotd_answer_fail(struct jotd_req *r, jotd_err err, const char *description,

@@ -37,16 +37,6 @@ credentials(struct jotd_req *r, const char **user, size_t *user_len,
     return 0;
 }
 
-/* Answers a failed password check or hash; 0 when there was none. */
-static int
-password_error(struct jotd_req *r, jotd_err err)
-{
-    if (err == JOTD_OK)
-        return 0;
-    jotd_resp_fail(r, err, NULL);
-    return -1;
-}
-
 /* The refresh cookie of API.md; max_age 0 clears it. */
 static void
 set_cookie(struct jotd_req *r, const char *token, int64_t max_age)
@@ -87,85 +77,28 @@ answer_tokens(struct jotd_req *r, const struct jotd_user *u,
 void
 jotd_h_users_create(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = r->cfg;
+    struct jotd_op op;
     struct jotd_user u;
     const char *name, *pw;
     size_t name_len, pw_len;
-    enum jotd_store_result sr;
+    jotd_err err;
 
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
         return;
-    memset(&u, 0, sizeof u);
-    if (jotd_username_key(name, name_len, u.username_key) != 0) {
-        jotd_resp_fail(r, JOTD_ERR_INVALID,
-                        "username must be 1-64 bytes of UTF-8 text");
-        return;
-    }
-    memcpy(u.username, name, name_len);
-    if (password_error(r, jotd_password_check(cfg, pw, pw_len)) != 0 ||
-        password_error(r, jotd_password_hash_bounded(r->j, cfg, pw, pw_len,
-                                                  u.password_hash)) != 0)
-        return;
-    if (jotd_uuid(u.id) != 0) {
-        jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no randomness");
-        return;
-    }
-    snprintf(u.roles, sizeof u.roles, "[\"user\"]");
-    u.created_at = u.updated_at = jotd_now_ms();
-    sr = st->ops->user_create(st, &u);
-    jot_wipe(u.password_hash, sizeof u.password_hash);
-    if (sr == JOTD_STORE_CONFLICT) {
-        jotd_resp_fail(r, JOTD_ERR_CONFLICT, "username already taken");
-        return;
-    }
-    if (sr != JOTD_STORE_OK) {
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
+    jotd_op_of(r, st, &op);
+    err = jotd_account_create(&op, name, name_len, pw, pw_len, NULL, 0, &u);
+    if (err != JOTD_OK) {
+        jotd_answer_fail(r, err,
+                         err == JOTD_ERR_CONFLICT ? "username already taken"
+                                                  : NULL,
+                         0);
         return;
     }
     jotd_audit(st, r->ip, "user_created", u.id, NULL, NULL);
-    jotd_resp_json(r, 201, jotd_user_json(&u));
+    jotd_resp_json(r, 201, jotd_account_json(&u));
 }
 
 /* ---- POST /v1/auth/login ------------------------------------------- */
-
-/* Checks the password of the user named key, or spends the same time on
- * a dummy when there is no such user.  1 when the login may proceed. */
-static int
-check_login(struct jotd_req *r, jotd_store *st, const char *key,
-            const char *pw, size_t pw_len, struct jotd_user *u, int *db_down)
-{
-    enum jotd_store_result sr = st->ops->user_get_by_name(st, key, u);
-    int ok = 0;
-
-    *db_down = sr == JOTD_STORE_ERROR;
-    if (*db_down)
-        return 0;
-    if (sr == JOTD_STORE_OK)
-        ok = jotd_password_verify_bounded(r->j, u->password_hash, pw,
-                                          pw_len) == JOTD_OK;
-    else
-        jotd_password_dummy_verify_bounded(r->j, r->cfg, pw, pw_len);
-    /* A disabled account fails like a wrong password, after the same
-     * work, so the answer tells nothing about which it was. */
-    return ok && !u->disabled;
-}
-
-/* Rehashes a password stored with other parameters (DESIGN.md). */
-static void
-maybe_rehash(struct jotd_req *r, jotd_store *st, struct jotd_user *u,
-             const char *pw, size_t pw_len, int64_t now)
-{
-    char hash[JOTD_HASH_MAX];
-
-    if (!jotd_password_needs_rehash(r->cfg, u->password_hash) ||
-        jotd_password_check(r->cfg, pw, pw_len) != JOTD_OK ||
-        jotd_password_hash_bounded(r->j, r->cfg, pw, pw_len, hash) != JOTD_OK)
-        return;
-    snprintf(u->password_hash, sizeof u->password_hash, "%s", hash);
-    if (st->ops->user_update(st, u, now) == JOTD_STORE_OK)
-        jotd_audit(st, r->ip, "password_rehashed", u->id, NULL, NULL);
-    jot_wipe(hash, sizeof hash);
-}
 
 static int
 new_session(struct jotd_req *r, jotd_store *st, const struct jotd_user *u,
@@ -188,49 +121,29 @@ new_session(struct jotd_req *r, jotd_store *st, const struct jotd_user *u,
 void
 jotd_h_login(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = r->cfg;
-    char key[JOTD_USERNAME_MAX + 1];
+    struct jotd_op op;
     const char *name, *pw;
     size_t name_len, pw_len;
     struct jotd_user u;
     struct jotd_session s;
-    int64_t now = jotd_now_ms(), retry;
+    int64_t retry;
     jotd_err err;
-    int db_down;
 
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
         return;
-    if (jotd_username_key(name, name_len, key) != 0 ||
-        pw_len > JOTD_PASSWORD_MAX) {
-        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
-                        "invalid username or password");
-        return;
-    }
-    err = jotd_throttle_gate(st, cfg, key, r->ip, now, &retry);
+    jotd_op_of(r, st, &op);
+    err = jotd_account_authenticate(&op, name, name_len, pw, pw_len, &u,
+                                    &retry);
     if (err != JOTD_OK) {
         jotd_answer_fail(r, err, NULL, retry);
         return;
     }
-    memset(&u, 0, sizeof u);
-    if (!check_login(r, st, key, pw, pw_len, &u, &db_down)) {
-        if (db_down) {
-            jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-            return;
-        }
-        jotd_throttle_fail(st, cfg, key, r->ip, now);
-        jotd_audit(st, r->ip, "login_failed", u.id[0] ? u.id : NULL, NULL, NULL);
-        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
-                        "invalid username or password");
-        return;
-    }
-    jotd_throttle_success(st, key, r->ip, now);
-    maybe_rehash(r, st, &u, pw, pw_len, now);
-    if (new_session(r, st, &u, now, &s) != 0) {
+    if (new_session(r, st, &u, op.now, &s) != 0) {
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
     }
     jotd_audit(st, r->ip, "login", u.id, s.id, NULL);
-    answer_tokens(r, &u, &s, now);
+    answer_tokens(r, &u, &s, op.now);
 }
 
 /* ---- POST /v1/auth/refresh ----------------------------------------- */

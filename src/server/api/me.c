@@ -14,14 +14,14 @@
 
 /* Loads the caller's user row; answers and returns -1 when it cannot. */
 static int
-load_me(struct jotd_req *r, jotd_store *st, struct jotd_user *u)
+load_me(struct jotd_req *r, const struct jotd_op *op, struct jotd_user *u)
 {
-    enum jotd_store_result sr = st->ops->user_get(st, r->who.sub, u);
+    jotd_err err = jotd_account_get(op, r->who.sub, u);
 
-    if (sr == JOTD_STORE_OK && !u->disabled)
+    if (err == JOTD_OK && !u->disabled)
         return 0;
-    if (sr == JOTD_STORE_ERROR)
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
+    if (err == JOTD_ERR_UNAVAILABLE)
+        jotd_resp_fail(r, err, NULL);
     else
         jotd_guard_refuse(r, "account unavailable");
     return -1;
@@ -30,21 +30,23 @@ load_me(struct jotd_req *r, jotd_store *st, struct jotd_user *u)
 void
 jotd_h_me(struct jotd_req *r, jotd_store *st)
 {
+    struct jotd_op op;
     struct jotd_user u;
 
-    if (load_me(r, st, &u) == 0)
-        jotd_resp_json(r, 200, jotd_user_json(&u));
+    jotd_op_of(r, st, &op);
+    if (load_me(r, &op, &u) == 0)
+        jotd_resp_json(r, 200, jotd_account_json(&u));
 }
 
 void
 jotd_h_password(struct jotd_req *r, jotd_store *st)
 {
-    const struct jotd_config *cfg = r->cfg;
     const char *cur, *next;
-    size_t cur_len, next_len, n;
+    size_t cur_len, next_len;
+    struct jotd_op op;
     struct jotd_user u;
-    int64_t now = jotd_now_ms(), retry;
-    jotd_err pr;
+    int64_t retry;
+    jotd_err err;
     int bad = 0;
 
     cur = jotd_req_string(r, "current_password", &cur_len, &bad);
@@ -56,41 +58,20 @@ jotd_h_password(struct jotd_req *r, jotd_store *st)
                         "current_password and new_password are required");
         return;
     }
-    if (load_me(r, st, &u) != 0)
+    jotd_op_of(r, st, &op);
+    if (load_me(r, &op, &u) != 0)
         return;
-    /* A wrong current password is a failed password check like a failed
-     * login, and is throttled the same way (API.md). */
-    pr = jotd_throttle_gate(st, cfg, u.username_key, r->ip, now, &retry);
-    if (pr != JOTD_OK) {
-        jotd_answer_fail(r, pr, NULL, retry);
-        return;
-    }
-    pr = jotd_password_verify_bounded(r->j, u.password_hash, cur, cur_len);
-    if (pr != JOTD_OK) {
-        jotd_throttle_fail(st, cfg, u.username_key, r->ip, now);
-        jotd_audit(st, r->ip, "password_change_failed", u.id, r->who.sid, NULL);
-        jotd_resp_fail(r, JOTD_ERR_CREDENTIALS,
-                        "current password is wrong");
-        return;
-    }
-    jotd_throttle_success(st, u.username_key, r->ip, now);
-    pr = jotd_password_check(cfg, next, next_len);
-    if (pr == JOTD_OK)
-        pr = jotd_password_hash_bounded(r->j, cfg, next, next_len,
-                                        u.password_hash);
-    if (pr != JOTD_OK) {
-        jotd_resp_fail(r, pr, NULL);
-        return;
-    }
-    if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||
-        st->ops->session_revoke_user(st, u.id, r->who.sid, "password", now,
-                                     &n) != JOTD_STORE_OK) {
-        jot_wipe(u.password_hash, sizeof u.password_hash);
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-        return;
-    }
+    err = jotd_account_change_password(&op, &u, cur, cur_len, next,
+                                       next_len, r->who.sid, &retry);
     jot_wipe(u.password_hash, sizeof u.password_hash);
-    jotd_audit(st, r->ip, "password_changed", u.id, r->who.sid, NULL);
+    if (err != JOTD_OK) {
+        jotd_answer_fail(r, err,
+                         err == JOTD_ERR_CREDENTIALS
+                             ? "current password is wrong"
+                             : NULL,
+                         retry);
+        return;
+    }
     jotd_resp_empty(r, 204);
 }
 

@@ -97,21 +97,3 @@ h_health(struct jotd_req *r, jotd_store *st)
                                      "unavailable", "error_description",
                                      "database unreachable"));
 }
-
-/* ---- shared helpers ------------------------------------------------ */
-
-json_t *
-jotd_user_json(const struct jotd_user *u)
-{
-    json_error_t e;
-    json_t *roles = json_loads(u->roles, 0, &e);
-    char created[32];
-
-    if (!json_is_array(roles)) {
-        json_decref(roles);
-        roles = json_array();
-    }
-    jotd_rfc3339(u->created_at, created);
-    return json_pack("{s:s, s:s, s:o, s:s}", "id", u->id, "username",
-                     u->username, "roles", roles, "created_at", created);
-}

@@ -4,6 +4,7 @@
 #ifndef JOTD_ROUTES_H
 #define JOTD_ROUTES_H
 
+#include "core/accounts.h"
 #include "core/password.h"    /* jotd_hash_slots_init, for main.c */
 #include "http/http.h"
 
@@ -19,6 +20,9 @@ void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 
+/* The core operation context of a request, for handlers on st. */
+void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
+
 /*
  * Answers err (the one table of http/response.c; description NULL:
  * jotd_strerror's words), and for JOTD_ERR_THROTTLED the Retry-After of
@@ -26,8 +30,5 @@ void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
  */
 void jotd_answer_fail(struct jotd_req *r, jotd_err err,
                       const char *description, int64_t retry_after);
-
-/* {"id","username","roles","created_at"} of u. */
-json_t *jotd_user_json(const struct jotd_user *u);
 
 #endif /* JOTD_ROUTES_H */

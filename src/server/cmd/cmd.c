@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/accounts.h"
 #include "core/keys.h"
 #include "core/password.h"
 
@@ -52,78 +53,73 @@ read_password(char *buf, size_t cap, size_t *len)
     return *len > 0 ? 0 : -1;
 }
 
-/* Appends "role" to a JSON array text of roles. */
-static int
-add_role(char *roles, size_t cap, const char *role)
-{
-    json_error_t e;
-    json_t *a = json_loads(roles, 0, &e);
-    char *text;
-    int rc = -1;
+#define MAX_ROLES 32             /* more than a command line can hold */
 
-    if (a != NULL && json_array_append_new(a, json_string(role)) == 0) {
-        text = json_dumps(a, JSON_COMPACT);
-        if (text != NULL && strlen(text) < cap) {
-            memcpy(roles, text, strlen(text) + 1);
-            rc = 0;
-        }
-        free(text);
+/* The context of a subcommand's core calls: no client, now. */
+static void
+op_init(struct jotd_op *op, struct jotd *j, jotd_store *st)
+{
+    memset(op, 0, sizeof *op);
+    op->j = j;
+    op->cfg = jotd_cfg(j);
+    op->st = st;
+    op->ip = "";
+    op->now = jotd_now_ms();
+}
+
+/* Prints why "user add" failed; its exit status. */
+static int
+user_add_failed(jotd_err err)
+{
+    if (err == JOTD_ERR_CONFLICT) {
+        fprintf(stderr, "jotd: user add: username already taken\n");
+        return 1;
     }
-    json_decref(a);
-    return rc;
+    if (err == JOTD_ERR_UNAVAILABLE)
+        fprintf(stderr, "jotd: user add: database error\n");
+    else
+        fprintf(stderr, "jotd: user add: %s\n", jotd_strerror(err));
+    return 2;
 }
 
 static int
 user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
-    struct jotd_user u;
+    const char *roles[MAX_ROLES];
+    char key[JOTD_USERNAME_MAX + 1];
     char pw[JOTD_PASSWORD_MAX + 2];
-    size_t i, pw_len, name_len;
-    jotd_err pr;
-    enum jotd_store_result sr;
+    size_t i, pw_len, n_roles = 0;
+    struct jotd_op op;
+    struct jotd_user u;
+    jotd_err err;
 
     if (n < 1)
         return usage();
-    memset(&u, 0, sizeof u);
-    name_len = strlen(args[0]);
-    if (jotd_username_key(args[0], name_len, u.username_key) != 0) {
+    if (jotd_username_key(args[0], strlen(args[0]), key) != JOTD_OK) {
         fprintf(stderr, "jotd: user add: invalid username\n");
         return 2;
     }
-    memcpy(u.username, args[0], name_len + 1);
-    snprintf(u.roles, sizeof u.roles, "[]");
-    for (i = 1; i < n; i++) {
+    for (i = 1; i < n; i += 2) {
         if (strcmp(args[i], "--role") != 0 || i + 1 == n ||
-            add_role(u.roles, sizeof u.roles, args[i + 1]) != 0)
+            n_roles == MAX_ROLES)
             return usage();
-        i++;
+        roles[n_roles++] = args[i + 1];
     }
-    if (strcmp(u.roles, "[]") == 0)
-        snprintf(u.roles, sizeof u.roles, "[\"user\"]");
+    /* Roles that cannot be stored are a usage error, found before the
+     * password is asked for (u.roles is only scratch here). */
+    if (jotd_roles_text(n_roles ? roles : NULL, n_roles, u.roles,
+                        sizeof u.roles) != JOTD_OK)
+        return usage();
     if (read_password(pw, sizeof pw, &pw_len) != 0) {
         fprintf(stderr, "jotd: user add: no password given\n");
         return 2;
     }
-    pr = jotd_password_hash_bounded(j, jotd_cfg(j), pw, pw_len,
-                                    u.password_hash);
+    op_init(&op, j, st);
+    err = jotd_account_create(&op, args[0], strlen(args[0]), pw, pw_len,
+                              n_roles ? roles : NULL, n_roles, &u);
     jot_wipe(pw, sizeof pw);
-    if (pr != JOTD_OK) {
-        fprintf(stderr, "jotd: user add: %s\n", jotd_strerror(pr));
-        return 2;
-    }
-    if (jotd_uuid(u.id) != 0)
-        return 2;
-    u.created_at = u.updated_at = jotd_now_ms();
-    sr = st->ops->user_create(st, &u);
-    jot_wipe(u.password_hash, sizeof u.password_hash);
-    if (sr == JOTD_STORE_CONFLICT) {
-        fprintf(stderr, "jotd: user add: username already taken\n");
-        return 1;
-    }
-    if (sr != JOTD_STORE_OK) {
-        fprintf(stderr, "jotd: user add: database error\n");
-        return 2;
-    }
+    if (err != JOTD_OK)
+        return user_add_failed(err);
     printf("%s\n", u.id);
     return 0;
 }
@@ -150,24 +146,20 @@ user_list(jotd_store *st)
 }
 
 static int
-user_disable(jotd_store *st, char **args, size_t n)
+user_disable(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
-    char key[JOTD_USERNAME_MAX + 1];
+    struct jotd_op op;
     struct jotd_user u;
     size_t revoked = 0;
-    int64_t now = jotd_now_ms();
 
     if (n != 1)
         return usage();
-    if (jotd_username_key(args[0], strlen(args[0]), key) != 0 ||
-        st->ops->user_get_by_name(st, key, &u) != JOTD_STORE_OK) {
+    op_init(&op, j, st);
+    if (jotd_account_find(&op, args[0], strlen(args[0]), &u) != JOTD_OK) {
         fprintf(stderr, "jotd: user disable: no such user\n");
         return 1;
     }
-    u.disabled = 1;
-    if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||
-        st->ops->session_revoke_user(st, u.id, NULL, "disabled", now,
-                                     &revoked) != JOTD_STORE_OK) {
+    if (jotd_account_set_disabled(&op, &u, 1, &revoked) != JOTD_OK) {
         fprintf(stderr, "jotd: user disable: database error\n");
         return 2;
     }
@@ -211,7 +203,7 @@ jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
         if (strcmp(args[1], "list") == 0 && n == 2)
             return user_list(st);
         if (strcmp(args[1], "disable") == 0)
-            return user_disable(st, args + 2, n - 2);
+            return user_disable(j, st, args + 2, n - 2);
     }
     if (strcmp(args[0], "keys") == 0 && n == 2) {
         if (strcmp(args[1], "list") == 0)
