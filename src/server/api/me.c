@@ -1,16 +1,13 @@
 /*
- * routes_me.c - the caller's own account: /v1/me, its password and its
+ * me.c - the caller's own account: /v1/me, its password and its
  * sessions.  Every route here has passed the bearer check.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/guards.h"
-#include "core/password.h"
-#include "core/revocation.h"
 #include "api/routes.h"
-#include "core/audit.h"
-#include "core/throttle.h"
+#include "core/sessions.h"
 
 /* Loads the caller's user row; answers and returns -1 when it cannot. */
 static int
@@ -100,10 +97,11 @@ void
 jotd_h_sessions(struct jotd_req *r, jotd_store *st)
 {
     struct listing l = {json_array(), r->who.sid};
+    struct jotd_op op;
 
+    jotd_op_of(r, st, &op);
     if (l.list == NULL ||
-        st->ops->session_list_user(st, r->who.sub, jotd_now_ms(), add_session,
-                                   &l) != JOTD_STORE_OK) {
+        jotd_session_list(&op, r->who.sub, add_session, &l) != JOTD_OK) {
         json_decref(l.list);
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
         return;
@@ -114,28 +112,14 @@ jotd_h_sessions(struct jotd_req *r, jotd_store *st)
 void
 jotd_h_session_delete(struct jotd_req *r, jotd_store *st)
 {
-    struct jotd_session s;
-    enum jotd_store_result sr;
+    struct jotd_op op;
+    jotd_err err;
 
-    sr = strlen(r->param) == JOTD_ID_LEN
-             ? st->ops->session_get(st, r->param, &s)
-             : JOTD_STORE_NOT_FOUND;
-    if (sr == JOTD_STORE_ERROR) {
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-        return;
-    }
-    /* Someone else's session is as absent as a session that never was. */
-    if (sr != JOTD_STORE_OK || strcmp(s.user_id, r->who.sub) != 0 ||
-        s.revoked_at != 0) {
-        jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such session");
-        return;
-    }
-    if (st->ops->session_revoke(st, s.id, "logout", jotd_now_ms()) !=
-        JOTD_STORE_OK) {
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-        return;
-    }
-    jotd_revoked_add(r->j, s.id);
-    jotd_audit(st, r->ip, "session_revoked", r->who.sub, s.id, NULL);
-    jotd_resp_empty(r, 204);
+    jotd_op_of(r, st, &op);
+    err = jotd_session_revoke_own(&op, r->who.sub, r->param);
+    if (err != JOTD_OK)
+        jotd_resp_fail(r, err,
+                       err == JOTD_ERR_NOT_FOUND ? "no such session" : NULL);
+    else
+        jotd_resp_empty(r, 204);
 }

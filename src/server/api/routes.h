@@ -8,13 +8,13 @@
 #include "core/password.h"    /* jotd_hash_slots_init, for main.c */
 #include "http/http.h"
 
-/* routes_auth.c */
+/* auth.c */
 void jotd_h_users_create(struct jotd_req *r, jotd_store *st);
 void jotd_h_login(struct jotd_req *r, jotd_store *st);
 void jotd_h_refresh(struct jotd_req *r, jotd_store *st);
 void jotd_h_logout(struct jotd_req *r, jotd_store *st);
 
-/* routes_me.c */
+/* me.c */
 void jotd_h_me(struct jotd_req *r, jotd_store *st);
 void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
