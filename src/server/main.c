@@ -26,12 +26,9 @@ static void
 help(void)
 {
     printf("usage: jotd [serve] [--KEY=VALUE]...\n"
-           "       jotd --print-config [--KEY=VALUE]...\n"
-           "       jotd user add NAME [--role ROLE]...\n"
-           "       jotd user list | user disable NAME\n"
-           "       jotd keys list | keys rotate [--alg ALG]\n"
-           "       jotd migrate\n"
-           "\n"
+           "       jotd --print-config [--KEY=VALUE]...\n");
+    jotd_cmd_usage(stdout, "       ");
+    printf("\n"
            "Every configuration key (see jotd.conf.example) can be given as\n"
            "--key=value, as JOTD_KEY in the environment, or in the file named\n"
            "by --config; flags win over the environment, which wins over the\n"
@@ -293,8 +290,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (n_rest > 0 && strcmp(rest[0], "serve") != 0 &&
-        strcmp(rest[0], "user") != 0 && strcmp(rest[0], "keys") != 0 &&
-        strcmp(rest[0], "migrate") != 0) {
+        !jotd_cmd_known(rest[0])) {
         fprintf(stderr, "jotd: unknown command or option '%s' "
                         "(see jotd --help)\n", rest[0]);
         goto out;

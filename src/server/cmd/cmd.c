@@ -1,7 +1,9 @@
 /*
- * admin.c - "jotd user add|list|disable", "jotd keys list|rotate" and
+ * cmd.c - "jotd user add|list|disable", "jotd keys list|rotate" and
  * "jotd migrate", working on the database directly, so that the first
- * admin can be made before any server runs.
+ * admin can be made before any server runs.  One table names them all:
+ * the usage text, jotd --help and main.c's check of the command line are
+ * made from it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +16,7 @@
 #include "core/keys.h"
 #include "core/password.h"
 
-static int
-usage(void)
-{
-    fprintf(stderr,
-            "usage: jotd user add NAME [--role ROLE]...   (password on stdin)\n"
-            "       jotd user list\n"
-            "       jotd user disable NAME\n"
-            "       jotd keys list\n"
-            "       jotd keys rotate [--alg ALG]\n"
-            "       jotd migrate\n");
-    return 2;
-}
+static int usage(void);
 
 /* Reads a password: from the terminal without echo, or one line of
  * standard input. */
@@ -93,8 +84,6 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
     struct jotd_user u;
     jotd_err err;
 
-    if (n < 1)
-        return usage();
     if (jotd_username_key(args[0], strlen(args[0]), key) != JOTD_OK) {
         fprintf(stderr, "jotd: user add: invalid username\n");
         return 2;
@@ -137,8 +126,11 @@ print_user(void *ctx, const struct jotd_user *u)
 }
 
 static int
-user_list(jotd_store *st)
+user_list(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
+    (void)j;
+    (void)args;
+    (void)n;
     return st->ops->user_list(st, "", (size_t)-1, print_user, NULL) ==
                    JOTD_STORE_OK
                ? 0
@@ -152,8 +144,7 @@ user_disable(struct jotd *j, jotd_store *st, char **args, size_t n)
     struct jotd_user u;
     size_t revoked = 0;
 
-    if (n != 1)
-        return usage();
+    (void)n;
     op_init(&op, j, st);
     if (jotd_account_find(&op, args[0], strlen(args[0]), &u) != JOTD_OK) {
         fprintf(stderr, "jotd: user disable: no such user\n");
@@ -187,38 +178,135 @@ print_key(void *ctx, const struct jotd_signing_key *k)
     return 0;
 }
 
-int
-jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
+static int
+keys_list(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    (void)j;
+    (void)args;
+    (void)n;
+    return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK ? 0 : 2;
+}
+
+static int
+keys_rotate(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
     char kid[128], err[256];
 
+    (void)args;
+    (void)n;
+    /* --alg is a configuration key: the loader has set it already. */
+    if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "jotd: keys rotate: %s\n", err);
+        return 2;
+    }
+    printf("%s\n", kid);
+    return 0;
+}
+
+static int
+migrate(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    (void)j;
+    (void)st;
+    (void)args;
+    (void)n;
+    return 0;                   /* main.c migrated already */
+}
+
+#define MANY ((size_t)-1)
+
+/* Every subcommand: its words, its arguments (how many, and as usage
+ * shows them), one line of help, and what runs it. */
+static const struct command {
+    const char *group;          /* the first word */
+    const char *name;           /* the second, or NULL */
+    const char *args;
+    size_t min_args, max_args;
+    const char *help;
+    int (*run)(struct jotd *j, jotd_store *st, char **args, size_t n);
+} commands[] = {
+    {"user", "add", "NAME [--role ROLE]...", 1, MANY,
+     "add a user (password on stdin)", user_add},
+    {"user", "list", "", 0, 0, "list the users", user_list},
+    {"user", "disable", "NAME", 1, 1,
+     "disable a user, end its sessions", user_disable},
+    {"keys", "list", "", 0, 0, "list the signing keys", keys_list},
+    {"keys", "rotate", "[--alg ALG]", 0, 0,
+     "make and activate a signing key", keys_rotate},
+    {"migrate", NULL, "", 0, 0, "bring the schema up to date",
+     migrate},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+void
+jotd_cmd_usage(FILE *f, const char *first)
+{
+    char line[96];
+    size_t i;
+    int n;
+
+    for (i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+
+        n = snprintf(line, sizeof line, "jotd %s%s%s%s%s", c->group,
+                     c->name ? " " : "", c->name ? c->name : "",
+                     c->args[0] ? " " : "", c->args);
+        if (n < 0 || (size_t)n >= sizeof line)
+            continue;           /* the table's own lines always fit */
+        fprintf(f, "%s%-36s %s\n", i == 0 ? first : "       ", line,
+                c->help);
+    }
+}
+
+int
+jotd_cmd_known(const char *word)
+{
+    size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].group, word) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+usage(void)
+{
+    jotd_cmd_usage(stderr, "usage: ");
+    return 2;
+}
+
+/* The subcommand args name, and how many words its name takes. */
+static const struct command *
+find(char **args, size_t n, size_t *words)
+{
+    size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+
+        *words = c->name ? 2 : 1;
+        if (strcmp(c->group, args[0]) == 0 &&
+            (c->name == NULL ||
+             (n >= 2 && strcmp(c->name, args[1]) == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+int
+jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    const struct command *c;
+    size_t words;
+
     if (n == 0)
         return usage();
+    c = find(args, n, &words);
+    if (c == NULL || n - words < c->min_args || n - words > c->max_args)
+        return usage();
     jotd_hash_slots_init(j, 1);     /* one command, one hash at a time */
-    if (strcmp(args[0], "migrate") == 0 && n == 1)
-        return 0;               /* main.c migrated already */
-    if (strcmp(args[0], "user") == 0 && n >= 2) {
-        if (strcmp(args[1], "add") == 0)
-            return user_add(j, st, args + 2, n - 2);
-        if (strcmp(args[1], "list") == 0 && n == 2)
-            return user_list(st);
-        if (strcmp(args[1], "disable") == 0)
-            return user_disable(j, st, args + 2, n - 2);
-    }
-    if (strcmp(args[0], "keys") == 0 && n == 2) {
-        if (strcmp(args[1], "list") == 0)
-            return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK
-                       ? 0
-                       : 2;
-        if (strcmp(args[1], "rotate") == 0) {
-            if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, sizeof err) !=
-                0) {
-                fprintf(stderr, "jotd: keys rotate: %s\n", err);
-                return 2;
-            }
-            printf("%s\n", kid);
-            return 0;
-        }
-    }
-    return usage();
+    return c->run(j, st, args + words, n - words);
 }
