@@ -359,6 +359,7 @@ test_needs_rehash(void **state)
     assert_int_equal(jotd_password_needs_rehash(&cfg, NULL), 1);
 }
 
+/* Long for its table of stored hashes, not for its logic. */
 static void
 test_bad_hashes(void **state)
 {

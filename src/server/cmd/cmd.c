@@ -19,8 +19,8 @@
 static int usage(void);
 
 /* Reads a password: from the terminal without echo, or one line of
- * standard input. */
-static int
+ * standard input.  JOTD_ERR_INVALID when there is none. */
+static jotd_err
 read_password(char *buf, size_t cap, size_t *len)
 {
     struct termios old, quiet;
@@ -41,7 +41,7 @@ read_password(char *buf, size_t cap, size_t *len)
     }
     *len = strcspn(buf, "\r\n");
     buf[*len] = '\0';
-    return *len > 0 ? 0 : -1;
+    return *len > 0 ? JOTD_OK : JOTD_ERR_INVALID;
 }
 
 #define MAX_ROLES 32             /* more than a command line can hold */
@@ -99,7 +99,8 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
     if (jotd_roles_text(n_roles ? roles : NULL, n_roles, u.roles,
                         sizeof u.roles) != JOTD_OK)
         return usage();
-    if (read_password(pw, sizeof pw, &pw_len) != 0) {
+    if (read_password(pw, sizeof pw, &pw_len) != JOTD_OK) {
+        jot_wipe(pw, sizeof pw);
         fprintf(stderr, "jotd: user add: no password given\n");
         return 2;
     }
