@@ -6,6 +6,7 @@
 #define JOTD_JOTD_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,9 @@ struct jotd {
     _Atomic(struct jotd_revoked *) revoked;
     pthread_mutex_t swap_lock;  /* serialises writers of the two above */
     struct jotd_workers *workers;
+    /* Bounds the password hashes computed at once, each argon2id hash
+     * holding 19 MiB (password.c takes and gives them). */
+    sem_t hash_slots;
     /* Moves whenever the keys or the configuration are replaced, so
      * that what was verified under the old ones is verified again. */
     atomic_uint_fast64_t epoch;

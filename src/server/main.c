@@ -26,12 +26,9 @@ static void
 help(void)
 {
     printf("usage: jotd [serve] [--KEY=VALUE]...\n"
-           "       jotd --print-config [--KEY=VALUE]...\n"
-           "       jotd user add NAME [--role ROLE]...\n"
-           "       jotd user list | user disable NAME\n"
-           "       jotd keys list | keys rotate [--alg ALG]\n"
-           "       jotd migrate\n"
-           "\n"
+           "       jotd --print-config [--KEY=VALUE]...\n");
+    jotd_cmd_usage(stdout, "       ");
+    printf("\n"
            "Every configuration key (see jotd.conf.example) can be given as\n"
            "--key=value, as JOTD_KEY in the environment, or in the file named\n"
            "by --config; flags win over the environment, which wins over the\n"
@@ -202,7 +199,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     }
     /* Hashing is bounded by cores (each argon2id hash holds 19 MiB);
      * the extra workers keep database-only requests moving meanwhile. */
-    jotd_hash_slots_init(cores());
+    jotd_hash_slots_init(j, cores());
     j->workers = jotd_workers_start(workers, 1024, jotd_cfg(j)->db, err,
                                     sizeof err);
     if (j->workers == NULL) {
@@ -293,8 +290,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (n_rest > 0 && strcmp(rest[0], "serve") != 0 &&
-        strcmp(rest[0], "user") != 0 && strcmp(rest[0], "keys") != 0 &&
-        strcmp(rest[0], "migrate") != 0) {
+        !jotd_cmd_known(rest[0])) {
         fprintf(stderr, "jotd: unknown command or option '%s' "
                         "(see jotd --help)\n", rest[0]);
         goto out;

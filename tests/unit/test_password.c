@@ -2,7 +2,8 @@
  * test_password.c - password hashing (password.h): argon2id and bcrypt
  * round trips, hashes made elsewhere (crypt_blowfish vectors, libcrypt),
  * length limits, bytes bcrypt would drop, the rehash policy, stored
- * hashes that must be refused, the dummy verification and concurrent use.
+ * hashes that must be refused, the dummy verification, concurrent use and
+ * the hash slots.
  */
 #include <crypt.h>
 #include <pthread.h>
@@ -13,19 +14,17 @@
 
 #include "testutil.h"
 #include "core/password.h"
+#include "jotd.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const result_names[] = {
-    "OK", "MISMATCH", "TOO_SHORT", "TOO_LONG", "BAD_HASH", "ERROR",
-};
-
+/* Prints both results by name (jotd_strerror) when they differ. */
 #define assert_pw(want, got)                                              \
     do {                                                                  \
-        enum jotd_pw_result pw_w = (want), pw_g = (got);                  \
+        jotd_err pw_w = (want), pw_g = (got);                             \
         if (pw_w != pw_g)                                                 \
-            fail_msg("expected %s, got %s", result_names[pw_w],           \
-                     result_names[pw_g]);                                 \
+            fail_msg("expected %s, got %s", jotd_strerror(pw_w),          \
+                     jotd_strerror(pw_g));                                \
     } while (0)
 
 static void
@@ -104,15 +103,15 @@ test_argon2_round_trip(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_ARGON2ID, 12);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, strlen(pw), h1));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, strlen(pw), h1));
     assert_true(strncmp(h1, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h1, pw, strlen(pw)));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h1, pw, 10));
-    assert_pw(JOTD_PW_MISMATCH,
+    assert_pw(JOTD_OK, jotd_password_verify(h1, pw, strlen(pw)));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h1, pw, 10));
+    assert_pw(JOTD_ERR_CREDENTIALS,
               jotd_password_verify(h1, "correct horse battery stapler", 29));
     assert_int_equal(jotd_password_needs_rehash(&cfg, h1), 0);
     /* A fresh salt each time. */
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, strlen(pw), h2));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, strlen(pw), h2));
     assert_string_not_equal(h1, h2);
     /* libargon2 itself agrees. */
     assert_int_equal(argon2id_verify(h1, pw, strlen(pw)), ARGON2_OK);
@@ -128,10 +127,10 @@ test_argon2_binary_password(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_ARGON2ID, 12);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, sizeof pw - 1, h));
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h, pw, sizeof pw - 1));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, pw, 8));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, pw, 9));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, sizeof pw - 1, h));
+    assert_pw(JOTD_OK, jotd_password_verify(h, pw, sizeof pw - 1));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, pw, 8));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, pw, 9));
 }
 
 static void
@@ -143,15 +142,15 @@ test_bcrypt_round_trip(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_BCRYPT, 10);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, strlen(pw), h1));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, strlen(pw), h1));
     assert_int_equal(strlen(h1), 60);
     assert_true(strncmp(h1, "$2b$10$", 7) == 0);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h1, pw, strlen(pw)));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h1, pw, 10));
-    assert_pw(JOTD_PW_MISMATCH,
+    assert_pw(JOTD_OK, jotd_password_verify(h1, pw, strlen(pw)));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h1, pw, 10));
+    assert_pw(JOTD_ERR_CREDENTIALS,
               jotd_password_verify(h1, "correct horse battery stapler", 29));
     assert_int_equal(jotd_password_needs_rehash(&cfg, h1), 0);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, strlen(pw), h2));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, strlen(pw), h2));
     assert_string_not_equal(h1, h2);
 }
 
@@ -164,11 +163,11 @@ test_bcrypt_cost_floor(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_BCRYPT, 4);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, "password", 8, h));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, "password", 8, h));
     assert_true(strncmp(h, "$2b$10$", 7) == 0);
     assert_int_equal(jotd_password_needs_rehash(&cfg, h), 0);
     config(&cfg, JOTD_HASH_BCRYPT, 11);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, "password", 8, h));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, "password", 8, h));
     assert_true(strncmp(h, "$2b$11$", 7) == 0);
 }
 
@@ -200,16 +199,16 @@ test_bcrypt_imported(void **state)
     for (i = 0; i < N_ELEMS(vectors); i++) {
         const char *v = vectors[i].pw;
 
-        assert_pw(JOTD_PW_OK, jotd_password_verify(vectors[i].hash, v,
+        assert_pw(JOTD_OK, jotd_password_verify(vectors[i].hash, v,
                                                    strlen(v)));
-        assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(vectors[i].hash,
+        assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(vectors[i].hash,
                                                          "U*U*U*", 6));
     }
     for (i = 0; i < N_ELEMS(prefixes); i++) {
         crypt_hash(prefixes[i], 10, pw, h, sizeof h);
         assert_true(strncmp(h, prefixes[i], 4) == 0);
-        assert_pw(JOTD_PW_OK, jotd_password_verify(h, pw, strlen(pw)));
-        assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, pw, 16));
+        assert_pw(JOTD_OK, jotd_password_verify(h, pw, strlen(pw)));
+        assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, pw, 16));
     }
 }
 
@@ -219,23 +218,23 @@ test_length_limits(void **state)
     static const struct {
         enum jotd_hash alg;
         size_t len;
-        enum jotd_pw_result want;
+        jotd_err want;
     } cases[] = {
-        { JOTD_HASH_ARGON2ID, 0, JOTD_PW_TOO_SHORT },
-        { JOTD_HASH_ARGON2ID, 7, JOTD_PW_TOO_SHORT },
-        { JOTD_HASH_ARGON2ID, 8, JOTD_PW_OK },
-        { JOTD_HASH_ARGON2ID, 72, JOTD_PW_OK },
-        { JOTD_HASH_ARGON2ID, 73, JOTD_PW_OK },
-        { JOTD_HASH_ARGON2ID, 1024, JOTD_PW_OK },
-        { JOTD_HASH_ARGON2ID, 1025, JOTD_PW_TOO_LONG },
-        { JOTD_HASH_ARGON2ID, 100000, JOTD_PW_TOO_LONG },
-        { JOTD_HASH_BCRYPT, 0, JOTD_PW_TOO_SHORT },
-        { JOTD_HASH_BCRYPT, 7, JOTD_PW_TOO_SHORT },
-        { JOTD_HASH_BCRYPT, 8, JOTD_PW_OK },
-        { JOTD_HASH_BCRYPT, 72, JOTD_PW_OK },
-        { JOTD_HASH_BCRYPT, 73, JOTD_PW_TOO_LONG },
-        { JOTD_HASH_BCRYPT, 1024, JOTD_PW_TOO_LONG },
-        { JOTD_HASH_BCRYPT, 1025, JOTD_PW_TOO_LONG },
+        { JOTD_HASH_ARGON2ID, 0, JOTD_ERR_PASSWORD_SHORT },
+        { JOTD_HASH_ARGON2ID, 7, JOTD_ERR_PASSWORD_SHORT },
+        { JOTD_HASH_ARGON2ID, 8, JOTD_OK },
+        { JOTD_HASH_ARGON2ID, 72, JOTD_OK },
+        { JOTD_HASH_ARGON2ID, 73, JOTD_OK },
+        { JOTD_HASH_ARGON2ID, 1024, JOTD_OK },
+        { JOTD_HASH_ARGON2ID, 1025, JOTD_ERR_PASSWORD_LONG },
+        { JOTD_HASH_ARGON2ID, 100000, JOTD_ERR_PASSWORD_LONG },
+        { JOTD_HASH_BCRYPT, 0, JOTD_ERR_PASSWORD_SHORT },
+        { JOTD_HASH_BCRYPT, 7, JOTD_ERR_PASSWORD_SHORT },
+        { JOTD_HASH_BCRYPT, 8, JOTD_OK },
+        { JOTD_HASH_BCRYPT, 72, JOTD_OK },
+        { JOTD_HASH_BCRYPT, 73, JOTD_ERR_PASSWORD_LONG },
+        { JOTD_HASH_BCRYPT, 1024, JOTD_ERR_PASSWORD_LONG },
+        { JOTD_HASH_BCRYPT, 1025, JOTD_ERR_PASSWORD_LONG },
     };
     struct jotd_config cfg;
     char h[JOTD_HASH_MAX];
@@ -248,7 +247,7 @@ test_length_limits(void **state)
         config(&cfg, cases[i].alg, 10);
         assert_pw(cases[i].want, jotd_password_check(&cfg, pw,
                                                      cases[i].len));
-        if (cases[i].want != JOTD_PW_OK) {
+        if (cases[i].want != JOTD_OK) {
             /* hash refuses without hashing and leaves no hash behind */
             memset(h, 'x', sizeof h);
             assert_pw(cases[i].want, jotd_password_hash(&cfg, pw,
@@ -257,8 +256,8 @@ test_length_limits(void **state)
         }
         free(pw);
     }
-    assert_pw(JOTD_PW_ERROR, jotd_password_check(&cfg, NULL, 8));
-    assert_pw(JOTD_PW_TOO_SHORT, jotd_password_check(&cfg, NULL, 0));
+    assert_pw(JOTD_ERR_INTERNAL, jotd_password_check(&cfg, NULL, 8));
+    assert_pw(JOTD_ERR_PASSWORD_SHORT, jotd_password_check(&cfg, NULL, 0));
 }
 
 /* The longest argon2id password is hashed whole. */
@@ -271,10 +270,10 @@ test_argon2_longest(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_ARGON2ID, 12);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, JOTD_PASSWORD_MAX, h));
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h, pw, JOTD_PASSWORD_MAX));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, JOTD_PASSWORD_MAX, h));
+    assert_pw(JOTD_OK, jotd_password_verify(h, pw, JOTD_PASSWORD_MAX));
     pw[JOTD_PASSWORD_MAX - 1] = 'y';
-    assert_pw(JOTD_PW_MISMATCH,
+    assert_pw(JOTD_ERR_CREDENTIALS,
               jotd_password_verify(h, pw, JOTD_PASSWORD_MAX));
     free(pw);
 }
@@ -293,20 +292,20 @@ test_bcrypt_72(void **state)
 
     (void)state;
     config(&cfg, JOTD_HASH_BCRYPT, 10);
-    assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, pw, 72, h));
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h, pw, 72));
+    assert_pw(JOTD_OK, jotd_password_hash(&cfg, pw, 72, h));
+    assert_pw(JOTD_OK, jotd_password_verify(h, pw, 72));
     memcpy(longer, pw, 72);
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, longer, 73));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, longer, 73));
     pw[71] = 'y';
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, pw, 72));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, pw, 72));
 
-    assert_pw(JOTD_PW_TOO_LONG,
+    assert_pw(JOTD_ERR_PASSWORD_LONG,
               jotd_password_check(&cfg, with_nul, sizeof with_nul - 1));
     crypt_hash("$2b$", 10, "password", imported, sizeof imported);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(imported, "password", 8));
-    assert_pw(JOTD_PW_MISMATCH,
+    assert_pw(JOTD_OK, jotd_password_verify(imported, "password", 8));
+    assert_pw(JOTD_ERR_CREDENTIALS,
               jotd_password_verify(imported, with_nul, sizeof with_nul - 1));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(imported, "password\0",
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(imported, "password\0",
                                                      9));
     free(pw);
     free(longer);
@@ -360,6 +359,7 @@ test_needs_rehash(void **state)
     assert_int_equal(jotd_password_needs_rehash(&cfg, NULL), 1);
 }
 
+/* Long for its table of stored hashes, not for its logic. */
 static void
 test_bad_hashes(void **state)
 {
@@ -426,19 +426,19 @@ test_bad_hashes(void **state)
 
     (void)state;
     for (i = 0; i < N_ELEMS(bad); i++) {
-        enum jotd_pw_result r = jotd_password_verify(bad[i], "password", 8);
+        jotd_err r = jotd_password_verify(bad[i], "password", 8);
 
-        if (r != JOTD_PW_BAD_HASH)
-            fail_msg("%s: expected BAD_HASH, got %s", bad[i],
-                     result_names[r]);
+        if (r != JOTD_ERR_INTERNAL)
+            fail_msg("%s: expected %s, got %s", bad[i],
+                     jotd_strerror(JOTD_ERR_INTERNAL), jotd_strerror(r));
         assert_int_equal(jotd_password_needs_rehash(NULL, bad[i]), 1);
     }
-    assert_pw(JOTD_PW_BAD_HASH, jotd_password_verify(NULL, "password", 8));
+    assert_pw(JOTD_ERR_INTERNAL, jotd_password_verify(NULL, "password", 8));
     /* A string over JOTD_HASH_MAX is refused before it is looked at. */
     long_hash = password(4 * JOTD_HASH_MAX, 'A');
     memcpy(long_hash, "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$",
            52);
-    assert_pw(JOTD_PW_BAD_HASH, jotd_password_verify(long_hash, "pw", 2));
+    assert_pw(JOTD_ERR_INTERNAL, jotd_password_verify(long_hash, "pw", 2));
     free(long_hash);
 }
 
@@ -454,24 +454,24 @@ test_truncated_hashes(void **state)
 
     (void)state;
     phc_hash(64, 1, 1, "password", full, sizeof full);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(full, "password", 8));
+    assert_pw(JOTD_OK, jotd_password_verify(full, "password", 8));
     len = strlen(full);
     for (i = 0; i < len; i++) {
-        enum jotd_pw_result r;
+        jotd_err r;
 
         memcpy(cut, full, i);
         cut[i] = '\0';
         r = jotd_password_verify(cut, "password", 8);
-        if (r != JOTD_PW_BAD_HASH && r != JOTD_PW_MISMATCH)
-            fail_msg("%s: got %s", cut, result_names[r]);
+        if (r != JOTD_ERR_INTERNAL && r != JOTD_ERR_CREDENTIALS)
+            fail_msg("%s: got %s", cut, jotd_strerror(r));
     }
     crypt_hash("$2b$", 4, "password", full, sizeof full);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(full, "password", 8));
+    assert_pw(JOTD_OK, jotd_password_verify(full, "password", 8));
     len = strlen(full);
     for (i = 0; i < len; i++) {
         memcpy(cut, full, i);
         cut[i] = '\0';
-        assert_pw(JOTD_PW_BAD_HASH, jotd_password_verify(cut, "password", 8));
+        assert_pw(JOTD_ERR_INTERNAL, jotd_password_verify(cut, "password", 8));
     }
 }
 
@@ -483,8 +483,8 @@ test_argon2_other_params(void **state)
 
     (void)state;
     phc_hash(256, 3, 2, "password", h, sizeof h);
-    assert_pw(JOTD_PW_OK, jotd_password_verify(h, "password", 8));
-    assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, "Password", 8));
+    assert_pw(JOTD_OK, jotd_password_verify(h, "password", 8));
+    assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, "Password", 8));
 }
 
 /*
@@ -511,9 +511,9 @@ test_dummy_verify(void **state)
         double t0, real, dummy;
 
         config(&cfg, cases[i].alg, cases[i].cost);
-        assert_pw(JOTD_PW_OK, jotd_password_hash(&cfg, "password", 8, h));
+        assert_pw(JOTD_OK, jotd_password_hash(&cfg, "password", 8, h));
         t0 = now_ms();
-        assert_pw(JOTD_PW_MISMATCH, jotd_password_verify(h, "passw0rd", 8));
+        assert_pw(JOTD_ERR_CREDENTIALS, jotd_password_verify(h, "passw0rd", 8));
         real = now_ms() - t0;
         t0 = now_ms();
         jotd_password_dummy_verify(&cfg, "passw0rd", 8);
@@ -543,9 +543,9 @@ hash_worker(void *arg)
     n = snprintf(pw, sizeof pw, "password-%u", w->id);
     if (n < 0 || (size_t)n >= sizeof pw)
         return NULL;
-    if (jotd_password_hash(&cfg, pw, (size_t)n, h) != JOTD_PW_OK ||
-        jotd_password_verify(h, pw, (size_t)n) != JOTD_PW_OK ||
-        jotd_password_verify(h, pw, (size_t)n - 1) != JOTD_PW_MISMATCH)
+    if (jotd_password_hash(&cfg, pw, (size_t)n, h) != JOTD_OK ||
+        jotd_password_verify(h, pw, (size_t)n) != JOTD_OK ||
+        jotd_password_verify(h, pw, (size_t)n - 1) != JOTD_ERR_CREDENTIALS)
         return NULL;
     w->ok = 1;
     return NULL;
@@ -572,6 +572,35 @@ test_threads(void **state)
     }
 }
 
+/*
+ * The bounded functions give their slot back on every path: with one
+ * slot, a hash, a refused hash, a verification and a dummy one in a row
+ * would wait forever if any kept it.
+ */
+static void
+test_bounded(void **state)
+{
+    static struct jotd j;
+    struct jotd_config cfg;
+    char h[JOTD_HASH_MAX], refused[JOTD_HASH_MAX];
+    int free_slots = -1;
+
+    (void)state;
+    config(&cfg, JOTD_HASH_BCRYPT, 10);
+    jotd_hash_slots_init(&j, 1);
+    assert_pw(JOTD_OK,
+              jotd_password_hash_bounded(&j, &cfg, "password", 8, h));
+    assert_pw(JOTD_ERR_PASSWORD_SHORT,
+              jotd_password_hash_bounded(&j, &cfg, "short", 5, refused));
+    assert_pw(JOTD_OK, jotd_password_verify_bounded(&j, h, "password", 8));
+    assert_pw(JOTD_ERR_CREDENTIALS,
+              jotd_password_verify_bounded(&j, h, "passw0rd", 8));
+    jotd_password_dummy_verify_bounded(&j, &cfg, "password", 8);
+    assert_int_equal(sem_getvalue(&j.hash_slots, &free_slots), 0);
+    assert_int_equal(free_slots, 1);
+    sem_destroy(&j.hash_slots);
+}
+
 int
 main(void)
 {
@@ -590,6 +619,7 @@ main(void)
         cmocka_unit_test(test_argon2_other_params),
         cmocka_unit_test(test_dummy_verify),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_bounded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

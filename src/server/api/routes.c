@@ -2,15 +2,12 @@
  * routes.c - the routing table, and the handlers that need neither the
  * database nor a password: verification and the well-known documents.
  */
-#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/guards.h"
 #include "core/keys.h"
-#include "core/log.h"
 #include "api/routes.h"
-#include "core/throttle.h"
 
 static void h_verify(struct jotd_req *r, jotd_store *st);
 static void h_jwks(struct jotd_req *r, jotd_store *st);
@@ -99,75 +96,4 @@ h_health(struct jotd_req *r, jotd_store *st)
                                      "unavailable", "db", "down", "error",
                                      "unavailable", "error_description",
                                      "database unreachable"));
-}
-
-/* ---- shared helpers ------------------------------------------------ */
-
-static sem_t hash_slots;
-
-void
-jotd_hash_slots_init(unsigned n)
-{
-    sem_init(&hash_slots, 0, n ? n : 1);
-}
-
-void
-jotd_hash_slot_take(void)
-{
-    while (sem_wait(&hash_slots) != 0)
-        ;                       /* EINTR */
-}
-
-void
-jotd_hash_slot_give(void)
-{
-    sem_post(&hash_slots);
-}
-
-int
-jotd_throttle_gate(struct jotd_req *r, jotd_store *st, const char *user_key,
-                   int64_t now)
-{
-    char retry_s[32];
-    int64_t retry;
-    int rc = jotd_throttle_check(st, r->cfg, user_key, r->ip, now, &retry);
-
-    if (rc == 0)
-        return 0;
-    if (rc < 0) {
-        jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-        return -1;
-    }
-    snprintf(retry_s, sizeof retry_s, "%lld", (long long)retry);
-    jotd_resp_fail(r, JOTD_ERR_THROTTLED,
-                    "too many failed attempts, retry later");
-    jotd_resp_header(r, "Retry-After", retry_s);
-    jotd_audit(st, r, "throttled", NULL, NULL, NULL);
-    return -1;
-}
-
-json_t *
-jotd_user_json(const struct jotd_user *u)
-{
-    json_error_t e;
-    json_t *roles = json_loads(u->roles, 0, &e);
-    char created[32];
-
-    if (!json_is_array(roles)) {
-        json_decref(roles);
-        roles = json_array();
-    }
-    jotd_rfc3339(u->created_at, created);
-    return json_pack("{s:s, s:s, s:o, s:s}", "id", u->id, "username",
-                     u->username, "roles", roles, "created_at", created);
-}
-
-void
-jotd_audit(jotd_store *st, struct jotd_req *r, const char *kind,
-           const char *user_id, const char *session_id, const char *detail)
-{
-    jotd_log_audit(kind, user_id, session_id, r->ip, detail);
-    if (st != NULL)
-        st->ops->audit(st, jotd_now_ms(), kind, user_id, session_id, r->ip,
-                       detail);
 }

@@ -4,40 +4,31 @@
 #ifndef JOTD_ROUTES_H
 #define JOTD_ROUTES_H
 
+#include "core/accounts.h"
+#include "core/password.h"    /* jotd_hash_slots_init, for main.c */
 #include "http/http.h"
 
-/* routes_auth.c */
+/* auth.c */
 void jotd_h_users_create(struct jotd_req *r, jotd_store *st);
 void jotd_h_login(struct jotd_req *r, jotd_store *st);
 void jotd_h_refresh(struct jotd_req *r, jotd_store *st);
 void jotd_h_logout(struct jotd_req *r, jotd_store *st);
 
-/* routes_me.c */
+/* me.c */
 void jotd_h_me(struct jotd_req *r, jotd_store *st);
 void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 
-/* Limits the password hashes computed at once (each argon2id hash holds
- * 19 MiB): n slots, set once at start. */
-void jotd_hash_slots_init(unsigned n);
-void jotd_hash_slot_take(void);
-void jotd_hash_slot_give(void);
+/* The core operation context of a request, for handlers on st. */
+void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
 
 /*
- * The throttle in front of a password check of user_key from the
- * request's address: 0 when it may go on, -1 when it has answered (429
- * with Retry-After, or 503).
+ * Answers err (the one table of http/response.c; description NULL:
+ * jotd_strerror's words), and for JOTD_ERR_THROTTLED the Retry-After of
+ * retry_after seconds.
  */
-int jotd_throttle_gate(struct jotd_req *r, jotd_store *st,
-                       const char *user_key, int64_t now);
-
-/* {"id","username","roles","created_at"} of u. */
-json_t *jotd_user_json(const struct jotd_user *u);
-
-/* Records an audit event in the database and the log. */
-void jotd_audit(jotd_store *st, struct jotd_req *r, const char *kind,
-                const char *user_id, const char *session_id,
-                const char *detail);
+void jotd_answer_fail(struct jotd_req *r, jotd_err err,
+                      const char *description, int64_t retry_after);
 
 #endif /* JOTD_ROUTES_H */

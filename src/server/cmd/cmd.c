@@ -1,7 +1,9 @@
 /*
- * admin.c - "jotd user add|list|disable", "jotd keys list|rotate" and
+ * cmd.c - "jotd user add|list|disable", "jotd keys list|rotate" and
  * "jotd migrate", working on the database directly, so that the first
- * admin can be made before any server runs.
+ * admin can be made before any server runs.  One table names them all:
+ * the usage text, jotd --help and main.c's check of the command line are
+ * made from it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,25 +12,15 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/accounts.h"
 #include "core/keys.h"
 #include "core/password.h"
 
-static int
-usage(void)
-{
-    fprintf(stderr,
-            "usage: jotd user add NAME [--role ROLE]...   (password on stdin)\n"
-            "       jotd user list\n"
-            "       jotd user disable NAME\n"
-            "       jotd keys list\n"
-            "       jotd keys rotate [--alg ALG]\n"
-            "       jotd migrate\n");
-    return 2;
-}
+static int usage(void);
 
 /* Reads a password: from the terminal without echo, or one line of
- * standard input. */
-static int
+ * standard input.  JOTD_ERR_INVALID when there is none. */
+static jotd_err
 read_password(char *buf, size_t cap, size_t *len)
 {
     struct termios old, quiet;
@@ -49,83 +41,75 @@ read_password(char *buf, size_t cap, size_t *len)
     }
     *len = strcspn(buf, "\r\n");
     buf[*len] = '\0';
-    return *len > 0 ? 0 : -1;
+    return *len > 0 ? JOTD_OK : JOTD_ERR_INVALID;
 }
 
-/* Appends "role" to a JSON array text of roles. */
-static int
-add_role(char *roles, size_t cap, const char *role)
-{
-    json_error_t e;
-    json_t *a = json_loads(roles, 0, &e);
-    char *text;
-    int rc = -1;
+#define MAX_ROLES 32             /* more than a command line can hold */
 
-    if (a != NULL && json_array_append_new(a, json_string(role)) == 0) {
-        text = json_dumps(a, JSON_COMPACT);
-        if (text != NULL && strlen(text) < cap) {
-            memcpy(roles, text, strlen(text) + 1);
-            rc = 0;
-        }
-        free(text);
+/* The context of a subcommand's core calls: no client, now. */
+static void
+op_init(struct jotd_op *op, struct jotd *j, jotd_store *st)
+{
+    memset(op, 0, sizeof *op);
+    op->j = j;
+    op->cfg = jotd_cfg(j);
+    op->st = st;
+    op->ip = "";
+    op->now = jotd_now_ms();
+}
+
+/* Prints why "user add" failed; its exit status. */
+static int
+user_add_failed(jotd_err err)
+{
+    if (err == JOTD_ERR_CONFLICT) {
+        fprintf(stderr, "jotd: user add: username already taken\n");
+        return 1;
     }
-    json_decref(a);
-    return rc;
+    if (err == JOTD_ERR_UNAVAILABLE)
+        fprintf(stderr, "jotd: user add: database error\n");
+    else
+        fprintf(stderr, "jotd: user add: %s\n", jotd_strerror(err));
+    return 2;
 }
 
 static int
 user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
-    struct jotd_user u;
+    const char *roles[MAX_ROLES];
+    char key[JOTD_USERNAME_MAX + 1];
     char pw[JOTD_PASSWORD_MAX + 2];
-    size_t i, pw_len, name_len;
-    enum jotd_pw_result pr;
-    enum jotd_store_result sr;
+    size_t i, pw_len, n_roles = 0;
+    struct jotd_op op;
+    struct jotd_user u;
+    jotd_err err;
 
-    if (n < 1)
-        return usage();
-    memset(&u, 0, sizeof u);
-    name_len = strlen(args[0]);
-    if (jotd_username_key(args[0], name_len, u.username_key) != 0) {
+    if (jotd_username_key(args[0], strlen(args[0]), key) != JOTD_OK) {
         fprintf(stderr, "jotd: user add: invalid username\n");
         return 2;
     }
-    memcpy(u.username, args[0], name_len + 1);
-    snprintf(u.roles, sizeof u.roles, "[]");
-    for (i = 1; i < n; i++) {
+    for (i = 1; i < n; i += 2) {
         if (strcmp(args[i], "--role") != 0 || i + 1 == n ||
-            add_role(u.roles, sizeof u.roles, args[i + 1]) != 0)
+            n_roles == MAX_ROLES)
             return usage();
-        i++;
+        roles[n_roles++] = args[i + 1];
     }
-    if (strcmp(u.roles, "[]") == 0)
-        snprintf(u.roles, sizeof u.roles, "[\"user\"]");
-    if (read_password(pw, sizeof pw, &pw_len) != 0) {
+    /* Roles that cannot be stored are a usage error, found before the
+     * password is asked for (u.roles is only scratch here). */
+    if (jotd_roles_text(n_roles ? roles : NULL, n_roles, u.roles,
+                        sizeof u.roles) != JOTD_OK)
+        return usage();
+    if (read_password(pw, sizeof pw, &pw_len) != JOTD_OK) {
+        jot_wipe(pw, sizeof pw);
         fprintf(stderr, "jotd: user add: no password given\n");
         return 2;
     }
-    pr = jotd_password_hash(jotd_cfg(j), pw, pw_len, u.password_hash);
+    op_init(&op, j, st);
+    err = jotd_account_create(&op, args[0], strlen(args[0]), pw, pw_len,
+                              n_roles ? roles : NULL, n_roles, &u);
     jot_wipe(pw, sizeof pw);
-    if (pr != JOTD_PW_OK) {
-        fprintf(stderr, "jotd: user add: %s\n",
-                pr == JOTD_PW_TOO_SHORT  ? "password too short"
-                : pr == JOTD_PW_TOO_LONG ? "password too long"
-                                         : "cannot hash the password");
-        return 2;
-    }
-    if (jotd_uuid(u.id) != 0)
-        return 2;
-    u.created_at = u.updated_at = jotd_now_ms();
-    sr = st->ops->user_create(st, &u);
-    jot_wipe(u.password_hash, sizeof u.password_hash);
-    if (sr == JOTD_STORE_CONFLICT) {
-        fprintf(stderr, "jotd: user add: username already taken\n");
-        return 1;
-    }
-    if (sr != JOTD_STORE_OK) {
-        fprintf(stderr, "jotd: user add: database error\n");
-        return 2;
-    }
+    if (err != JOTD_OK)
+        return user_add_failed(err);
     printf("%s\n", u.id);
     return 0;
 }
@@ -143,8 +127,11 @@ print_user(void *ctx, const struct jotd_user *u)
 }
 
 static int
-user_list(jotd_store *st)
+user_list(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
+    (void)j;
+    (void)args;
+    (void)n;
     return st->ops->user_list(st, "", (size_t)-1, print_user, NULL) ==
                    JOTD_STORE_OK
                ? 0
@@ -152,24 +139,19 @@ user_list(jotd_store *st)
 }
 
 static int
-user_disable(jotd_store *st, char **args, size_t n)
+user_disable(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
-    char key[JOTD_USERNAME_MAX + 1];
+    struct jotd_op op;
     struct jotd_user u;
     size_t revoked = 0;
-    int64_t now = jotd_now_ms();
 
-    if (n != 1)
-        return usage();
-    if (jotd_username_key(args[0], strlen(args[0]), key) != 0 ||
-        st->ops->user_get_by_name(st, key, &u) != JOTD_STORE_OK) {
+    (void)n;
+    op_init(&op, j, st);
+    if (jotd_account_find(&op, args[0], strlen(args[0]), &u) != JOTD_OK) {
         fprintf(stderr, "jotd: user disable: no such user\n");
         return 1;
     }
-    u.disabled = 1;
-    if (st->ops->user_update(st, &u, now) != JOTD_STORE_OK ||
-        st->ops->session_revoke_user(st, u.id, NULL, "disabled", now,
-                                     &revoked) != JOTD_STORE_OK) {
+    if (jotd_account_set_disabled(&op, &u, 1, &revoked) != JOTD_OK) {
         fprintf(stderr, "jotd: user disable: database error\n");
         return 2;
     }
@@ -197,37 +179,135 @@ print_key(void *ctx, const struct jotd_signing_key *k)
     return 0;
 }
 
-int
-jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
+static int
+keys_list(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    (void)j;
+    (void)args;
+    (void)n;
+    return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK ? 0 : 2;
+}
+
+static int
+keys_rotate(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
     char kid[128], err[256];
 
+    (void)args;
+    (void)n;
+    /* --alg is a configuration key: the loader has set it already. */
+    if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "jotd: keys rotate: %s\n", err);
+        return 2;
+    }
+    printf("%s\n", kid);
+    return 0;
+}
+
+static int
+migrate(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    (void)j;
+    (void)st;
+    (void)args;
+    (void)n;
+    return 0;                   /* main.c migrated already */
+}
+
+#define MANY ((size_t)-1)
+
+/* Every subcommand: its words, its arguments (how many, and as usage
+ * shows them), one line of help, and what runs it. */
+static const struct command {
+    const char *group;          /* the first word */
+    const char *name;           /* the second, or NULL */
+    const char *args;
+    size_t min_args, max_args;
+    const char *help;
+    int (*run)(struct jotd *j, jotd_store *st, char **args, size_t n);
+} commands[] = {
+    {"user", "add", "NAME [--role ROLE]...", 1, MANY,
+     "add a user (password on stdin)", user_add},
+    {"user", "list", "", 0, 0, "list the users", user_list},
+    {"user", "disable", "NAME", 1, 1,
+     "disable a user, end its sessions", user_disable},
+    {"keys", "list", "", 0, 0, "list the signing keys", keys_list},
+    {"keys", "rotate", "[--alg ALG]", 0, 0,
+     "make and activate a signing key", keys_rotate},
+    {"migrate", NULL, "", 0, 0, "bring the schema up to date",
+     migrate},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+void
+jotd_cmd_usage(FILE *f, const char *first)
+{
+    char line[96];
+    size_t i;
+    int n;
+
+    for (i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+
+        n = snprintf(line, sizeof line, "jotd %s%s%s%s%s", c->group,
+                     c->name ? " " : "", c->name ? c->name : "",
+                     c->args[0] ? " " : "", c->args);
+        if (n < 0 || (size_t)n >= sizeof line)
+            continue;           /* the table's own lines always fit */
+        fprintf(f, "%s%-36s %s\n", i == 0 ? first : "       ", line,
+                c->help);
+    }
+}
+
+int
+jotd_cmd_known(const char *word)
+{
+    size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].group, word) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+usage(void)
+{
+    jotd_cmd_usage(stderr, "usage: ");
+    return 2;
+}
+
+/* The subcommand args name, and how many words its name takes. */
+static const struct command *
+find(char **args, size_t n, size_t *words)
+{
+    size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+
+        *words = c->name ? 2 : 1;
+        if (strcmp(c->group, args[0]) == 0 &&
+            (c->name == NULL ||
+             (n >= 2 && strcmp(c->name, args[1]) == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+int
+jotd_admin_run(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    const struct command *c;
+    size_t words;
+
     if (n == 0)
         return usage();
-    if (strcmp(args[0], "migrate") == 0 && n == 1)
-        return 0;               /* main.c migrated already */
-    if (strcmp(args[0], "user") == 0 && n >= 2) {
-        if (strcmp(args[1], "add") == 0)
-            return user_add(j, st, args + 2, n - 2);
-        if (strcmp(args[1], "list") == 0 && n == 2)
-            return user_list(st);
-        if (strcmp(args[1], "disable") == 0)
-            return user_disable(st, args + 2, n - 2);
-    }
-    if (strcmp(args[0], "keys") == 0 && n == 2) {
-        if (strcmp(args[1], "list") == 0)
-            return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK
-                       ? 0
-                       : 2;
-        if (strcmp(args[1], "rotate") == 0) {
-            if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, sizeof err) !=
-                0) {
-                fprintf(stderr, "jotd: keys rotate: %s\n", err);
-                return 2;
-            }
-            printf("%s\n", kid);
-            return 0;
-        }
-    }
-    return usage();
+    c = find(args, n, &words);
+    if (c == NULL || n - words < c->min_args || n - words > c->max_args)
+        return usage();
+    jotd_hash_slots_init(j, 1);     /* one command, one hash at a time */
+    return c->run(j, st, args + words, n - words);
 }

@@ -4,8 +4,8 @@
  * written here.
  *
  * Stored hashes are parsed strictly before either library sees them, so
- * that anything unexpected in the database is JOTD_PW_BAD_HASH and never
- * an oversized allocation or an endless computation.
+ * that anything unexpected in the database is JOTD_ERR_INTERNAL and
+ * never an oversized allocation or an endless computation.
  */
 #include <crypt.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #include <jot/jot.h>
 
 #include "core/password.h"
+#include "jotd.h"
 
 #define ARGON2_SALT_LEN 16
 #define ARGON2_HASH_LEN 32
@@ -200,160 +201,159 @@ bcrypt_usable(const char *pw, size_t pw_len)
  * libcrypt's 32 KiB work area, which is too large for a worker thread's
  * stack, are wiped before they are freed.
  */
-static enum jotd_pw_result
+static jotd_err
 bcrypt_run(const char *setting, const char *pw, size_t pw_len,
            char out[BCRYPT_LEN + 1])
 {
     char pw_z[JOTD_BCRYPT_MAX + 1];
     struct crypt_data *cd = NULL;
     const char *r;
-    enum jotd_pw_result res = JOTD_PW_ERROR;
+    jotd_err res = JOTD_ERR_INTERNAL;
 
     out[0] = '\0';
     if (!bcrypt_usable(pw, pw_len))
-        return JOTD_PW_TOO_LONG;
+        return JOTD_ERR_PASSWORD_LONG;
     cd = calloc(1, sizeof *cd);
     if (cd == NULL)
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_NOMEM;
     if (pw_len > 0)
         memcpy(pw_z, pw, pw_len);
     pw_z[pw_len] = '\0';
     r = crypt_r(pw_z, setting, cd);
     /* libcrypt marks a failure with a leading '*'. */
     if (r == NULL || r[0] == '*' || strnlen(r, BCRYPT_LEN + 1) != BCRYPT_LEN) {
-        res = JOTD_PW_BAD_HASH;
+        res = JOTD_ERR_INTERNAL;
         goto out;
     }
     memcpy(out, r, BCRYPT_LEN + 1);
-    res = JOTD_PW_OK;
+    res = JOTD_OK;
 out:
     jot_wipe(pw_z, sizeof pw_z);
     free_secret(cd, sizeof *cd);
     return res;
 }
 
-enum jotd_pw_result
+jotd_err
 jotd_password_check(const struct jotd_config *cfg, const char *pw,
                     size_t pw_len)
 {
     if (cfg == NULL || (pw == NULL && pw_len > 0))
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_INTERNAL;
     if (pw_len < JOTD_PASSWORD_MIN)
-        return JOTD_PW_TOO_SHORT;
+        return JOTD_ERR_PASSWORD_SHORT;
     if (pw_len > JOTD_PASSWORD_MAX)
-        return JOTD_PW_TOO_LONG;
+        return JOTD_ERR_PASSWORD_LONG;
     /* API.md: refused with 400 rather than silently truncated. */
     if (cfg->password_hash == JOTD_HASH_BCRYPT && !bcrypt_usable(pw, pw_len))
-        return JOTD_PW_TOO_LONG;
-    return JOTD_PW_OK;
+        return JOTD_ERR_PASSWORD_LONG;
+    return JOTD_OK;
 }
 
-static enum jotd_pw_result
+static jotd_err
 hash_argon2(const char *pw, size_t pw_len, char out[JOTD_HASH_MAX])
 {
     unsigned char salt[ARGON2_SALT_LEN];
     int rc;
 
     if (RAND_bytes(salt, sizeof salt) != 1)
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_INTERNAL;
     rc = argon2id_hash_encoded(JOTD_ARGON2_T, JOTD_ARGON2_M_KIB,
                                JOTD_ARGON2_P, pw, pw_len, salt, sizeof salt,
                                ARGON2_HASH_LEN, out, JOTD_HASH_MAX);
     if (rc != ARGON2_OK) {
         out[0] = '\0';
-        return JOTD_PW_ERROR;
+        return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? JOTD_ERR_NOMEM
+                                                    : JOTD_ERR_INTERNAL;
     }
-    return JOTD_PW_OK;
+    return JOTD_OK;
 }
 
-static enum jotd_pw_result
+static jotd_err
 hash_bcrypt(unsigned cost, const char *pw, size_t pw_len,
             char out[JOTD_HASH_MAX])
 {
     unsigned char rnd[BCRYPT_SALT_BYTES];
     char setting[CRYPT_GENSALT_OUTPUT_SIZE];
     char result[BCRYPT_LEN + 1];
-    enum jotd_pw_result res;
+    jotd_err res;
 
     if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_INTERNAL;
     if (crypt_gensalt_rn("$2b$", cost, (const char *)rnd, (int)sizeof rnd,
                          setting, (int)sizeof setting) == NULL)
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_INTERNAL;
     res = bcrypt_run(setting, pw, pw_len, result);
-    if (res == JOTD_PW_BAD_HASH)
-        res = JOTD_PW_ERROR;            /* our own setting was refused */
-    if (res == JOTD_PW_OK)
+    if (res == JOTD_OK)
         memcpy(out, result, sizeof result);
     return res;
 }
 
-enum jotd_pw_result
+jotd_err
 jotd_password_hash(const struct jotd_config *cfg, const char *pw,
                    size_t pw_len, char out[JOTD_HASH_MAX])
 {
-    enum jotd_pw_result res;
+    jotd_err res;
 
     out[0] = '\0';
     res = jotd_password_check(cfg, pw, pw_len);
-    if (res != JOTD_PW_OK)
+    if (res != JOTD_OK)
         return res;
     if (cfg->password_hash == JOTD_HASH_BCRYPT)
         return hash_bcrypt(bcrypt_cost(cfg), pw, pw_len, out);
     return hash_argon2(pw, pw_len, out);
 }
 
-static enum jotd_pw_result
+static jotd_err
 verify_argon2(const char *hash, const char *pw, size_t pw_len)
 {
     /* argon2_verify compares in constant time (argon2_compare). */
     switch (argon2_verify(hash, pw, pw_len, Argon2_id)) {
     case ARGON2_OK:
-        return JOTD_PW_OK;
+        return JOTD_OK;
     case ARGON2_VERIFY_MISMATCH:
-        return JOTD_PW_MISMATCH;
+        return JOTD_ERR_CREDENTIALS;
     case ARGON2_MEMORY_ALLOCATION_ERROR:
-    case ARGON2_THREAD_FAIL:
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_NOMEM;
     default:
-        return JOTD_PW_BAD_HASH;
+        /* A thread failure, or a stored hash libargon2 refuses. */
+        return JOTD_ERR_INTERNAL;
     }
 }
 
-static enum jotd_pw_result
+static jotd_err
 verify_bcrypt(const char *hash, const char *pw, size_t pw_len)
 {
     char result[BCRYPT_LEN + 1];
-    enum jotd_pw_result res;
+    jotd_err res;
 
     /*
      * A password bcrypt would cut short cannot be the one that was
      * hashed (hash refuses those), and must not match on its prefix.
      */
     if (!bcrypt_usable(pw, pw_len))
-        return JOTD_PW_MISMATCH;
+        return JOTD_ERR_CREDENTIALS;
     res = bcrypt_run(hash, pw, pw_len, result);
-    if (res != JOTD_PW_OK)
+    if (res != JOTD_OK)
         return res;
     /* Both are BCRYPT_LEN long: parse_bcrypt and bcrypt_run checked. */
-    res = jot_ct_equal(result, hash, BCRYPT_LEN) ? JOTD_PW_OK
-                                                  : JOTD_PW_MISMATCH;
+    res = jot_ct_equal(result, hash, BCRYPT_LEN) ? JOTD_OK
+                                                  : JOTD_ERR_CREDENTIALS;
     jot_wipe(result, sizeof result);
     return res;
 }
 
-enum jotd_pw_result
+jotd_err
 jotd_password_verify(const char *hash, const char *pw, size_t pw_len)
 {
     struct hash_info info;
 
     if (pw == NULL && pw_len > 0)
-        return JOTD_PW_ERROR;
+        return JOTD_ERR_INTERNAL;
     if (parse_hash(hash, &info) != 0)
-        return JOTD_PW_BAD_HASH;
+        return JOTD_ERR_INTERNAL;
     /* No stored password is longer; do not spend a hash on the ceiling. */
     if (pw_len > JOTD_PASSWORD_MAX)
-        return JOTD_PW_MISMATCH;
+        return JOTD_ERR_CREDENTIALS;
     if (info.alg == JOTD_HASH_BCRYPT)
         return verify_bcrypt(hash, pw, pw_len);
     return verify_argon2(hash, pw, pw_len);
@@ -409,4 +409,52 @@ jotd_password_needs_rehash(const struct jotd_config *cfg, const char *hash)
         return info.cost != bcrypt_cost(cfg) || info.variant != 'b';
     return info.m != JOTD_ARGON2_M_KIB || info.t != JOTD_ARGON2_T ||
            info.p != JOTD_ARGON2_P;
+}
+
+void
+jotd_hash_slots_init(struct jotd *j, unsigned n)
+{
+    sem_init(&j->hash_slots, 0, n ? n : 1);
+}
+
+static void
+slot_take(struct jotd *j)
+{
+    while (sem_wait(&j->hash_slots) != 0)
+        ;                       /* EINTR */
+}
+
+jotd_err
+jotd_password_hash_bounded(struct jotd *j, const struct jotd_config *cfg,
+                           const char *pw, size_t pw_len,
+                           char out[JOTD_HASH_MAX])
+{
+    jotd_err err;
+
+    slot_take(j);
+    err = jotd_password_hash(cfg, pw, pw_len, out);
+    sem_post(&j->hash_slots);
+    return err;
+}
+
+jotd_err
+jotd_password_verify_bounded(struct jotd *j, const char *hash,
+                             const char *pw, size_t pw_len)
+{
+    jotd_err err;
+
+    slot_take(j);
+    err = jotd_password_verify(hash, pw, pw_len);
+    sem_post(&j->hash_slots);
+    return err;
+}
+
+void
+jotd_password_dummy_verify_bounded(struct jotd *j,
+                                   const struct jotd_config *cfg,
+                                   const char *pw, size_t pw_len)
+{
+    slot_take(j);
+    jotd_password_dummy_verify(cfg, pw, pw_len);
+    sem_post(&j->hash_slots);
 }

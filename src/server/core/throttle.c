@@ -15,34 +15,38 @@
  */
 #include <stdio.h>
 
+#include "core/audit.h"
 #include "core/throttle.h"
 
 #define KNOWN_DAYS 30
 
-static void
-bucket_pair(char *out, size_t cap, const char *user_key, const char *ip)
-{
-    snprintf(out, cap, "a:%s|%s", user_key, ip);
-}
+#define BUCKET_LEN (JOTD_USERNAME_MAX + 80)
 
-static void
-bucket_ip(char *out, size_t cap, const char *ip)
+/*
+ * The bucket's name: kind 'a' the pair (account, address), 'i' the
+ * address, 'u' the account, 'k' the pair when the address is known to
+ * the account (a successful login from ip marks it: a bucket whose count
+ * is the number of successes in the last KNOWN_DAYS).  A name that would
+ * not fit (it always does: a key and an address are bounded) is
+ * JOTD_ERR_INTERNAL rather than a shared, truncated bucket.
+ */
+static jotd_err
+bucket(char out[BUCKET_LEN], char kind, const char *user_key, const char *ip)
 {
-    snprintf(out, cap, "i:%s", ip);
-}
+    int n;
 
-static void
-bucket_account(char *out, size_t cap, const char *user_key)
-{
-    snprintf(out, cap, "u:%s", user_key);
-}
-
-/* A successful login from ip marks it known to the account: a bucket
- * whose count is the number of successes in the last KNOWN_DAYS. */
-static void
-bucket_known(char *out, size_t cap, const char *user_key, const char *ip)
-{
-    snprintf(out, cap, "k:%s|%s", user_key, ip);
+    switch (kind) {
+    case 'i':
+        n = snprintf(out, BUCKET_LEN, "i:%s", ip);
+        break;
+    case 'u':
+        n = snprintf(out, BUCKET_LEN, "u:%s", user_key);
+        break;
+    default:
+        n = snprintf(out, BUCKET_LEN, "%c:%s|%s", kind, user_key, ip);
+        break;
+    }
+    return n < 0 || (size_t)n >= BUCKET_LEN ? JOTD_ERR_INTERNAL : JOTD_OK;
 }
 
 static const int64_t known_ms = (int64_t)KNOWN_DAYS * 86400 * 1000;
@@ -61,90 +65,129 @@ wait_ms(int64_t count, int64_t limit, int64_t window_s)
     return (wait < window_s ? wait : window_s) * 1000;
 }
 
-/* Checks one bucket; 1 with *retry set when it must wait. */
-static int
-blocked(jotd_store *st, const char *bucket, int64_t limit, int64_t window,
+/* Checks one bucket: JOTD_ERR_THROTTLED with *retry set when it must
+ * wait, JOTD_OK when not (*retry untouched). */
+static jotd_err
+blocked(jotd_store *st, const char *name, int64_t limit, int64_t window,
         int64_t now, int64_t *retry)
 {
     int64_t count = 0, last = 0, until;
 
-    if (st->ops->failure_get(st, bucket, now, window * 1000, &count, &last) !=
+    if (st->ops->failure_get(st, name, now, window * 1000, &count, &last) !=
         JOTD_STORE_OK)
-        return -1;
+        return JOTD_ERR_UNAVAILABLE;
     if (count < limit)
-        return 0;
+        return JOTD_OK;
     until = last + wait_ms(count, limit, window);
     if (until <= now)
-        return 0;
+        return JOTD_OK;
     *retry = (until - now + 999) / 1000;
-    return 1;
+    return JOTD_ERR_THROTTLED;
 }
 
-int
-jotd_throttle_check(jotd_store *st, const struct jotd_config *cfg,
-                    const char *user_key, const char *ip, int64_t now,
-                    int64_t *retry_after)
+/* Checks one bucket of kind against limit, keeping the longest wait in
+ * *retry; *hit is set when it must wait. */
+static jotd_err
+check(jotd_store *st, const struct jotd_config *cfg, char kind,
+      int64_t limit, const char *user_key, const char *ip, int64_t now,
+      int64_t *retry, int *hit)
 {
-    char bucket[JOTD_USERNAME_MAX + 80];
-    int64_t limit = cfg->login_max_failures;
-    int64_t r1 = 0, r2 = 0;
-    int b1, b2;
+    char name[BUCKET_LEN];
+    int64_t r = 0;
+    jotd_err err = bucket(name, kind, user_key, ip);
 
-    int64_t r3 = 0, known = 0, last;
-    int b3 = 0;
+    if (err == JOTD_OK)
+        err = blocked(st, name, limit, cfg->login_window, now, &r);
+    if (err != JOTD_ERR_THROTTLED)
+        return err;
+    *hit = 1;
+    if (r > *retry)
+        *retry = r;
+    return JOTD_OK;
+}
+
+/* The account-wide count slows only addresses not known to it. */
+static jotd_err
+known(jotd_store *st, const char *user_key, const char *ip, int64_t now,
+      int *is_known)
+{
+    char name[BUCKET_LEN];
+    int64_t count = 0, last;
+    jotd_err err = bucket(name, 'k', user_key, ip);
+
+    *is_known = 0;
+    if (err != JOTD_OK)
+        return err;
+    if (st->ops->failure_get(st, name, now, known_ms, &count, &last) !=
+        JOTD_STORE_OK)
+        return JOTD_ERR_UNAVAILABLE;
+    *is_known = count > 0;
+    return JOTD_OK;
+}
+
+jotd_err
+jotd_throttle_gate(jotd_store *st, const struct jotd_config *cfg,
+                   const char *user_key, const char *ip, int64_t now,
+                   int64_t *retry_after)
+{
+    int64_t limit = cfg->login_max_failures, retry = 0, r3 = 0;
+    int hit = 0, hit3 = 0, is_known = 0;
+    jotd_err err;
 
     *retry_after = 0;
-    bucket_pair(bucket, sizeof bucket, user_key, ip);
-    b1 = blocked(st, bucket, limit, cfg->login_window, now, &r1);
-    bucket_ip(bucket, sizeof bucket, ip);
-    b2 = blocked(st, bucket, 10 * limit, cfg->login_window, now, &r2);
-    bucket_account(bucket, sizeof bucket, user_key);
-    b3 = blocked(st, bucket, 3 * limit, cfg->login_window, now, &r3);
-    if (b3 > 0) {
-        bucket_known(bucket, sizeof bucket, user_key, ip);
-        if (st->ops->failure_get(st, bucket, now, known_ms, &known, &last) !=
-            JOTD_STORE_OK)
-            return -1;
-        if (known > 0)
-            b3 = 0;             /* the user's own address goes through */
+    err = check(st, cfg, 'a', limit, user_key, ip, now, &retry, &hit);
+    if (err == JOTD_OK)
+        err = check(st, cfg, 'i', 10 * limit, user_key, ip, now, &retry,
+                    &hit);
+    if (err == JOTD_OK)
+        err = check(st, cfg, 'u', 3 * limit, user_key, ip, now, &r3, &hit3);
+    if (err == JOTD_OK && hit3)
+        err = known(st, user_key, ip, now, &is_known);
+    if (err != JOTD_OK)
+        return err;
+    if (hit3 && !is_known) {
+        hit = 1;
+        if (r3 > retry)
+            retry = r3;
     }
-    if (b1 < 0 || b2 < 0 || b3 < 0)
-        return -1;
-    if (!b1 && !b2 && !b3)
-        return 0;
-    *retry_after = r1 > r2 ? r1 : r2;
-    if (b3 && r3 > *retry_after)
-        *retry_after = r3;
-    return 1;
+    if (!hit)
+        return JOTD_OK;
+    *retry_after = retry;
+    jotd_audit(st, ip, "throttled", NULL, NULL, NULL);
+    return JOTD_ERR_THROTTLED;
+}
+
+/* Counts one failure in the bucket of kind. */
+static void
+count_failure(jotd_store *st, const struct jotd_config *cfg, char kind,
+              const char *user_key, const char *ip, int64_t now)
+{
+    char name[BUCKET_LEN];
+    int64_t count, last;
+
+    if (bucket(name, kind, user_key, ip) == JOTD_OK)
+        (void)st->ops->failure_add(st, name, now, cfg->login_window * 1000,
+                                   &count, &last);
 }
 
 void
 jotd_throttle_fail(jotd_store *st, const struct jotd_config *cfg,
                    const char *user_key, const char *ip, int64_t now)
 {
-    char bucket[JOTD_USERNAME_MAX + 80];
-    int64_t count, last;
-
-    bucket_pair(bucket, sizeof bucket, user_key, ip);
-    st->ops->failure_add(st, bucket, now, cfg->login_window * 1000, &count,
-                         &last);
-    bucket_ip(bucket, sizeof bucket, ip);
-    st->ops->failure_add(st, bucket, now, cfg->login_window * 1000, &count,
-                         &last);
-    bucket_account(bucket, sizeof bucket, user_key);
-    st->ops->failure_add(st, bucket, now, cfg->login_window * 1000, &count,
-                         &last);
+    count_failure(st, cfg, 'a', user_key, ip, now);
+    count_failure(st, cfg, 'i', user_key, ip, now);
+    count_failure(st, cfg, 'u', user_key, ip, now);
 }
 
 void
 jotd_throttle_success(jotd_store *st, const char *user_key, const char *ip,
                       int64_t now)
 {
-    char bucket[JOTD_USERNAME_MAX + 80];
+    char name[BUCKET_LEN];
     int64_t count, last;
 
-    bucket_pair(bucket, sizeof bucket, user_key, ip);
-    st->ops->failure_clear(st, bucket);
-    bucket_known(bucket, sizeof bucket, user_key, ip);
-    st->ops->failure_add(st, bucket, now, known_ms, &count, &last);
+    if (bucket(name, 'a', user_key, ip) == JOTD_OK)
+        (void)st->ops->failure_clear(st, name);
+    if (bucket(name, 'k', user_key, ip) == JOTD_OK)
+        (void)st->ops->failure_add(st, name, now, known_ms, &count, &last);
 }

@@ -8,13 +8,15 @@
 #include "jotd.h"
 
 /*
- * Whether a password check for (user_key, ip) may run now.  0: yes.
- * 1: no, *retry_after gets the seconds to wait (>= 1).  -1: database
- * failure.
+ * The gate in front of a password check for (user_key, ip) at now (ms):
+ * JOTD_OK when it may run; JOTD_ERR_THROTTLED when it must wait, with
+ * *retry_after the seconds to wait (>= 1), the refusal recorded in the
+ * audit trail ("throttled"); JOTD_ERR_UNAVAILABLE when the database
+ * failed.  A refusal is not itself a failure.
  */
-int jotd_throttle_check(jotd_store *st, const struct jotd_config *cfg,
-                        const char *user_key, const char *ip, int64_t now,
-                        int64_t *retry_after);
+jotd_err jotd_throttle_gate(jotd_store *st, const struct jotd_config *cfg,
+                            const char *user_key, const char *ip,
+                            int64_t now, int64_t *retry_after);
 
 /* Counts a failed password check for (user_key, ip), for ip and for
  * user_key. */

@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include "core/accounts.h"
 #include "core/jsonbuf.h"
 #include "core/keys.h"
 #include "core/tokens.h"
@@ -27,19 +28,6 @@ add_audience(struct jotd_jsonbuf *b, const struct jotd_config *cfg)
         json_array_append_new(a, json_string(cfg->audiences[i]));
     jotd_jsonbuf_value(b, "aud", a);    /* a NULL a fails the buffer */
     json_decref(a);
-}
-
-/* The user's roles as stored: a JSON array, or [] when the stored text is
- * anything else. */
-static json_t *
-roles_of(const struct jotd_user *u)
-{
-    json_t *roles = json_loads(u->roles, JSON_REJECT_DUPLICATES, NULL);
-
-    if (json_is_array(roles))
-        return roles;
-    json_decref(roles);
-    return json_array();
 }
 
 static char *
@@ -71,7 +59,7 @@ access_claims_text(const struct jotd_config *cfg, const struct jotd_user *u,
                    const char *jti)
 {
     struct jotd_jsonbuf b = {0};
-    json_t *roles = roles_of(u);
+    json_t *roles = jotd_roles_json(u);
 
     jotd_jsonbuf_string(&b, "iss", cfg->issuer);
     jotd_jsonbuf_string(&b, "sub", u->id);
