@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "core/keys.h"
 #include "core/log.h"
+#include "core/reload.h"
 #include "core/revocation.h"
 #include "api/routes.h"
 #include "http/workers.h"
@@ -112,70 +113,6 @@ sync_main(void *p)
     return NULL;
 }
 
-/* Config keys a running server cannot change: the listening socket,
- * the thread pools, the database, and the secret its keys are sealed
- * under.  A reload keeps their running values and says so. */
-static void
-keep_fixed(const struct jotd_config *old, struct jotd_config *cfg)
-{
-#define KEEP(field, differ)                                              \
-    if (differ) {                                                         \
-        jotd_log_message("jotd", "reload: %s needs a restart; unchanged", \
-                         #field);                                         \
-        memcpy(&cfg->field, &old->field, sizeof cfg->field);              \
-    }
-#define KEEP_NUM(field) KEEP(field, old->field != cfg->field)
-#define KEEP_STR(field) KEEP(field, strcmp(old->field, cfg->field) != 0)
-    KEEP_STR(listen_host);
-    KEEP_NUM(listen_port);
-    KEEP_STR(db);
-    KEEP_NUM(threads);
-    KEEP_NUM(hash_workers);
-    KEEP_STR(tls_cert);
-    KEEP_STR(tls_key);
-    KEEP_STR(secret);
-    KEEP_STR(secret_file);
-#undef KEEP_STR
-#undef KEEP_NUM
-#undef KEEP
-}
-
-static void
-free_config(void *p)
-{
-    struct jotd_config *cfg = p;
-
-    jot_wipe(cfg->secret, sizeof cfg->secret);
-    free(cfg);
-}
-
-/* SIGHUP: reads the configuration again, from the same sources. */
-static void
-reload_config(struct jotd *j, int argc, char **argv)
-{
-    struct jotd_config *cfg = calloc(1, sizeof *cfg), *old;
-    char *rest[MAX_ARGS], err[512];
-    size_t n_rest = 0;
-
-    if (cfg == NULL ||
-        jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
-                         sizeof err) != 0) {
-        jotd_log_message("jotd", "reload refused, configuration kept: %s",
-                         cfg ? err : "out of memory");
-        free(cfg);
-        return;
-    }
-    pthread_mutex_lock(&j->swap_lock);
-    old = atomic_load(&j->cfg);
-    keep_fixed(old, cfg);
-    atomic_store_explicit(&j->cfg, cfg, memory_order_release);
-    atomic_fetch_add(&j->epoch, 1);
-    jotd_defer_free(old, free_config);
-    pthread_mutex_unlock(&j->swap_lock);
-    jotd_log_init(cfg->log_format);
-    jotd_log_message("jotd", "configuration reloaded");
-}
-
 static unsigned
 cores(void)
 {
@@ -221,8 +158,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         if (sigwait(signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            reload_config(j, j->argc, j->argv);
-            atomic_store(&j->reload, 1);    /* keys and revocations too */
+            jotd_reload(j);
             continue;
         }
         break;
@@ -272,7 +208,7 @@ main(int argc, char **argv)
     if (jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
                          sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
-        free_config(cfg);
+        jotd_config_free(cfg);
         return 2;
     }
     atomic_init(&j.cfg, cfg);
@@ -330,6 +266,6 @@ out:
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
     jotd_store_close(st);
-    free_config(atomic_load(&j.cfg));
+    jotd_config_free(atomic_load(&j.cfg));
     return rc;
 }
