@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/reload.h"
 #include "core/revocation.h"
+#include "core/sync.h"
 #include "api/routes.h"
 #include "http/workers.h"
 
@@ -76,43 +77,6 @@ out:
     return rc;
 }
 
-/* The sync thread: revocations every revocation_sync seconds, keys every
- * key_sync seconds, and the freeing of replaced snapshots. */
-struct sync_ctx {
-    struct jotd *j;
-    jotd_store *st;
-};
-
-static void *
-sync_main(void *p)
-{
-    struct sync_ctx *c = p;
-    struct jotd *j = c->j;
-    int64_t now, next_rev = 0, next_keys = 0;
-    struct timespec tick = {0, 100 * 1000 * 1000};
-    char err[256];
-
-    while (!atomic_load(&j->stopping)) {
-        now = jotd_now_ms();
-        if (atomic_exchange(&j->reload, 0))
-            next_rev = next_keys = now;
-        if (now >= next_rev) {
-            if (jotd_revoked_sync(j, c->st) != 0)
-                jotd_log_message("jotd", "revocation sync failed");
-            next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
-        }
-        if (now >= next_keys) {
-            if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
-                jotd_log_message("jotd", "key sync failed: %s", err);
-            next_keys = now + jotd_cfg(j)->key_sync * 1000;
-        }
-        jotd_defer_collect(0);
-        jotd_log_flush();
-        nanosleep(&tick, NULL);
-    }
-    return NULL;
-}
-
 static unsigned
 cores(void)
 {
@@ -124,8 +88,7 @@ cores(void)
 static int
 serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
-    struct sync_ctx sc = {j, st};
-    pthread_t sync_thread;
+    struct jotd_sync *sync;
     unsigned workers = jotd_cfg(j)->hash_workers ? jotd_cfg(j)->hash_workers
                                            : cores() + 2;
     char err[256];
@@ -151,7 +114,15 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         jotd_workers_free(j->workers);
         return 1;
     }
-    pthread_create(&sync_thread, NULL, sync_main, &sc);
+    sync = jotd_sync_start(j, st, err, sizeof err);
+    if (sync == NULL) {
+        fprintf(stderr, "jotd: %s\n", err);
+        atomic_store(&j->stopping, 1);
+        jotd_workers_stop(j->workers);
+        jotd_http_destroy();
+        jotd_workers_free(j->workers);
+        return 1;
+    }
     jotd_log_message("jotd", "listening on %s (%s, %s)", jotd_cfg(j)->issuer,
                      jotd_cfg(j)->db, jot_alg_name(jotd_cfg(j)->alg));
     for (;;) {
@@ -173,7 +144,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     jotd_workers_stop(j->workers);
     jotd_http_destroy();
     jotd_workers_free(j->workers);
-    pthread_join(sync_thread, NULL);
+    jotd_sync_stop(sync);
     jotd_log_shutdown();
     return 0;
 }
