@@ -145,6 +145,7 @@ main(int argc, char **argv)
         jotd_config_free(cfg);
         return 2;
     }
+    jotd_snapshot_init(&j);
     atomic_init(&j.cfg, cfg);
     j.argc = argc;
     j.argv = argv;
@@ -170,7 +171,6 @@ main(int argc, char **argv)
         goto out;
     }
     jotd_log_init(cfg->log_format);
-    pthread_mutex_init(&j.swap_lock, NULL);
     st = jotd_store_open(cfg->db, err, sizeof err);
     if (st == NULL) {
         fprintf(stderr, "jotd: %s\n", err);
@@ -194,12 +194,9 @@ main(int argc, char **argv)
     else
         rc = jotd_admin_run(&j, st, rest, n_rest);
 out:
-    jotd_keys_free(atomic_load(&j.keys));
-    jotd_revoked_free(atomic_load(&j.revoked));
-    jotd_defer_collect(1);
+    jotd_snapshot_finish(&j);
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
     jotd_store_close(st);
-    jotd_config_free(atomic_load(&j.cfg));
     return rc;
 }

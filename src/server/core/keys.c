@@ -201,23 +201,14 @@ discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
     return out;
 }
 
-/* Publishes the snapshot if it differs from the current one. */
-static void
-publish(struct jotd *j, struct jotd_keys *keys)
+/* 1 when next holds the keys cur holds: nothing to publish. */
+static int
+same_keys(void *ctx, const void *cur, void *next)
 {
-    struct jotd_keys *old;
+    const struct jotd_keys *old = cur, *keys = next;
 
-    pthread_mutex_lock(&j->swap_lock);
-    old = atomic_load_explicit(&j->keys, memory_order_acquire);
-    if (old != NULL && strcmp(old->fingerprint, keys->fingerprint) == 0) {
-        pthread_mutex_unlock(&j->swap_lock);
-        jotd_keys_free(keys);
-        return;
-    }
-    atomic_store_explicit(&j->keys, keys, memory_order_release);
-    atomic_fetch_add(&j->epoch, 1);
-    jotd_defer_free(old, jotd_keys_free);
-    pthread_mutex_unlock(&j->swap_lock);
+    (void)ctx;
+    return old != NULL && strcmp(old->fingerprint, keys->fingerprint) == 0;
 }
 
 int
@@ -270,6 +261,10 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
         snprintf(err, err_len, "cannot build the JWKS");
         return -1;
     }
-    publish(j, l.keys);
+    if (jotd_snapshot_publish(j, JOTD_SNAP_KEYS, l.keys, same_keys, NULL) <
+        0) {
+        jotd_errf(err, err_len, "out of memory");
+        return -1;
+    }
     return 0;
 }

@@ -11,9 +11,13 @@
 /* Config keys a running server cannot change: the listening socket,
  * the thread pools, the database, and the secret its keys are sealed
  * under.  A reload keeps their running values and says so. */
-static void
-keep_fixed(const struct jotd_config *old, struct jotd_config *cfg)
+static int
+keep_fixed(void *ctx, const void *cur, void *next)
 {
+    const struct jotd_config *old = cur;
+    struct jotd_config *cfg = next;
+
+    (void)ctx;
 #define KEEP(field, differ)                                              \
     if (differ) {                                                         \
         jotd_log_message("jotd", "reload: %s needs a restart; unchanged", \
@@ -34,6 +38,7 @@ keep_fixed(const struct jotd_config *old, struct jotd_config *cfg)
 #undef KEEP_STR
 #undef KEEP_NUM
 #undef KEEP
+    return 0;
 }
 
 void
@@ -50,10 +55,11 @@ jotd_config_free(void *p)
 void
 jotd_reload(struct jotd *j)
 {
-    struct jotd_config *cfg = calloc(1, sizeof *cfg), *old;
+    struct jotd_config *cfg = calloc(1, sizeof *cfg);
     char **rest = calloc((size_t)j->argc + 1, sizeof *rest);
     char err[512];
     size_t n_rest = 0;
+    enum jotd_log_format format;
 
     if (cfg == NULL || rest == NULL ||
         jotd_config_load(cfg, j->argc, j->argv, rest, &n_rest, err,
@@ -65,14 +71,14 @@ jotd_reload(struct jotd *j)
         return;
     }
     free(rest);
-    pthread_mutex_lock(&j->swap_lock);
-    old = atomic_load(&j->cfg);
-    keep_fixed(old, cfg);
-    atomic_store_explicit(&j->cfg, cfg, memory_order_release);
-    atomic_fetch_add(&j->epoch, 1);
-    jotd_defer_free(old, jotd_config_free);
-    pthread_mutex_unlock(&j->swap_lock);
-    jotd_log_init(cfg->log_format);
+    format = cfg->log_format;   /* cfg belongs to the snapshots now */
+    if (jotd_snapshot_publish(j, JOTD_SNAP_CONFIG, cfg, keep_fixed, NULL) <
+        0) {
+        jotd_log_message("jotd", "reload refused, configuration kept: "
+                                 "out of memory");
+        return;
+    }
+    jotd_log_init(format);
     jotd_log_message("jotd", "configuration reloaded");
     atomic_store(&j->reload, 1);    /* keys and revocations too */
 }

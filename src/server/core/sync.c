@@ -25,9 +25,13 @@ sync_main(void *p)
     struct jotd *j = c->j;
     int64_t now, next_rev = 0, next_keys = 0;
     struct timespec tick = {0, 100 * 1000 * 1000};
+    struct jotd_snap_pin pin = {NULL};
     char err[256];
 
     while (!atomic_load(&j->stopping)) {
+        /* Pinned while it reads the configuration and the sets; the
+         * pin is dropped before collecting, which it would hold up. */
+        jotd_snapshot_enter(j, &pin);
         now = jotd_now_ms();
         if (atomic_exchange(&j->reload, 0))
             next_rev = next_keys = now;
@@ -41,7 +45,8 @@ sync_main(void *p)
                 jotd_log_message("jotd", "key sync failed: %s", err);
             next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
-        jotd_defer_collect(0);
+        jotd_snapshot_leave(&pin);
+        jotd_snapshot_collect(j);
         jotd_log_flush();
         nanosleep(&tick, NULL);
     }
