@@ -458,7 +458,7 @@ jotd_secrets_setup(struct jotd *j, char *err, size_t err_len)
         jot_key_set_kid(key, "refresh-v1") != JOT_OK ||
         jot_keyset_new(&j->refresh_keys) != JOT_OK ||
         jot_keyset_add(j->refresh_keys, key) != JOT_OK) {
-        snprintf(err, err_len, "cannot derive keys from the server secret");
+        jotd_errf(err, err_len, "cannot derive keys from the server secret");
         goto out;
     }
     j->refresh_key = jot_keyset_get(j->refresh_keys, 0);
