@@ -25,7 +25,8 @@ struct jotd_keys *jotd_keys_current(struct jotd *j);
  * Reads the keys from st and swaps in a new snapshot when they changed.
  * With ensure set, first creates and activates a key of cfg.alg when
  * there is no active key or the active one is of another algorithm.
- * Returns -1 with a message in err.
+ * Returns -1 with a message in err.  It reads jotd_cfg(j): call it
+ * under a pin (core/snapshot.h), or before other threads start.
  */
 int jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
                    size_t err_len);

@@ -16,10 +16,12 @@ const struct jotd_revoked *jotd_revoked_current(struct jotd *j);
 int jotd_revoked_contains(const struct jotd_revoked *set, const char *sid);
 
 /* Rebuilds the set from the database.  -1 when the database failed (the
- * old set stays). */
+ * old set stays).  It reads jotd_cfg(j): call it under a pin, or before
+ * other threads start. */
 int jotd_revoked_sync(struct jotd *j, jotd_store *st);
 
-/* Adds sid at once, for a revocation made on this node. */
+/* Adds sid at once, for a revocation made on this node; needs no pin
+ * (the set is read under the writers' lock). */
 void jotd_revoked_add(struct jotd *j, const char *sid);
 
 /* Frees a set (for the snapshot layer; NULL: nothing). */
