@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/seal.h"
+#include "core/snapshot.h"
 #include "store/store.h"
 #include "util.h"
 
@@ -25,16 +26,20 @@ struct jotd_workers;    /* workers.c: the pool for blocking work */
 
 struct jotd {
     /* The configuration, replaced whole by a SIGHUP reload: read it with
-     * jotd_cfg(), once per request (struct jotd_req keeps it). */
+     * jotd_cfg(), once per request (struct jotd_req keeps it), under a
+     * pin (core/snapshot.h). */
     _Atomic(struct jotd_config *) cfg;
     unsigned char seal_key[JOTD_DERIVED_LEN];   /* seals private keys */
     jot_keyset *refresh_keys;   /* the internal HS256 key, alone */
     const jot_key *refresh_key;
     /* Swapped whole by the sync thread; readers load them without locks
-     * (see swap.c for how old values are freed). */
+     * under a pin (core/snapshot.h says how old values are freed). */
     _Atomic(struct jotd_keys *) keys;
     _Atomic(struct jotd_revoked *) revoked;
-    pthread_mutex_t swap_lock;  /* serialises writers of the two above */
+    pthread_mutex_t swap_lock;  /* serialises writers of the three above
+                                 * and guards snap's retired list; only
+                                 * snapshot.c takes it */
+    struct jotd_snapshots snap; /* what was replaced, and its readers */
     struct jotd_workers *workers;
     /* Bounds the password hashes computed at once, each argon2id hash
      * holding 19 MiB (password.c takes and gives them). */
@@ -48,8 +53,8 @@ struct jotd {
     char **argv;
 };
 
-/* The current configuration (borrowed; lives at least a few seconds
- * past its replacement, see jotd_defer_free). */
+/* The current configuration (borrowed: valid while the caller holds
+ * the pin it took before this call, see core/snapshot.h). */
 static inline const struct jotd_config *
 jotd_cfg(struct jotd *j)
 {
@@ -63,16 +68,5 @@ jotd_cfg(struct jotd *j)
  * error_description of the 400 answer.
  */
 json_t *jotd_json_body(const char *body, size_t len, const char **why);
-
-/*
- * Defers freeing p with free_fn until no reader can still hold it:
- * readers load swapped pointers without locks and use them for a few
- * microseconds, so anything replaced more than a few seconds ago is
- * safe.  Called with j->swap_lock held.
- */
-void jotd_defer_free(void *p, void (*free_fn)(void *));
-
-/* Frees what was deferred long enough ago (all of it when force). */
-void jotd_defer_collect(int force);
 
 #endif /* JOTD_JOTD_H */

@@ -9,14 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "http/http.h"
 #include "core/keys.h"
 #include "core/log.h"
+#include "core/reload.h"
 #include "core/revocation.h"
+#include "core/sync.h"
 #include "api/routes.h"
 #include "http/workers.h"
 
@@ -35,144 +36,6 @@ help(void)
            "file.  The server secret comes from JOTD_SECRET or secret_file.\n");
 }
 
-/* Derives the sealing key and the refresh-token key from the secret. */
-static int
-setup_secrets(struct jotd *j, char *err, size_t err_len)
-{
-    unsigned char secret[1024], refresh[JOTD_DERIVED_LEN];
-    size_t secret_len = 0;
-    jot_key *key = NULL;
-    int created = 0, rc = -1;
-
-    if (jotd_secret_load(jotd_cfg(j), secret, sizeof secret, &secret_len,
-                         &created, err, err_len) != 0)
-        return -1;
-    if (created)
-        jotd_log_message("jotd", "generated a new server secret in %s",
-                         jotd_cfg(j)->secret_file[0] ? jotd_cfg(j)->secret_file
-                                               : "the data directory");
-    if (jotd_secret_derive(secret, secret_len, "jotd key sealing v1",
-                           j->seal_key) != 0 ||
-        jotd_secret_derive(secret, secret_len, "jotd refresh hmac v1",
-                           refresh) != 0 ||
-        jot_key_from_secret(refresh, sizeof refresh, JOT_ALG_HS256, &key) !=
-            JOT_OK ||
-        jot_key_set_kid(key, "refresh-v1") != JOT_OK ||
-        jot_keyset_new(&j->refresh_keys) != JOT_OK ||
-        jot_keyset_add(j->refresh_keys, key) != JOT_OK) {
-        snprintf(err, err_len, "cannot derive keys from the server secret");
-        goto out;
-    }
-    j->refresh_key = jot_keyset_get(j->refresh_keys, 0);
-    rc = 0;
-out:
-    jot_key_free(key);
-    jot_wipe(secret, sizeof secret);
-    jot_wipe(refresh, sizeof refresh);
-    return rc;
-}
-
-/* The sync thread: revocations every revocation_sync seconds, keys every
- * key_sync seconds, and the freeing of replaced snapshots. */
-struct sync_ctx {
-    struct jotd *j;
-    jotd_store *st;
-};
-
-static void *
-sync_main(void *p)
-{
-    struct sync_ctx *c = p;
-    struct jotd *j = c->j;
-    int64_t now, next_rev = 0, next_keys = 0;
-    struct timespec tick = {0, 100 * 1000 * 1000};
-    char err[256];
-
-    while (!atomic_load(&j->stopping)) {
-        now = jotd_now_ms();
-        if (atomic_exchange(&j->reload, 0))
-            next_rev = next_keys = now;
-        if (now >= next_rev) {
-            if (jotd_revoked_sync(j, c->st) != 0)
-                jotd_log_message("jotd", "revocation sync failed");
-            next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
-        }
-        if (now >= next_keys) {
-            if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
-                jotd_log_message("jotd", "key sync failed: %s", err);
-            next_keys = now + jotd_cfg(j)->key_sync * 1000;
-        }
-        jotd_defer_collect(0);
-        jotd_log_flush();
-        nanosleep(&tick, NULL);
-    }
-    return NULL;
-}
-
-/* Config keys a running server cannot change: the listening socket,
- * the thread pools, the database, and the secret its keys are sealed
- * under.  A reload keeps their running values and says so. */
-static void
-keep_fixed(const struct jotd_config *old, struct jotd_config *cfg)
-{
-#define KEEP(field, differ)                                              \
-    if (differ) {                                                         \
-        jotd_log_message("jotd", "reload: %s needs a restart; unchanged", \
-                         #field);                                         \
-        memcpy(&cfg->field, &old->field, sizeof cfg->field);              \
-    }
-#define KEEP_NUM(field) KEEP(field, old->field != cfg->field)
-#define KEEP_STR(field) KEEP(field, strcmp(old->field, cfg->field) != 0)
-    KEEP_STR(listen_host);
-    KEEP_NUM(listen_port);
-    KEEP_STR(db);
-    KEEP_NUM(threads);
-    KEEP_NUM(hash_workers);
-    KEEP_STR(tls_cert);
-    KEEP_STR(tls_key);
-    KEEP_STR(secret);
-    KEEP_STR(secret_file);
-#undef KEEP_STR
-#undef KEEP_NUM
-#undef KEEP
-}
-
-static void
-free_config(void *p)
-{
-    struct jotd_config *cfg = p;
-
-    jot_wipe(cfg->secret, sizeof cfg->secret);
-    free(cfg);
-}
-
-/* SIGHUP: reads the configuration again, from the same sources. */
-static void
-reload_config(struct jotd *j, int argc, char **argv)
-{
-    struct jotd_config *cfg = calloc(1, sizeof *cfg), *old;
-    char *rest[MAX_ARGS], err[512];
-    size_t n_rest = 0;
-
-    if (cfg == NULL ||
-        jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
-                         sizeof err) != 0) {
-        jotd_log_message("jotd", "reload refused, configuration kept: %s",
-                         cfg ? err : "out of memory");
-        free(cfg);
-        return;
-    }
-    pthread_mutex_lock(&j->swap_lock);
-    old = atomic_load(&j->cfg);
-    keep_fixed(old, cfg);
-    atomic_store_explicit(&j->cfg, cfg, memory_order_release);
-    atomic_fetch_add(&j->epoch, 1);
-    jotd_defer_free(old, free_config);
-    pthread_mutex_unlock(&j->swap_lock);
-    jotd_log_init(cfg->log_format);
-    jotd_log_message("jotd", "configuration reloaded");
-}
-
 static unsigned
 cores(void)
 {
@@ -184,8 +47,7 @@ cores(void)
 static int
 serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
-    struct sync_ctx sc = {j, st};
-    pthread_t sync_thread;
+    struct jotd_sync *sync;
     unsigned workers = jotd_cfg(j)->hash_workers ? jotd_cfg(j)->hash_workers
                                            : cores() + 2;
     char err[256];
@@ -211,15 +73,22 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         jotd_workers_free(j->workers);
         return 1;
     }
-    pthread_create(&sync_thread, NULL, sync_main, &sc);
+    sync = jotd_sync_start(j, st, err, sizeof err);
+    if (sync == NULL) {
+        fprintf(stderr, "jotd: %s\n", err);
+        atomic_store(&j->stopping, 1);
+        jotd_workers_stop(j->workers);
+        jotd_http_destroy();
+        jotd_workers_free(j->workers);
+        return 1;
+    }
     jotd_log_message("jotd", "listening on %s (%s, %s)", jotd_cfg(j)->issuer,
                      jotd_cfg(j)->db, jot_alg_name(jotd_cfg(j)->alg));
     for (;;) {
         if (sigwait(signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            reload_config(j, j->argc, j->argv);
-            atomic_store(&j->reload, 1);    /* keys and revocations too */
+            jotd_reload(j);
             continue;
         }
         break;
@@ -234,7 +103,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     jotd_workers_stop(j->workers);
     jotd_http_destroy();
     jotd_workers_free(j->workers);
-    pthread_join(sync_thread, NULL);
+    jotd_sync_stop(sync);
     jotd_log_shutdown();
     return 0;
 }
@@ -269,9 +138,10 @@ main(int argc, char **argv)
     if (jotd_config_load(cfg, argc, argv, rest, &n_rest, err,
                          sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
-        free_config(cfg);
+        jotd_config_free(cfg);
         return 2;
     }
+    jotd_snapshot_init(&j);
     atomic_init(&j.cfg, cfg);
     j.argc = argc;
     j.argv = argv;
@@ -296,7 +166,6 @@ main(int argc, char **argv)
         goto out;
     }
     jotd_log_init(cfg->log_format);
-    pthread_mutex_init(&j.swap_lock, NULL);
     st = jotd_store_open(cfg->db, err, sizeof err);
     if (st == NULL) {
         fprintf(stderr, "jotd: %s\n", err);
@@ -308,7 +177,7 @@ main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    if (setup_secrets(&j, err, sizeof err) != 0) {
+    if (jotd_secrets_setup(&j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
         rc = 1;
         goto out;
@@ -320,12 +189,9 @@ main(int argc, char **argv)
     else
         rc = jotd_admin_run(&j, st, rest, n_rest);
 out:
-    jotd_keys_free(atomic_load(&j.keys));
-    jotd_revoked_free(atomic_load(&j.revoked));
-    jotd_defer_collect(1);
+    jotd_snapshot_finish(&j);
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
     jotd_store_close(st);
-    free_config(atomic_load(&j.cfg));
     return rc;
 }

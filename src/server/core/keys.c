@@ -48,11 +48,12 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
     jot_key *key = NULL;
     char *priv = NULL, *pub = NULL, *sealed = NULL;
     int64_t now = jotd_now_ms();
-    int rc = -1;
+    int rc = -1, n;
 
     memset(&row, 0, sizeof row);
     if (jot_key_generate(alg, &key) != JOT_OK) {
-        snprintf(err, err_len, "cannot generate a %s key", jot_alg_name(alg));
+        jotd_errf(err, err_len, "cannot generate a %s key",
+                  jot_alg_name(alg));
         goto out;
     }
     /* API.md: the kid is the RFC 7638 thumbprint, except for HMAC keys,
@@ -67,23 +68,28 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
         jotd_secret_seal(j->seal_key, priv, strlen(priv), jot_key_kid(key),
                          &sealed) != 0)
         goto fail_msg;
-    snprintf(row.kid, sizeof row.kid, "%s", jot_key_kid(key));
-    snprintf(row.alg, sizeof row.alg, "%s", jot_alg_name(alg));
+    n = snprintf(row.kid, sizeof row.kid, "%s", jot_key_kid(key));
+    if (n < 0 || (size_t)n >= sizeof row.kid)
+        goto fail_msg;          /* a cut kid would not open its seal */
+    n = snprintf(row.alg, sizeof row.alg, "%s", jot_alg_name(alg));
+    if (n < 0 || (size_t)n >= sizeof row.alg)
+        goto fail_msg;
     row.public_jwk = pub;
     row.private_enc = sealed;
     row.created_at = now;
     if (st->ops->key_insert(st, &row) != JOTD_STORE_OK ||
         st->ops->key_activate(st, row.kid, now) != JOTD_STORE_OK) {
-        snprintf(err, err_len, "cannot store the new key");
+        jotd_errf(err, err_len, "cannot store the new key");
         goto out;
     }
+    /* row.kid has 128 bytes too, so the copy is whole. */
     if (kid_out != NULL)
-        snprintf(kid_out, 128, "%s", row.kid);
+        memcpy(kid_out, row.kid, 128);
     rc = 0;
     goto out;
 fail_msg:
-    snprintf(err, err_len, "cannot prepare the new %s key",
-             jot_alg_name(alg));
+    jotd_errf(err, err_len, "cannot prepare the new %s key",
+              jot_alg_name(alg));
 out:
     jot_free_secret(priv);
     jot_free(pub);
@@ -99,6 +105,7 @@ struct load {
     jot_alg active_alg;
     int64_t active_at;
     size_t fp_len;
+    int fp_full;                /* the fingerprint could not hold them all */
     int failed;
     char *err;
     size_t err_len;
@@ -125,9 +132,9 @@ add_key(void *ctx, const struct jotd_signing_key *row)
                          &jwk_len) != 0 ||
         jot_jwk_parse((const char *)jwk, jwk_len, alg, &key) != JOT_OK ||
         jot_keyset_add(l->keys->verify, key) != JOT_OK) {
-        snprintf(l->err, l->err_len,
-                 "signing key %s cannot be opened (wrong server secret?)",
-                 row->kid);
+        jotd_errf(l->err, l->err_len,
+                  "signing key %s cannot be opened (wrong server secret?)",
+                  row->kid);
         l->failed = 1;
         goto out;
     }
@@ -140,7 +147,9 @@ add_key(void *ctx, const struct jotd_signing_key *row)
     n = snprintf(l->keys->fingerprint + l->fp_len,
                  sizeof l->keys->fingerprint - l->fp_len, "%.20s:%d,",
                  row->kid, row->retired_at != 0);
-    if (n > 0 && (size_t)n < sizeof l->keys->fingerprint - l->fp_len)
+    if (n < 0 || (size_t)n >= sizeof l->keys->fingerprint - l->fp_len)
+        l->fp_full = 1;         /* too many keys to tell apart */
+    else
         l->fp_len += (size_t)n;
 out:
     if (jwk != NULL)
@@ -193,23 +202,16 @@ discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
     return out;
 }
 
-/* Publishes the snapshot if it differs from the current one. */
-static void
-publish(struct jotd *j, struct jotd_keys *keys)
+/* 1 when next holds the keys cur holds: nothing to publish.  An empty
+ * fingerprint (too many keys for it) never matches. */
+static int
+same_keys(void *ctx, const void *cur, void *next)
 {
-    struct jotd_keys *old;
+    const struct jotd_keys *old = cur, *keys = next;
 
-    pthread_mutex_lock(&j->swap_lock);
-    old = atomic_load_explicit(&j->keys, memory_order_acquire);
-    if (old != NULL && strcmp(old->fingerprint, keys->fingerprint) == 0) {
-        pthread_mutex_unlock(&j->swap_lock);
-        jotd_keys_free(keys);
-        return;
-    }
-    atomic_store_explicit(&j->keys, keys, memory_order_release);
-    atomic_fetch_add(&j->epoch, 1);
-    jotd_defer_free(old, jotd_keys_free);
-    pthread_mutex_unlock(&j->swap_lock);
+    (void)ctx;
+    return old != NULL && keys->fingerprint[0] != '\0' &&
+           strcmp(old->fingerprint, keys->fingerprint) == 0;
 }
 
 int
@@ -228,12 +230,12 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
         l.keys = calloc(1, sizeof *l.keys);
         if (l.keys == NULL || jot_keyset_new(&l.keys->verify) != JOT_OK) {
             jotd_keys_free(l.keys);
-            snprintf(err, err_len, "out of memory");
+            jotd_errf(err, err_len, "out of memory");
             return -1;
         }
         if (st->ops->key_list(st, add_key, &l) != JOTD_STORE_OK &&
             !l.failed) {
-            snprintf(err, err_len, "cannot read the signing keys");
+            jotd_errf(err, err_len, "cannot read the signing keys");
             l.failed = 1;
         }
         if (l.failed) {
@@ -251,7 +253,7 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
     }
     if (l.keys->signer == NULL) {
         jotd_keys_free(l.keys);
-        snprintf(err, err_len, "no active signing key");
+        jotd_errf(err, err_len, "no active signing key");
         return -1;
     }
     if (jot_jwks_export(l.keys->verify, JOT_JWK_PUBLIC, &l.keys->jwks) !=
@@ -259,9 +261,15 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
         (l.keys->discovery = discovery_doc(jotd_cfg(j), l.keys->verify)) ==
             NULL) {
         jotd_keys_free(l.keys);
-        snprintf(err, err_len, "cannot build the JWKS");
+        jotd_errf(err, err_len, "cannot build the JWKS");
         return -1;
     }
-    publish(j, l.keys);
+    if (l.fp_full)
+        l.keys->fingerprint[0] = '\0';   /* published each time */
+    if (jotd_snapshot_publish(j, JOTD_SNAP_KEYS, l.keys, same_keys, NULL) <
+        0) {
+        jotd_errf(err, err_len, "out of memory");
+        return -1;
+    }
     return 0;
 }

@@ -17,14 +17,16 @@ struct jotd_keys {
     char fingerprint[512];      /* kids and states, to notice changes */
 };
 
-/* The current snapshot (borrowed: valid for the request at hand). */
+/* The current snapshot (borrowed: valid while the caller holds the pin
+ * it took before this call, see core/snapshot.h). */
 struct jotd_keys *jotd_keys_current(struct jotd *j);
 
 /*
  * Reads the keys from st and swaps in a new snapshot when they changed.
  * With ensure set, first creates and activates a key of cfg.alg when
  * there is no active key or the active one is of another algorithm.
- * Returns -1 with a message in err.
+ * Returns -1 with a message in err.  It reads jotd_cfg(j): call it
+ * under a pin (core/snapshot.h), or before other threads start.
  */
 int jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
                    size_t err_len);
@@ -36,7 +38,7 @@ int jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
 int jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
                      char kid_out[128], char *err, size_t err_len);
 
-/* Frees a snapshot (for jotd_defer_free and shutdown). */
+/* Frees a snapshot (for the snapshot layer; NULL: nothing). */
 void jotd_keys_free(void *keys);
 
 #endif /* JOTD_KEYS_H */

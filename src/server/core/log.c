@@ -7,6 +7,7 @@
  * which the server calls every tenth of a second and when it stops.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +19,31 @@
 #include "jotd.h"
 #include "core/log.h"
 
-static enum jotd_log_format format = JOTD_LOG_TEXT;
+/*
+ * The logger is process-wide, on purpose: it runs before struct jotd
+ * exists (configuration errors, the secret's creation), and
+ * libmicrohttpd's message callback reaches it with no jotd at hand.
+ * The format is atomic because a SIGHUP reload changes it while other
+ * threads log.
+ */
+static _Atomic enum jotd_log_format format = JOTD_LOG_TEXT;
 
 void
 jotd_log_init(enum jotd_log_format f)
 {
-    format = f;
+    atomic_store_explicit(&format, f, memory_order_relaxed);
+}
+
+static int
+json_lines(void)
+{
+    return atomic_load_explicit(&format, memory_order_relaxed) ==
+           JOTD_LOG_JSON;
 }
 
 /* The time as 2026-01-02T03:04:05.678Z; the part down to the second is
  * formatted once a second per thread, since this runs for every request
- * line. */
+ * line (the thread-local statics are that per-thread memo). */
 static void
 stamp(char out[40])
 {
@@ -72,6 +87,8 @@ struct line_buf {
     struct line_buf *next;
 };
 
+/* Every thread's buffer, for the flusher, and the calling thread's own:
+ * process-wide like the logger they belong to. */
 static pthread_mutex_t bufs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct line_buf *bufs;
 static _Thread_local struct line_buf *my_buf;
@@ -168,6 +185,23 @@ emit_json(json_t *obj, int buffered)
     free(text);
 }
 
+/* Writes the n octets snprintf put in line (cap bytes): a line that did
+ * not fit is cut, and still ends with its newline. */
+static void
+emit_line(char *line, size_t cap, int n)
+{
+    size_t len;
+
+    if (n <= 0 || cap < 2)
+        return;
+    len = (size_t)n;
+    if (len >= cap) {
+        len = cap - 1;
+        line[len - 1] = '\n';
+    }
+    emit(line, len);
+}
+
 /* A text line being put together; what does not fit is cut. */
 struct line {
     char text[512];
@@ -230,7 +264,7 @@ jotd_log_request(const char *method, const char *path, unsigned status,
     char ts[40];
 
     stamp(ts);
-    if (format == JOTD_LOG_JSON) {
+    if (json_lines()) {
         emit_json(json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "ts", ts,
                             "event", "request", "method", method, "path",
                             path, "status", (int)status, "ms",
@@ -264,7 +298,7 @@ jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
     int n;
 
     stamp(ts);
-    if (format == JOTD_LOG_JSON) {
+    if (json_lines()) {
         emit_json(json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "ts",
                             ts, "event", "audit", "kind", kind, "user",
                             user_id, "session", session_id, "ip", ip,
@@ -275,8 +309,7 @@ jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
                  ts, kind, user_id ? user_id : "-",
                  session_id ? session_id : "-", ip ? ip : "-",
                  detail ? " " : "", detail ? detail : "");
-    if (n > 0)
-        emit(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    emit_line(line, sizeof line, n);
 }
 
 void
@@ -288,17 +321,16 @@ jotd_log_vmessage(const char *part, const char *fmt, va_list ap)
     stamp(ts);
     n = vsnprintf(msg, sizeof msg, fmt, ap);
     if (n < 0)
-        return;
+        return;                 /* a message that is too long is cut */
     /* libmicrohttpd ends its messages with a newline; we add our own. */
     msg[strcspn(msg, "\n")] = '\0';
-    if (format == JOTD_LOG_JSON) {
+    if (json_lines()) {
         emit_json(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "event",
                             "message", "part", part, "message", msg), 0);
         return;
     }
     n = snprintf(line, sizeof line, "%s %s: %s\n", ts, part, msg);
-    if (n > 0)
-        emit(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    emit_line(line, sizeof line, n);
 }
 
 void

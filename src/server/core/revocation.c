@@ -77,18 +77,6 @@ collect(void *ctx, const char *sid, int64_t revoked_at)
     return 0;
 }
 
-static void
-publish(struct jotd *j, struct jotd_revoked *r)
-{
-    struct jotd_revoked *old;
-
-    if (r->n > 1)
-        qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
-    old = atomic_load_explicit(&j->revoked, memory_order_acquire);
-    atomic_store_explicit(&j->revoked, r, memory_order_release);
-    jotd_defer_free(old, jotd_revoked_free);
-}
-
 int
 jotd_revoked_sync(struct jotd *j, jotd_store *st)
 {
@@ -102,32 +90,54 @@ jotd_revoked_sync(struct jotd *j, jotd_store *st)
         jotd_revoked_free(r);
         return -1;
     }
-    pthread_mutex_lock(&j->swap_lock);
-    publish(j, r);
-    pthread_mutex_unlock(&j->swap_lock);
+    if (r->n > 1)
+        qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
+    return jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, NULL, NULL) < 0
+               ? -1 : 0;
+}
+
+/* Makes next the current set plus sid, in order; 1 (keep the current
+ * set) when sid is in it already or memory runs out. */
+static int
+with_sid(void *ctx, const void *cur_p, void *next_p)
+{
+    const struct jotd_revoked *cur = cur_p;
+    struct jotd_revoked *r = next_p;
+    const char *sid = ctx;
+    size_t n = cur != NULL ? cur->n : 0, lo = 0, hi = n, mid;
+
+    if (jotd_revoked_contains(cur, sid) || grow(r, n + 1) != 0)
+        return 1;
+    /* The place of sid: a copy in two parts keeps the set sorted
+     * without sorting it again, for each logout. */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (strcmp(cur->ids[mid], sid) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0)
+        memcpy(r->ids, cur->ids, lo * sizeof *r->ids);
+    memcpy(r->ids[lo], sid, JOTD_ID_LEN + 1);
+    if (n > lo)
+        memcpy(r->ids + lo + 1, cur->ids + lo, (n - lo) * sizeof *r->ids);
+    r->n = n + 1;
     return 0;
 }
 
 void
 jotd_revoked_add(struct jotd *j, const char *sid)
 {
-    struct jotd_revoked *cur, *r;
+    struct jotd_revoked *r;
 
-    if (strlen(sid) != JOTD_ID_LEN ||
-        jotd_revoked_contains(jotd_revoked_current(j), sid))
+    if (strlen(sid) != JOTD_ID_LEN)
         return;
-    pthread_mutex_lock(&j->swap_lock);
-    cur = atomic_load_explicit(&j->revoked, memory_order_acquire);
     r = calloc(1, sizeof *r);
-    if (r == NULL || grow(r, (cur ? cur->n : 0) + 1) != 0) {
-        jotd_revoked_free(r);
-        pthread_mutex_unlock(&j->swap_lock);
+    if (r == NULL)
         return;                 /* the next sync will have it */
-    }
-    if (cur != NULL && cur->n > 0)
-        memcpy(r->ids, cur->ids, cur->n * sizeof *r->ids);
-    r->n = cur ? cur->n : 0;
-    memcpy(r->ids[r->n++], sid, JOTD_ID_LEN + 1);
-    publish(j, r);
-    pthread_mutex_unlock(&j->swap_lock);
+    /* The set is read and replaced under one lock, so that two logouts
+     * at once cannot lose one. */
+    (void)jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, with_sid,
+                                (void *)sid);
 }

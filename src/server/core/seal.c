@@ -21,6 +21,7 @@
 #include <jot/jot.h>
 
 #include "jotd.h"
+#include "core/log.h"
 #include "core/seal.h"
 
 #define SECRET_RANDOM_BYTES 64
@@ -404,4 +405,40 @@ out:
     jotd_free_wiped(plain, plain_len + 1);
     free(blob);
     return ret;
+}
+
+int
+jotd_secrets_setup(struct jotd *j, char *err, size_t err_len)
+{
+    unsigned char secret[1024], refresh[JOTD_DERIVED_LEN];
+    size_t secret_len = 0;
+    jot_key *key = NULL;
+    int created = 0, rc = -1;
+
+    if (jotd_secret_load(jotd_cfg(j), secret, sizeof secret, &secret_len,
+                         &created, err, err_len) != 0)
+        return -1;
+    if (created)
+        jotd_log_message("jotd", "generated a new server secret in %s",
+                         jotd_cfg(j)->secret_file[0] ? jotd_cfg(j)->secret_file
+                                               : "the data directory");
+    if (jotd_secret_derive(secret, secret_len, "jotd key sealing v1",
+                           j->seal_key) != 0 ||
+        jotd_secret_derive(secret, secret_len, "jotd refresh hmac v1",
+                           refresh) != 0 ||
+        jot_key_from_secret(refresh, sizeof refresh, JOT_ALG_HS256, &key) !=
+            JOT_OK ||
+        jot_key_set_kid(key, "refresh-v1") != JOT_OK ||
+        jot_keyset_new(&j->refresh_keys) != JOT_OK ||
+        jot_keyset_add(j->refresh_keys, key) != JOT_OK) {
+        jotd_errf(err, err_len, "cannot derive keys from the server secret");
+        goto out;
+    }
+    j->refresh_key = jot_keyset_get(j->refresh_keys, 0);
+    rc = 0;
+out:
+    jot_key_free(key);
+    jot_wipe(secret, sizeof secret);
+    jot_wipe(refresh, sizeof refresh);
+    return rc;
 }

@@ -58,4 +58,15 @@ int jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
                      const char *sealed, const char *aad, unsigned char **out,
                      size_t *out_len);
 
+struct jotd;
+
+/*
+ * Loads the server secret (jotd_secret_load, with the configuration of
+ * j) and derives from it j->seal_key and the HS256 refresh-token key,
+ * alone in j->refresh_keys (also j->refresh_key).  The secret is wiped
+ * before returning.  Says in the log when it created the secret file.
+ * -1 with a message in err; what was set in j is freed with j.
+ */
+int jotd_secrets_setup(struct jotd *j, char *err, size_t err_len);
+
 #endif /* JOTD_SEALING_H */

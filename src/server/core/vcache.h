@@ -3,8 +3,9 @@
  *
  * A token seen before skips the signature check: the cache holds what
  * the check established (subject, session, roles, exp, nbf) keyed by the
- * whole token, compared octet for octet, and the epoch it was verified
- * in: the epoch moves whenever the keys or the configuration change.  Expiry and revocation are still
+ * whole token (slot chosen by a keyed hash, token compared in constant
+ * time) and the epoch it was verified in: the epoch moves whenever the
+ * keys or the configuration change.  Expiry and revocation are still
  * checked on every request by the caller.
  */
 #ifndef JOTD_VCACHE_H

@@ -1,0 +1,82 @@
+/*
+ * sync.c - the sync thread.  A logout or a key rotation on another node
+ * reaches this one through the database only, so the thread reads both
+ * again on a timer; it also does the housekeeping that must not run on
+ * a request: freeing replaced snapshots and writing buffered log lines.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/keys.h"
+#include "core/log.h"
+#include "core/revocation.h"
+#include "core/sync.h"
+
+struct jotd_sync {
+    struct jotd *j;
+    jotd_store *st;
+    pthread_t thread;
+};
+
+static void *
+sync_main(void *p)
+{
+    struct jotd_sync *c = p;
+    struct jotd *j = c->j;
+    int64_t now, next_rev = 0, next_keys = 0;
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    struct jotd_snap_pin pin = {NULL};
+    char err[256];
+
+    while (!atomic_load(&j->stopping)) {
+        /* Pinned while it reads the configuration and the sets; the
+         * pin is dropped before collecting, which it would hold up. */
+        jotd_snapshot_enter(j, &pin);
+        now = jotd_now_ms();
+        if (atomic_exchange(&j->reload, 0))
+            next_rev = next_keys = now;
+        if (now >= next_rev) {
+            if (jotd_revoked_sync(j, c->st) != 0)
+                jotd_log_message("jotd", "revocation sync failed");
+            next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
+        }
+        if (now >= next_keys) {
+            if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
+                jotd_log_message("jotd", "key sync failed: %s", err);
+            next_keys = now + jotd_cfg(j)->key_sync * 1000;
+        }
+        jotd_snapshot_leave(&pin);
+        jotd_snapshot_collect(j);
+        jotd_log_flush();
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
+}
+
+struct jotd_sync *
+jotd_sync_start(struct jotd *j, jotd_store *st, char *err, size_t err_len)
+{
+    struct jotd_sync *s = calloc(1, sizeof *s);
+
+    if (s == NULL) {
+        jotd_errf(err, err_len, "out of memory");
+        return NULL;
+    }
+    s->j = j;
+    s->st = st;
+    if (pthread_create(&s->thread, NULL, sync_main, s) != 0) {
+        jotd_errf(err, err_len, "cannot start the sync thread");
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+jotd_sync_stop(struct jotd_sync *s)
+{
+    if (s == NULL)
+        return;
+    pthread_join(s->thread, NULL);
+    free(s);
+}

@@ -1,0 +1,27 @@
+/*
+ * sync.h - the sync thread of a serving jotd: it brings the revoked set
+ * and the signing keys up to date with the database, frees replaced
+ * snapshots, and flushes the request log.
+ */
+#ifndef JOTD_SYNC_H
+#define JOTD_SYNC_H
+
+#include "jotd.h"
+
+struct jotd_sync;
+
+/*
+ * Starts the thread: revocations every revocation_sync seconds, keys
+ * every key_sync seconds, both at once after a reload (j->reload), and
+ * the collection of retired snapshots and the log flush every tenth of
+ * a second.  st (borrowed) is the thread's own store, used until
+ * jotd_sync_stop returns.  NULL with a message in err.
+ */
+struct jotd_sync *jotd_sync_start(struct jotd *j, jotd_store *st, char *err,
+                                  size_t err_len);
+
+/* Waits for the thread, which ends within a tick of j->stopping being
+ * set, and frees s (NULL: nothing). */
+void jotd_sync_stop(struct jotd_sync *s);
+
+#endif /* JOTD_SYNC_H */
