@@ -21,6 +21,7 @@
 struct jotd_keys;       /* keys.c: the signing and verification keys */
 struct jotd_revoked;    /* revocation.c: recently revoked sessions */
 struct jotd_workers;    /* workers.c: the pool for blocking work */
+struct jotd_http;       /* http/server.c: the daemon and its socket */
 
 struct jotd {
     /* The configuration, replaced whole by a SIGHUP reload: read it with
@@ -35,6 +36,7 @@ struct jotd {
     _Atomic(struct jotd_revoked *) revoked;
     pthread_mutex_t swap_lock;  /* serialises writers of the two above */
     struct jotd_workers *workers;
+    struct jotd_http *http;     /* set by jotd_http_start */
     /* Moves whenever the keys or the configuration are replaced, so
      * that what was verified under the old ones is verified again. */
     atomic_uint_fast64_t epoch;

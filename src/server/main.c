@@ -235,7 +235,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
      * with an epoll thread pool libmicrohttpd 0.9.75 sometimes aborts in
      * it, "Failed to remove listen FD from epoll set".) */
     jotd_workers_stop(j->workers);
-    jotd_http_destroy();
+    jotd_http_destroy(j);
     jotd_workers_free(j->workers);
     pthread_join(sync_thread, NULL);
     jotd_log_shutdown();

@@ -73,8 +73,9 @@ extern const size_t jotd_n_routes;
  */
 int jotd_http_start(struct jotd *j, char *err, size_t err_len);
 
-/* Stops the daemon; call once the workers have finished their jobs. */
-void jotd_http_destroy(void);
+/* Stops the daemon and frees j->http; call once the workers have
+ * finished their jobs.  Does nothing when it is not running. */
+void jotd_http_destroy(struct jotd *j);
 
 /* Frees what resp holds and empties it. */
 void jotd_resp_clear(struct jotd_resp *resp);

@@ -1,0 +1,177 @@
+/*
+ * request.c - what a handler reads of its request: headers, cookies,
+ * the query, the body, and the address of the client.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "http/internal.h"
+
+/* ---- accessors ------------------------------------------------------ */
+
+const char *
+jotd_req_header(struct jotd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+jotd_req_cookie(struct jotd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
+jotd_req_query(struct jotd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+jotd_req_string(struct jotd_req *r, const char *name, size_t *len, int *bad)
+{
+    const json_t *v = r->json ? json_object_get(r->json, name) : NULL;
+    char msg[128];
+    int n;
+
+    *len = 0;
+    if (v == NULL)
+        return NULL;
+    if (!json_is_string(v)) {
+        /* The names are the handlers' own short literals. */
+        n = snprintf(msg, sizeof msg, "%s must be a string", name);
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
+                       n < 0 || (size_t)n >= sizeof msg ? NULL : msg);
+        *bad = 1;
+        return NULL;
+    }
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* ---- the client address ------------------------------------------- */
+
+/* The last address of X-Forwarded-For, when it is a valid address. */
+static int
+last_forwarded(const char *xff, char *out, size_t cap)
+{
+    const char *start = strrchr(xff, ',');
+    unsigned char buf[16];
+    size_t len;
+
+    start = start ? start + 1 : xff;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    len = strcspn(start, " \t");
+    if (len == 0 || len >= cap)
+        return -1;
+    memcpy(out, start, len);
+    out[len] = '\0';
+    if (inet_pton(AF_INET, out, buf) != 1 &&
+        inet_pton(AF_INET6, out, buf) != 1)
+        return -1;
+    return 0;
+}
+
+void
+jotd_req_client_ip(struct jotd_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const char *xff;
+    char fwd[64];
+
+    memcpy(r->ip, "unknown", sizeof "unknown");
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip,
+                  sizeof r->ip);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  r->ip, sizeof r->ip);
+    /* API.md: X-Forwarded-For counts only from a trusted proxy, and then
+     * only its last address, the one that proxy itself saw. */
+    xff = jotd_req_header(r, "X-Forwarded-For");
+    if (xff != NULL && jotd_config_is_trusted_proxy(r->cfg, r->ip) &&
+        last_forwarded(xff, fwd, sizeof fwd) == 0)
+        memcpy(r->ip, fwd, strlen(fwd) + 1);
+}
+
+/* ---- bodies --------------------------------------------------------- */
+
+int
+jotd_req_add_body(struct jotd_req *r, const char *data, size_t size)
+{
+    size_t max = r->cfg->max_body;
+    char *grown;
+
+    if (r->body_too_large || size > max - r->body_len) {
+        r->body_too_large = 1;  /* keep reading, answer 413 at the end */
+        return 0;
+    }
+    if (r->body == NULL) {
+        /* One allocation of the largest body allowed would be simplest,
+         * but most bodies are tiny: grow to the limit instead. */
+        grown = malloc(size + 1 > 1024 ? size + 1 : 1024);
+    } else {
+        grown = realloc(r->body, r->body_len + size + 1);
+    }
+    if (grown == NULL)
+        return -1;
+    r->body = grown;
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    r->body[r->body_len] = '\0';
+    return 0;
+}
+
+/* 1 when the Content-Type is application/json (any parameters). */
+static int
+is_json(const char *ctype)
+{
+    size_t n = strlen("application/json");
+
+    if (ctype == NULL || strncasecmp(ctype, "application/json", n) != 0)
+        return 0;
+    return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
+}
+
+int
+jotd_req_parse_body(struct jotd_req *r)
+{
+    unsigned flags = r->route->flags;
+    const char *why;
+
+    if (!(flags & (JOTD_ROUTE_JSON | JOTD_ROUTE_JSON_OPT)))
+        return 0;
+    if (r->body_len == 0 && (flags & JOTD_ROUTE_JSON_OPT))
+        return 0;
+    if (r->body_len > 0 && !is_json(jotd_req_header(r, "Content-Type"))) {
+        jotd_resp_fail(r, JOTD_ERR_MEDIA_TYPE,
+                       "the body must be application/json");
+        return -1;
+    }
+    r->json = jotd_json_body(r->body ? r->body : "", r->body_len, &why);
+    if (r->json == NULL) {
+        jotd_resp_fail(r, JOTD_ERR_INVALID, why);
+        return -1;
+    }
+    return 0;
+}
+
+void
+jotd_req_release(struct jotd_req *r)
+{
+    json_decref(r->json);
+    r->json = NULL;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+}
