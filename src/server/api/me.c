@@ -139,11 +139,12 @@ jotd_h_sessions(struct jotd_req *r, jotd_store *st)
 void
 jotd_h_session_delete(struct jotd_req *r, jotd_store *st)
 {
+    const char *id = jotd_req_param(r, "id");
     struct jotd_session s;
     enum jotd_store_result sr;
 
-    sr = strlen(r->param) == JOTD_ID_LEN
-             ? st->ops->session_get(st, r->param, &s)
+    sr = strlen(id) == JOTD_ID_LEN
+             ? st->ops->session_get(st, id, &s)
              : JOTD_STORE_NOT_FOUND;
     if (sr == JOTD_STORE_ERROR) {
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);

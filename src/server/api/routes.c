@@ -20,7 +20,6 @@ static void h_health(struct jotd_req *r, jotd_store *st);
 #define ASYNC JOTD_ROUTE_ASYNC
 #define JSON JOTD_ROUTE_JSON
 #define JSON_OPT JOTD_ROUTE_JSON_OPT
-#define PARAM JOTD_ROUTE_PARAM
 
 const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/users", jotd_h_users_create, jotd_guard_signup,
@@ -32,8 +31,8 @@ const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/me/password", jotd_h_password, jotd_guard_bearer,
      ASYNC | JSON},
     {"GET", "/v1/me/sessions", jotd_h_sessions, jotd_guard_bearer, ASYNC},
-    {"DELETE", "/v1/me/sessions/", jotd_h_session_delete, jotd_guard_bearer,
-     ASYNC | PARAM},
+    {"DELETE", "/v1/me/sessions/{id}", jotd_h_session_delete,
+     jotd_guard_bearer, ASYNC},
     {"GET", "/v1/verify", h_verify, jotd_guard_bearer, 0},
     {"GET", "/.well-known/jwks.json", h_jwks, NULL, 0},
     {"GET", "/.well-known/openid-configuration", h_discovery, NULL, 0},

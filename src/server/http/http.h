@@ -11,6 +11,8 @@
 #include "jotd.h"
 
 #define JOTD_MAX_RESP_HEADERS 8
+#define JOTD_MAX_PATH 255       /* octets of a path a route can match */
+#define JOTD_MAX_PARAMS 8       /* {name} segments in one pattern */
 
 struct jotd_resp {
     unsigned status;            /* 0 until a handler answers */
@@ -26,6 +28,17 @@ struct jotd_resp {
 
 struct jotd_route;
 
+/* The {name} segments of the matched pattern and their values. */
+struct jotd_params {
+    size_t n;
+    struct {
+        const char *name;       /* in the pattern; not NUL-terminated */
+        size_t name_len;
+        size_t value_off;       /* in buf, NUL-terminated */
+    } at[JOTD_MAX_PARAMS];
+    char buf[JOTD_MAX_PATH + 1];
+};
+
 struct jotd_req {
     struct jotd *j;
     uint64_t epoch;             /* j->epoch, loaded before cfg */
@@ -33,8 +46,8 @@ struct jotd_req {
     struct MHD_Connection *conn;
     const struct jotd_route *route;
     const char *method;
-    char path[256];
-    const char *param;          /* the {id} at the end of the path */
+    char path[JOTD_MAX_PATH + 1];   /* for the log; may be cut short */
+    struct jotd_params params;  /* of the route's pattern */
     char *body;
     size_t body_len;
     int body_too_large;
@@ -53,11 +66,11 @@ typedef int (*jotd_guard)(struct jotd_req *r);
 #define JOTD_ROUTE_ASYNC 1u     /* runs on a worker, may use st */
 #define JOTD_ROUTE_JSON 2u      /* needs a JSON object body */
 #define JOTD_ROUTE_JSON_OPT 4u  /* takes a JSON object body if one is sent */
-#define JOTD_ROUTE_PARAM 16u    /* path ends with /{id} */
 
+/* One line of the table: see http/router.h for the patterns. */
 struct jotd_route {
-    const char *method;
-    const char *path;           /* with JOTD_ROUTE_PARAM: the prefix */
+    const char *method;         /* "GET", "DELETE", ...; GET takes HEAD */
+    const char *pattern;        /* "/v1/me/sessions/{id}" */
     jotd_handler fn;
     jotd_guard guard;           /* NULL: none */
     unsigned flags;
@@ -69,7 +82,8 @@ extern const size_t jotd_n_routes;
 
 /*
  * Starts the daemon on j->cfg.listen_host:listen_port.  -1 with a
- * message in err (address in use, bad address, TLS files unreadable).
+ * message in err (address in use, bad address, TLS files unreadable, a
+ * pattern of the table the router cannot take).
  */
 int jotd_http_start(struct jotd *j, char *err, size_t err_len);
 
@@ -98,6 +112,9 @@ void jotd_resp_header(struct jotd_req *r, const char *name,
 const char *jotd_req_header(struct jotd_req *r, const char *name);
 const char *jotd_req_cookie(struct jotd_req *r, const char *name);
 const char *jotd_req_query(struct jotd_req *r, const char *name);
+/* The value of the route pattern's {name} segment ("id" for
+ * "/v1/me/sessions/{id}"), NUL-terminated; NULL when it has none. */
+const char *jotd_req_param(struct jotd_req *r, const char *name);
 
 /*
  * A string member of the JSON body.  NULL when absent; when present but

@@ -7,6 +7,7 @@
 #define JOTD_HTTP_INTERNAL_H
 
 #include "http/http.h"
+#include "http/router.h"
 
 /* The TLS material of the daemon, in memory as libmicrohttpd wants it. */
 struct jotd_tls {
@@ -30,16 +31,6 @@ int jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
 
 /* Wipes the key, frees both PEMs and empties tls. */
 void jotd_tls_clear(struct jotd_tls *tls);
-
-/*
- * router.c: the route of method and path (borrowed), with *param the
- * {id} at the end of the path.  For a known path with another method,
- * writes the allowed methods to allow and returns NULL.
- */
-const struct jotd_route *jotd_route_find(const char *method,
-                                         const char *path,
-                                         const char **param, char *allow,
-                                         size_t allow_cap);
 
 /* request.c: sets r->ip from the connection (and trusted proxies). */
 void jotd_req_client_ip(struct jotd_req *r);

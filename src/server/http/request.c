@@ -33,6 +33,12 @@ jotd_req_query(struct jotd_req *r, const char *name)
 }
 
 const char *
+jotd_req_param(struct jotd_req *r, const char *name)
+{
+    return jotd_params_get(&r->params, name);
+}
+
+const char *
 jotd_req_string(struct jotd_req *r, const char *name, size_t *len, int *bad)
 {
     const json_t *v = r->json ? json_object_get(r->json, name) : NULL;

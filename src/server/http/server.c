@@ -132,6 +132,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
     struct jotd_req *r = *con_cls;
     char allow[128];
+    int n;
 
     (void)version;
     if (r == NULL) {
@@ -144,10 +145,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         r->conn = conn;
         r->method = method;
         r->started_us = now_us();
-        snprintf(r->path, sizeof r->path, "%s", url);
+        /* Cut short for the log when longer: such a path matches no
+         * route anyway. */
+        n = snprintf(r->path, sizeof r->path, "%s", url);
+        if (n < 0)
+            r->path[0] = '\0';
         jotd_req_client_ip(r);
-        r->route = jotd_route_find(method, url, &r->param, allow,
-                                   sizeof allow);
+        r->route = jotd_route_find(jotd_routes, jotd_n_routes, method, url,
+                                   &r->params, allow, sizeof allow);
         if (ambiguous_length(conn)) {
             r->route = NULL;    /* answer below, read nothing */
             jotd_resp_fail(r, JOTD_ERR_INVALID,
@@ -238,6 +243,23 @@ open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
     return fd;
 }
 
+/* Every pattern of the table is one the router takes, or jotd does not
+ * start: a typo in a pattern would otherwise only show as a 404. */
+static int
+check_routes(char *err, size_t err_len)
+{
+    size_t i;
+
+    for (i = 0; i < jotd_n_routes; i++) {
+        if (!jotd_route_pattern_ok(jotd_routes[i].pattern)) {
+            jotd_errf(err, err_len, "route %s %s: bad pattern",
+                      jotd_routes[i].method, jotd_routes[i].pattern);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The daemon on h's listening socket, with h's TLS material if any. */
 static struct MHD_Daemon *
 start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
@@ -278,6 +300,8 @@ jotd_http_start(struct jotd *j, char *err, size_t err_len)
         threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads == 0)
         threads = 1;
+    if (check_routes(err, err_len) != 0)
+        return -1;
     h = calloc(1, sizeof *h);
     if (h == NULL) {
         jotd_errf(err, err_len, "out of memory");
