@@ -55,14 +55,6 @@ jotd_cfg(struct jotd *j)
 }
 
 /*
- * Parses a request body as API.md asks: a JSON object, no duplicate
- * member names, nested no deeper than 32 containers (the top level is
- * 1).  The object (caller decrefs), or NULL with *why set to the
- * error_description of the 400 answer.
- */
-json_t *jotd_json_body(const char *body, size_t len, const char **why);
-
-/*
  * Defers freeing p with free_fn until no reader can still hold it:
  * readers load swapped pointers without locks and use them for a few
  * microseconds, so anything replaced more than a few seconds ago is

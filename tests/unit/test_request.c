@@ -1,10 +1,10 @@
 /*
- * test_util.c - request bodies (jotd_json_body): the one-member fast path
- * and jansson agree on every body, and what API.md refuses is refused
- * with the right description.
+ * test_request.c - request bodies (http/request.c).  JSON bodies
+ * (jotd_json_body): the one-member fast path and jansson agree on every
+ * body, and what API.md refuses is refused with the right description.
  */
 #include "testutil.h"
-#include "jotd.h"
+#include "http/http.h"
 
 /* What jansson alone makes of body: the reference for the fast path. */
 static json_t *

@@ -117,6 +117,14 @@ const char *jotd_req_query(struct jotd_req *r, const char *name);
 const char *jotd_req_param(struct jotd_req *r, const char *name);
 
 /*
+ * Parses a request body (len octets, borrowed) as API.md asks: a JSON
+ * object, no duplicate member names, nested no deeper than 32
+ * containers (the top level is 1).  The object (caller decrefs), or
+ * NULL with *why set to the error_description of the 400 answer.
+ */
+json_t *jotd_json_body(const char *body, size_t len, const char **why);
+
+/*
  * A string member of the JSON body.  NULL when absent; when present but
  * not a string, answers 400 and sets *bad.
  */
