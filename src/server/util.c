@@ -172,6 +172,22 @@ utf8_len(const unsigned char *s, size_t len, unsigned *cp)
     return n;
 }
 
+int
+jotd_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n;
+    unsigned cp;
+
+    while (i < len) {
+        n = utf8_len(u + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 jotd_err
 jotd_username_key(const char *name, size_t len,
                   char key[JOTD_USERNAME_MAX + 1])

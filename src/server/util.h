@@ -72,6 +72,10 @@ size_t jotd_fmt_uint(char *p, uint64_t v, size_t width);
 /* n random bytes as base64url into out (cap bytes). */
 jotd_err jotd_random_b64(size_t n, char *out, size_t cap);
 
+/* 1 when s (len octets) is valid UTF-8: no overlong forms, surrogates,
+ * or code points past U+10FFFF. */
+int jotd_utf8_valid(const char *s, size_t len);
+
 /*
  * Checks a username (API.md: 1-64 bytes of valid UTF-8, no control
  * characters) and writes its unique key (ASCII letters lower-cased) to

@@ -2,6 +2,8 @@
  * test_request.c - request bodies (http/request.c).  JSON bodies
  * (jotd_json_body): the one-member fast path and jansson agree on every
  * body, and what API.md refuses is refused with the right description.
+ * Form bodies (jotd_form_parse): a table of bodies with the parameters
+ * they decode to, or the refusal they get.
  */
 #include "testutil.h"
 #include "http/http.h"
@@ -141,6 +143,150 @@ test_refusals(void **state)
     assert_string_equal(why, "JSON nested too deeply");
 }
 
+
+/* ---- form bodies ---------------------------------------------------- */
+
+/* "name=value|" for each parameter of f, in order, into out. */
+static void
+form_show(const struct jotd_form *f, char *out, size_t cap)
+{
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < f->n; i++) {
+        int n = snprintf(out + used, cap - used, "%s=%s|", f->at[i].name,
+                         f->at[i].value);
+        assert_true(n > 0 && (size_t)n < cap - used);
+        assert_int_equal(strlen(f->at[i].name), f->at[i].name_len);
+        assert_int_equal(strlen(f->at[i].value), f->at[i].value_len);
+        used += (size_t)n;
+    }
+}
+
+static void
+test_form(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *want;       /* "name=value|"...; NULL: refused */
+        const char *why;        /* the refusal's description */
+    } cases[] = {
+        {"", "", NULL},
+        {"grant_type=password", "grant_type=password|", NULL},
+        {"a=1&b=2", "a=1|b=2|", NULL},
+        {"a=b+c", "a=b c|", NULL},
+        {"a=b%2Bc", "a=b+c|", NULL},
+        {"a=%20%7e%7E", "a= ~~|", NULL},
+        {"a%5Fb=c", "a_b=c|", NULL},
+        {"a=b=c", "a=b=c|", NULL},
+        {"a=caf%C3%A9", "a=caf\xc3\xa9|", NULL},
+        {"a=caf\xc3\xa9", "a=caf\xc3\xa9|", NULL},
+        {"a=1&&b=2&", "a=1|b=2|", NULL},        /* empty pairs */
+        {"&", "", NULL},
+        {"a=&b=2", "b=2|", NULL},               /* no value: omitted */
+        {"a&b=2", "b=2|", NULL},
+        {"a=&a=1", "a=1|", NULL},
+        {"A=1&a=2", "A=1|a=2|", NULL},          /* names are exact */
+        {"a=%2", NULL, "invalid percent-encoding in the form body"},
+        {"a=%", NULL, "invalid percent-encoding in the form body"},
+        {"a=%zz", NULL, "invalid percent-encoding in the form body"},
+        {"a=%g1", NULL, "invalid percent-encoding in the form body"},
+        {"%=1", NULL, "invalid percent-encoding in the form body"},
+        {"a=%00", NULL, "NUL in the form body"},
+        {"a%00=1", NULL, "NUL in the form body"},
+        {"a=%FF", NULL, "the form body is not UTF-8"},
+        {"a=%C0%AF", NULL, "the form body is not UTF-8"},
+        {"a=%ED%A0%80", NULL, "the form body is not UTF-8"},
+        {"a=\xe2\x82", NULL, "the form body is not UTF-8"},
+        {"%FF=1", NULL, "the form body is not UTF-8"},
+        {"=1", NULL, "a form parameter has no name"},
+        {"=", NULL, "a form parameter has no name"},
+        {"a=1&=2", NULL, "a form parameter has no name"},
+        {"a=1&a=1", NULL, "a form parameter is repeated"},
+        {"a=1&b=2&a=3", NULL, "a form parameter is repeated"},
+        {"a=1&a%3D=2&%61=3", NULL, "a form parameter is repeated"},
+    };
+    char got[512];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct jotd_form f;
+        const char *why = "unset";
+        jotd_err err = jotd_form_parse(cases[i].body, strlen(cases[i].body),
+                                       &f, &why);
+
+        if (cases[i].want == NULL) {
+            if (err != JOTD_ERR_INVALID || why == NULL ||
+                strcmp(why, cases[i].why) != 0)
+                fail_msg("'%s': expected refusal '%s', got %d '%s'",
+                         cases[i].body, cases[i].why, (int)err,
+                         why ? why : "(null)");
+            assert_null(f.buf);
+            assert_int_equal(f.n, 0);
+            continue;
+        }
+        if (err != JOTD_OK)
+            fail_msg("'%s': refused: %s", cases[i].body, why);
+        form_show(&f, got, sizeof got);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("'%s': expected '%s', got '%s'", cases[i].body,
+                     cases[i].want, got);
+        jotd_form_clear(&f);
+    }
+}
+
+/* A NUL octet in the body itself is refused like an escaped one. */
+static void
+test_form_raw_nul(void **state)
+{
+    static const char body[] = "a=b\0c";
+    struct jotd_form f;
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(jotd_form_parse(body, sizeof body - 1, &f, &why),
+                     JOTD_ERR_INVALID);
+    assert_string_equal(why, "NUL in the form body");
+}
+
+/* JOTD_MAX_FORM_FIELDS parameters are taken, one more is refused. */
+static void
+test_form_count(void **state)
+{
+    char body[16 * (JOTD_MAX_FORM_FIELDS + 1)];
+    struct jotd_form f;
+    const char *why = NULL, *v;
+    size_t i, used = 0, len;
+
+    (void)state;
+    for (i = 0; i < JOTD_MAX_FORM_FIELDS; i++) {
+        int n = snprintf(body + used, sizeof body - used, "%sp%zu=%zu",
+                         i ? "&" : "", i, i);
+        assert_true(n > 0 && (size_t)n < sizeof body - used);
+        used += (size_t)n;
+    }
+    assert_int_equal(jotd_form_parse(body, used, &f, &why), JOTD_OK);
+    assert_int_equal(f.n, JOTD_MAX_FORM_FIELDS);
+    v = jotd_form_get(&f, "p31", &len);
+    assert_non_null(v);
+    assert_string_equal(v, "31");
+    assert_int_equal(len, 2);
+    assert_null(jotd_form_get(&f, "p32", &len));
+    assert_int_equal(len, 0);
+    assert_null(jotd_form_get(&f, "p", &len));
+    jotd_form_clear(&f);
+    jotd_form_clear(&f);        /* an empty form clears again */
+    memcpy(body + used, "&x=1", 5);
+    assert_int_equal(jotd_form_parse(body, used + 4, &f, &why),
+                     JOTD_ERR_INVALID);
+    assert_string_equal(why, "too many form parameters");
+    /* Parameters without a value do not count. */
+    memcpy(body + used, "&x=", 4);
+    assert_int_equal(jotd_form_parse(body, used + 3, &f, &why), JOTD_OK);
+    jotd_form_clear(&f);
+}
+
 int
 main(void)
 {
@@ -149,6 +295,9 @@ main(void)
         cmocka_unit_test(test_fast_path_value),
         cmocka_unit_test(test_nul_after_object),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_form),
+        cmocka_unit_test(test_form_raw_nul),
+        cmocka_unit_test(test_form_count),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

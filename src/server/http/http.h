@@ -28,6 +28,20 @@ struct jotd_resp {
 
 struct jotd_route;
 
+#define JOTD_MAX_FORM_FIELDS 32 /* parameters of a form body */
+
+/* An application/x-www-form-urlencoded body, decoded. */
+struct jotd_form {
+    size_t n;
+    struct {
+        const char *name;       /* in buf, NUL-terminated */
+        const char *value;      /* in buf, NUL-terminated, never empty */
+        size_t name_len, value_len;
+    } at[JOTD_MAX_FORM_FIELDS];
+    char *buf;                  /* malloc'd; wiped when cleared */
+    size_t buf_len;
+};
+
 /* The {name} segments of the matched pattern and their values. */
 struct jotd_params {
     size_t n;
@@ -52,6 +66,7 @@ struct jotd_req {
     size_t body_len;
     int body_too_large;
     json_t *json;               /* the parsed body of JSON routes */
+    struct jotd_form form;      /* the parsed body of form routes */
     char ip[64];                /* client address (see trusted_proxies) */
     int64_t started_us;
     atomic_int done;            /* set by a worker when resp is ready */
@@ -66,6 +81,7 @@ typedef int (*jotd_guard)(struct jotd_req *r);
 #define JOTD_ROUTE_ASYNC 1u     /* runs on a worker, may use st */
 #define JOTD_ROUTE_JSON 2u      /* needs a JSON object body */
 #define JOTD_ROUTE_JSON_OPT 4u  /* takes a JSON object body if one is sent */
+#define JOTD_ROUTE_FORM 8u      /* takes an x-www-form-urlencoded body */
 
 /* One line of the table: see http/router.h for the patterns. */
 struct jotd_route {
@@ -123,6 +139,33 @@ const char *jotd_req_param(struct jotd_req *r, const char *name);
  * NULL with *why set to the error_description of the 400 answer.
  */
 json_t *jotd_json_body(const char *body, size_t len, const char **why);
+
+/*
+ * Parses an application/x-www-form-urlencoded body (len octets,
+ * borrowed) into out, as the OAuth endpoints need it (RFC 6749 §3.1,
+ * §4.3, §6): name=value pairs split at '&', '+' read as a space, then
+ * %XX decoded.  A parameter without a value ("a=" or "a") counts as
+ * omitted (RFC 6749 §3.1) and an empty pair ("&&") as nothing.  Refused
+ * with JOTD_ERR_INVALID and *why set to the error_description: an
+ * invalid escape, a NUL, a name or value that is not UTF-8, an empty
+ * name, a repeated parameter, more than JOTD_MAX_FORM_FIELDS.  Also
+ * JOTD_ERR_NOMEM.  On failure out is empty; on success clear it with
+ * jotd_form_clear().
+ */
+jotd_err jotd_form_parse(const char *body, size_t len, struct jotd_form *out,
+                         const char **why);
+
+/* Wipes and frees what f holds, and empties it.  Safe on an empty f. */
+void jotd_form_clear(struct jotd_form *f);
+
+/* The value of the parameter name in f (borrowed), *len its length; NULL
+ * when absent. */
+const char *jotd_form_get(const struct jotd_form *f, const char *name,
+                          size_t *len);
+
+/* The same for the body of a JOTD_ROUTE_FORM route. */
+const char *jotd_req_form(struct jotd_req *r, const char *name,
+                          size_t *len);
 
 /*
  * A string member of the JSON body.  NULL when absent; when present but

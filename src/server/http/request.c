@@ -3,6 +3,7 @@
  * the query, the body, and the address of the client.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,15 +253,208 @@ jotd_json_body(const char *body, size_t len, const char **why)
     return j;
 }
 
-/* 1 when the Content-Type is application/json (any parameters). */
-static int
-is_json(const char *ctype)
-{
-    size_t n = strlen("application/json");
+/* ---- form bodies -------------------------------------------------- */
 
-    if (ctype == NULL || strncasecmp(ctype, "application/json", n) != 0)
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes n octets of one name or value at src into dst, returning the
+ * decoded length; *why set (and 0 returned) when it is refused. */
+static size_t
+form_decode(const char *src, size_t n, char *dst, const char **why)
+{
+    size_t i, w = 0;
+    int hi, lo;
+
+    for (i = 0; i < n; i++) {
+        char c = src[i];
+
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            hi = i + 2 < n ? hex_value(src[i + 1]) : -1;
+            lo = hi >= 0 ? hex_value(src[i + 2]) : -1;
+            if (lo < 0) {
+                *why = "invalid percent-encoding in the form body";
+                return 0;
+            }
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        if (c == '\0') {
+            *why = "NUL in the form body";
+            return 0;
+        }
+        dst[w++] = c;
+    }
+    if (!jotd_utf8_valid(dst, w)) {
+        *why = "the form body is not UTF-8";
+        return 0;
+    }
+    return w;
+}
+
+/* Adds the decoded pair at f->buf + *w (name, NUL, value, NUL); a pair
+ * without a value is dropped.  -1 with *why when it is refused. */
+static int
+form_add(struct jotd_form *f, size_t *w, size_t name_len, size_t value_len,
+         const char **why)
+{
+    char *name = f->buf + *w;
+    size_t i;
+
+    if (name_len == 0) {
+        *why = "a form parameter has no name";
+        return -1;
+    }
+    if (value_len == 0)
+        return 0;               /* RFC 6749 §3.1: as if omitted */
+    for (i = 0; i < f->n; i++) {
+        if (f->at[i].name_len == name_len &&
+            memcmp(f->at[i].name, name, name_len) == 0) {
+            /* RFC 6749 §3.1: no parameter more than once. */
+            *why = "a form parameter is repeated";
+            return -1;
+        }
+    }
+    if (f->n == JOTD_MAX_FORM_FIELDS) {
+        *why = "too many form parameters";
+        return -1;
+    }
+    f->at[f->n].name = name;
+    f->at[f->n].name_len = name_len;
+    f->at[f->n].value = name + name_len + 1;
+    f->at[f->n].value_len = value_len;
+    f->n++;
+    *w += name_len + value_len + 2;
+    return 0;
+}
+
+/* Decodes the pair at pair (n octets, not empty) into f. */
+static int
+form_pair(struct jotd_form *f, const char *pair, size_t n, size_t *w,
+          const char **why)
+{
+    const char *eq = memchr(pair, '=', n);
+    size_t name_in = eq ? (size_t)(eq - pair) : n, name_len, value_len = 0;
+    char *dst = f->buf + *w;
+
+    *why = NULL;
+    name_len = form_decode(pair, name_in, dst, why);
+    if (*why != NULL)
+        return -1;
+    dst[name_len] = '\0';
+    if (eq != NULL) {
+        value_len = form_decode(eq + 1, n - name_in - 1,
+                                dst + name_len + 1, why);
+        if (*why != NULL)
+            return -1;
+    }
+    dst[name_len + 1 + value_len] = '\0';
+    return form_add(f, w, name_len, value_len, why);
+}
+
+jotd_err
+jotd_form_parse(const char *body, size_t len, struct jotd_form *out,
+                const char **why)
+{
+    size_t i = 0, n, w = 0;
+    const char *amp;
+
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+    if (len > SIZE_MAX - 2)
+        return JOTD_ERR_TOO_LARGE;
+    /* Decoding only shrinks, and the '=' and '&' of a pair make room
+     * for its two NULs: the body's length and two more always do. */
+    out->buf = malloc(len + 2);
+    if (out->buf == NULL)
+        return JOTD_ERR_NOMEM;
+    out->buf_len = len + 2;
+    while (i < len) {
+        amp = memchr(body + i, '&', len - i);
+        n = amp ? (size_t)(amp - (body + i)) : len - i;
+        if (n > 0 && form_pair(out, body + i, n, &w, why) != 0) {
+            jotd_form_clear(out);
+            return JOTD_ERR_INVALID;
+        }
+        i += n + 1;
+    }
+    return JOTD_OK;
+}
+
+void
+jotd_form_clear(struct jotd_form *f)
+{
+    if (f->buf != NULL)
+        jot_wipe(f->buf, f->buf_len);
+    free(f->buf);
+    memset(f, 0, sizeof *f);
+}
+
+const char *
+jotd_form_get(const struct jotd_form *f, const char *name, size_t *len)
+{
+    size_t i, n = strlen(name);
+
+    *len = 0;
+    for (i = 0; i < f->n; i++) {
+        if (f->at[i].name_len == n && memcmp(f->at[i].name, name, n) == 0) {
+            *len = f->at[i].value_len;
+            return f->at[i].value;
+        }
+    }
+    return NULL;
+}
+
+const char *
+jotd_req_form(struct jotd_req *r, const char *name, size_t *len)
+{
+    return jotd_form_get(&r->form, name, len);
+}
+
+/* 1 when the Content-Type is the media type type (any parameters). */
+static int
+media_is(const char *ctype, const char *type)
+{
+    size_t n = strlen(type);
+
+    if (ctype == NULL || strncasecmp(ctype, type, n) != 0)
         return 0;
     return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
+}
+
+/* The body of a JOTD_ROUTE_FORM route; -1 when it has answered. */
+static int
+parse_form(struct jotd_req *r)
+{
+    const char *why = NULL;
+    jotd_err err;
+
+    if (r->body_len > 0 &&
+        !media_is(jotd_req_header(r, "Content-Type"),
+                  "application/x-www-form-urlencoded")) {
+        jotd_resp_fail(r, JOTD_ERR_MEDIA_TYPE,
+                       "the body must be "
+                       "application/x-www-form-urlencoded");
+        return -1;
+    }
+    err = jotd_form_parse(r->body ? r->body : "", r->body_len, &r->form,
+                          &why);
+    if (err != JOTD_OK) {
+        jotd_resp_fail(r, err, why);
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -269,11 +463,14 @@ jotd_req_parse_body(struct jotd_req *r)
     unsigned flags = r->route->flags;
     const char *why;
 
+    if (flags & JOTD_ROUTE_FORM)
+        return parse_form(r);
     if (!(flags & (JOTD_ROUTE_JSON | JOTD_ROUTE_JSON_OPT)))
         return 0;
     if (r->body_len == 0 && (flags & JOTD_ROUTE_JSON_OPT))
         return 0;
-    if (r->body_len > 0 && !is_json(jotd_req_header(r, "Content-Type"))) {
+    if (r->body_len > 0 &&
+        !media_is(jotd_req_header(r, "Content-Type"), "application/json")) {
         jotd_resp_fail(r, JOTD_ERR_MEDIA_TYPE,
                        "the body must be application/json");
         return -1;
@@ -291,6 +488,10 @@ jotd_req_release(struct jotd_req *r)
 {
     json_decref(r->json);
     r->json = NULL;
+    jotd_form_clear(&r->form);
+    /* Bodies carry passwords and refresh tokens. */
+    if (r->body != NULL)
+        jot_wipe(r->body, r->body_len);
     free(r->body);
     r->body = NULL;
     r->body_len = 0;
