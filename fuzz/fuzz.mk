@@ -31,8 +31,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 # The server modules a harness needs, by harness name.
 FUZZ_SRV_config := src/server/core/config.c src/server/util.c
 FUZZ_SRV_json_body := src/server/util.c src/server/http/request.c \
-                      src/server/http/response.c src/server/http/router.c \
-                      src/server/core/config.c
+                      src/server/http/response.c src/server/http/router.c
 # and the libraries they need beyond libjot's.
 FUZZ_LIBS_json_body := $(shell pkg-config --libs libmicrohttpd)
 fuzz_srv_obj = $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_SRV_$(1)))

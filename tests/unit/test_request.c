@@ -3,10 +3,15 @@
  * (jotd_json_body): the one-member fast path and jansson agree on every
  * body, and what API.md refuses is refused with the right description.
  * Form bodies (jotd_form_parse): a table of bodies with the parameters
- * they decode to, or the refusal they get.
+ * they decode to, or the refusal they get.  The trusted proxies: which
+ * peers' X-Forwarded-For is believed.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "testutil.h"
-#include "http/http.h"
+#include "http/internal.h"
 
 /* What jansson alone makes of body: the reference for the fast path. */
 static json_t *
@@ -287,6 +292,93 @@ test_form_count(void **state)
     jotd_form_clear(&f);
 }
 
+/* ---- trusted proxies ------------------------------------------------ */
+
+/* jotd_req_trusted_peer of the textual address addr as a peer. */
+static int
+trusted(const struct jotd_config *cfg, const char *addr)
+{
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+
+    memset(&in4, 0, sizeof in4);
+    memset(&in6, 0, sizeof in6);
+    in4.sin_family = AF_INET;
+    in6.sin6_family = AF_INET6;
+    if (inet_pton(AF_INET, addr, &in4.sin_addr) == 1)
+        return jotd_req_trusted_peer(cfg, (const struct sockaddr *)&in4);
+    if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1)
+        return jotd_req_trusted_peer(cfg, (const struct sockaddr *)&in6);
+    fail_msg("'%s' is not an address", addr);
+    return -1;
+}
+
+static void
+set_proxies(struct jotd_config *cfg, const char *v)
+{
+    char err[256];
+
+    if (jotd_config_set(cfg, "trusted_proxies", v, err, sizeof err) != 0)
+        fail_msg("trusted_proxies = %s: %s", v, err);
+}
+
+static void
+test_trusted_proxies(void **state)
+{
+    static const struct {
+        const char *addr;
+        int trusted;
+    } cases[] = {
+        {"10.1.2.3", 1}, {"10.255.255.255", 1}, {"11.0.0.1", 0},
+        {"9.255.255.255", 0}, {"192.168.1.1", 1}, {"192.168.1.2", 0},
+        {"192.168.2.0", 1}, {"192.168.3.255", 1}, {"192.168.4.0", 0},
+        {"2001:db8::5", 1}, {"2001:db8:ffff::1", 1}, {"2001:db9::1", 0},
+        {"::1", 1}, {"::2", 0}, {"fe80::1", 0},
+        {"::ffff:10.9.9.9", 1}, {"::FFFF:192.168.1.1", 1},
+        {"::ffff:11.0.0.1", 0}, {"172.16.5.5", 1}, {"172.31.255.255", 1},
+        {"172.32.0.1", 0}, {"::ffff:172.20.0.1", 1},
+    };
+    struct sockaddr other;
+    struct jotd_config cfg;
+    size_t i;
+
+    (void)state;
+    memset(&other, 0, sizeof other);
+    other.sa_family = AF_UNIX;
+    jotd_config_defaults(&cfg);
+    assert_int_equal(trusted(&cfg, "127.0.0.1"), 0);
+    set_proxies(&cfg, "10.0.0.0/8, 192.168.1.1 ,192.168.3.7/23, "
+                      "2001:db8::/32, ::1, ::ffff:172.16.0.0/108");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (trusted(&cfg, cases[i].addr) != cases[i].trusted)
+            fail_msg("'%s': expected %d", cases[i].addr, cases[i].trusted);
+    }
+    assert_int_equal(jotd_req_trusted_peer(&cfg, NULL), 0);
+    assert_int_equal(
+        jotd_req_trusted_peer(&cfg, (const struct sockaddr *)&other), 0);
+
+    /* /0 takes every address of its family, and only of its family. */
+    set_proxies(&cfg, "0.0.0.0/0");
+    assert_int_equal(trusted(&cfg, "203.0.113.9"), 1);
+    assert_int_equal(trusted(&cfg, "::ffff:1.2.3.4"), 1);
+    assert_int_equal(trusted(&cfg, "2001:db8::1"), 0);
+    set_proxies(&cfg, "::/0");
+    assert_int_equal(trusted(&cfg, "2001:db8::1"), 1);
+    assert_int_equal(trusted(&cfg, "203.0.113.9"), 0);
+    /* A mapped address as an entry is the IPv4 address. */
+    set_proxies(&cfg, "::ffff:198.51.100.7");
+    assert_int_equal(trusted(&cfg, "198.51.100.7"), 1);
+    /* Bits past the prefix do not matter. */
+    set_proxies(&cfg, "10.1.2.3/8");
+    assert_int_equal(trusted(&cfg, "10.200.0.1"), 1);
+    set_proxies(&cfg, "1.0.0.1,1.0.0.2,1.0.0.3,1.0.0.4,1.0.0.5,1.0.0.6,"
+                      "1.0.0.7,1.0.0.8,1.0.0.9,1.0.0.10,1.0.0.11,1.0.0.12,"
+                      "1.0.0.13,1.0.0.14,1.0.0.15,1.0.0.16");
+    assert_int_equal(trusted(&cfg, "1.0.0.16"), 1);
+    set_proxies(&cfg, "");
+    assert_int_equal(trusted(&cfg, "1.0.0.16"), 0);
+}
+
 int
 main(void)
 {
@@ -298,6 +390,7 @@ main(void)
         cmocka_unit_test(test_form),
         cmocka_unit_test(test_form_raw_nul),
         cmocka_unit_test(test_form_count),
+        cmocka_unit_test(test_trusted_proxies),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,13 @@ int jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
 /* Wipes the key, frees both PEMs and empties tls. */
 void jotd_tls_clear(struct jotd_tls *tls);
 
+struct sockaddr;
+
+/* request.c: 1 when the peer sa is in one of cfg's trusted_proxies
+ * networks, whose X-Forwarded-For is then believed. */
+int jotd_req_trusted_peer(const struct jotd_config *cfg,
+                          const struct sockaddr *sa);
+
 /* request.c: sets r->ip from the connection (and trusted proxies). */
 void jotd_req_client_ip(struct jotd_req *r);
 

@@ -85,6 +85,65 @@ last_forwarded(const char *xff, char *out, size_t cap)
     return 0;
 }
 
+/* The address of sa with all its bits.  An IPv4-mapped IPv6 address is
+ * the IPv4 address it maps, as config.c reads the networks, so the two
+ * spellings of one peer are one peer. */
+static int
+peer_addr(const struct sockaddr *sa, struct jotd_cidr *c)
+{
+    memset(c, 0, sizeof *c);
+    if (sa->sa_family == AF_INET) {
+        memcpy(c->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        c->family = AF_INET;
+        c->prefix = 32;
+        return 0;
+    }
+    if (sa->sa_family != AF_INET6)
+        return -1;
+    memcpy(c->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    if (IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr)) {
+        memmove(c->addr, c->addr + 12, 4);
+        memset(c->addr + 4, 0, 12);
+        c->family = AF_INET;
+        c->prefix = 32;
+        return 0;
+    }
+    c->family = AF_INET6;
+    c->prefix = 128;
+    return 0;
+}
+
+static int
+in_network(const struct jotd_cidr *net, const struct jotd_cidr *a)
+{
+    unsigned full = net->prefix / 8, bits = net->prefix % 8;
+
+    if (net->family != a->family)
+        return 0;
+    if (memcmp(net->addr, a->addr, full) != 0)
+        return 0;
+    if (bits == 0)
+        return 1;
+    return ((net->addr[full] ^ a->addr[full]) &
+            (unsigned char)(0xff << (8 - bits))) == 0;
+}
+
+int
+jotd_req_trusted_peer(const struct jotd_config *cfg,
+                      const struct sockaddr *sa)
+{
+    struct jotd_cidr a;
+    size_t i;
+
+    if (sa == NULL || peer_addr(sa, &a) != 0)
+        return 0;
+    for (i = 0; i < cfg->n_trusted_proxies; i++) {
+        if (in_network(&cfg->trusted_proxies[i], &a))
+            return 1;
+    }
+    return 0;
+}
+
 void
 jotd_req_client_ip(struct jotd_req *r)
 {
@@ -106,7 +165,7 @@ jotd_req_client_ip(struct jotd_req *r)
     /* API.md: X-Forwarded-For counts only from a trusted proxy, and then
      * only its last address, the one that proxy itself saw. */
     xff = jotd_req_header(r, "X-Forwarded-For");
-    if (xff != NULL && jotd_config_is_trusted_proxy(r->cfg, r->ip) &&
+    if (xff != NULL && jotd_req_trusted_peer(r->cfg, sa) &&
         last_forwarded(xff, fwd, sizeof fwd) == 0)
         memcpy(r->ip, fwd, strlen(fwd) + 1);
 }
