@@ -18,6 +18,14 @@ void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 
+/* ops.c */
+void jotd_h_verify(struct jotd_req *r, jotd_store *st);
+void jotd_h_health(struct jotd_req *r, jotd_store *st);
+
+/* wellknown.c */
+void jotd_h_jwks(struct jotd_req *r, jotd_store *st);
+void jotd_h_discovery(struct jotd_req *r, jotd_store *st);
+
 /* Limits the password hashes computed at once (each argon2id hash holds
  * 19 MiB): n slots, set once at start. */
 void jotd_hash_slots_init(unsigned n);
