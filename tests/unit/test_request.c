@@ -168,6 +168,7 @@ form_show(const struct jotd_form *f, char *out, size_t cap)
     }
 }
 
+/* Long for its table of cases, one line each. */
 static void
 test_form(void **state)
 {

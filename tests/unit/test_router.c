@@ -22,6 +22,7 @@ static const struct jotd_route table[] = {
 };
 #define N_TABLE (sizeof table / sizeof *table)
 
+/* Long for its table of cases, one line each. */
 static void
 test_match(void **state)
 {
