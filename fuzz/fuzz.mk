@@ -32,8 +32,10 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 FUZZ_SRV_config := src/server/core/config.c src/server/util.c
 FUZZ_SRV_json_body := src/server/util.c src/server/http/request.c \
                       src/server/http/response.c src/server/http/router.c
+FUZZ_SRV_form := $(FUZZ_SRV_json_body)
 # and the libraries they need beyond libjot's.
 FUZZ_LIBS_json_body := $(shell pkg-config --libs libmicrohttpd)
+FUZZ_LIBS_form := $(FUZZ_LIBS_json_body)
 fuzz_srv_obj = $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_SRV_$(1)))
 # Made by pattern rules only, they would be deleted as intermediate.
 .SECONDARY: $(FUZZ_LIB_OBJ) \
