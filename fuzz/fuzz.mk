@@ -26,11 +26,16 @@ FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS_BASE = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
                    -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer \
                    $(filter-out -Werror,$(WARN)) -Iinclude -Isrc/server \
-                   $(shell pkg-config --cflags $(PKG_LIB))
+                   $(shell pkg-config --cflags $(PKG_LIB) libmicrohttpd)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 # The server modules a harness needs, by harness name.
 FUZZ_SRV_config := src/server/core/config.c src/server/util.c
-FUZZ_SRV_json_body := src/server/util.c
+FUZZ_SRV_json_body := src/server/util.c src/server/http/request.c \
+                      src/server/http/response.c src/server/http/router.c
+FUZZ_SRV_form := $(FUZZ_SRV_json_body)
+# and the libraries they need beyond libjot's.
+FUZZ_LIBS_json_body := $(shell pkg-config --libs libmicrohttpd)
+FUZZ_LIBS_form := $(FUZZ_LIBS_json_body)
 fuzz_srv_obj = $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_SRV_$(1)))
 # Made by pattern rules only, they would be deleted as intermediate.
 .SECONDARY: $(FUZZ_LIB_OBJ) \
@@ -46,7 +51,7 @@ $(FZ)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_OBJ) \
               $$(call fuzz_srv_obj,$$*) | $(DEPS_STAMP) build/.test-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS_BASE) -Werror -o $@ $< \
-	    $(FUZZ_LIB_OBJ) $(call fuzz_srv_obj,$*) $(LIB_LIBS)
+	    $(FUZZ_LIB_OBJ) $(call fuzz_srv_obj,$*) $(LIB_LIBS) $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
 

@@ -112,8 +112,6 @@ set_lines(const char *text, size_t len)
     if (jotd_config_finish(&cfg, err, sizeof err) != 0)
         CHECK(err[0] != '\0');
     jotd_config_print(&cfg, devnull);
-    (void)jotd_config_is_trusted_proxy(&cfg, "127.0.0.1");
-    (void)jotd_config_is_trusted_proxy(&cfg, "2001:db8::1");
     jot_wipe(&cfg, sizeof cfg);
     free(copy);
 }
@@ -198,9 +196,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_file(text, file_len);
     if (load(&cfg, args, n_args) == 0) {
         jotd_config_print(&cfg, devnull);
-        (void)jotd_config_is_trusted_proxy(&cfg, "10.1.2.3");
-        (void)jotd_config_is_trusted_proxy(&cfg, "::ffff:10.1.2.3");
-        (void)jotd_config_is_trusted_proxy(&cfg, "fe80::1");
         if (n_args == 0) {
             print1 = print(&cfg, &len1);
             write_file(print1, len1);

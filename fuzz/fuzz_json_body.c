@@ -2,10 +2,10 @@
  * fuzz_json_body.c - a JSON body as jotd reads it, and claims as libjot
  * signs and reads them.
  *
- * jotd's own body check (a depth scan, then jansson with
- * JSON_REJECT_DUPLICATES, an object required) is static in
- * src/server/http.c, so this harness runs the same jansson call on the
- * input, and compares libjot's strict JSON rules with it: the input is
+ * jotd's own body check (jotd_json_body of src/server/http/request.c:
+ * libjot's depth check, then jansson with JSON_REJECT_DUPLICATES, an
+ * object required) must agree with jansson alone on the input; and
+ * libjot's strict JSON rules are compared with jansson too: the input is
  * signed as the claims of a token with jot_jwt_sign, and the token read
  * back through jot_jwt_decode, jot_jwt_verify and every claim accessor.
  *
@@ -30,7 +30,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "jotd.h"
+#include "http/http.h"
 
 static jot_key *hs256;
 static jot_keyset *keys;

@@ -46,6 +46,13 @@ jot__json_depth_ok(const unsigned char *buf, size_t len, size_t max)
 }
 
 jot_err
+jot_json_depth_check(const void *buf, size_t len)
+{
+    return jot__json_depth_ok(buf, len, JOT_MAX_JSON_DEPTH) ? JOT_OK
+                                                            : JOT_ERR_DEPTH;
+}
+
+jot_err
 jot__json_object(const void *buf, size_t len, json_t **out)
 {
     json_error_t error;

@@ -67,6 +67,17 @@ JOT_API const char *jot_strerror(jot_err err);
  */
 JOT_API const char *jot_err_name(jot_err err);
 
+/*
+ * Checks that the JSON text at buf (len octets, borrowed, no NUL needed)
+ * nests no deeper than JOT_MAX_JSON_DEPTH containers, the top level
+ * counting 1: the ceiling libjot applies to headers, claims and keys,
+ * for callers that hand other JSON to jansson themselves.  One linear
+ * scan, before any parser recurses; it does not check that buf is JSON.
+ * Returns JOT_OK or JOT_ERR_DEPTH.
+ */
+JOT_API JOT_NODISCARD jot_err jot_json_depth_check(const void *buf,
+                                                   size_t len);
+
 /* Frees a string or buffer returned by libjot.  jot_free(NULL) is a no-op. */
 JOT_API void jot_free(void *p);
 

@@ -23,6 +23,7 @@
 struct jotd_keys;       /* keys.c: the signing and verification keys */
 struct jotd_revoked;    /* revocation.c: recently revoked sessions */
 struct jotd_workers;    /* workers.c: the pool for blocking work */
+struct jotd_http;       /* http/server.c: the daemon and its socket */
 
 struct jotd {
     /* The configuration, replaced whole by a SIGHUP reload: read it with
@@ -44,6 +45,7 @@ struct jotd {
     /* Bounds the password hashes computed at once, each argon2id hash
      * holding 19 MiB (password.c takes and gives them). */
     sem_t hash_slots;
+    struct jotd_http *http;     /* set by jotd_http_start */
     /* Moves whenever the keys or the configuration are replaced, so
      * that what was verified under the old ones is verified again. */
     atomic_uint_fast64_t epoch;
@@ -60,13 +62,5 @@ jotd_cfg(struct jotd *j)
 {
     return atomic_load_explicit(&j->cfg, memory_order_acquire);
 }
-
-/*
- * Parses a request body as API.md asks: a JSON object, no duplicate
- * member names, nested no deeper than 32 containers (the top level is
- * 1).  The object (caller decrefs), or NULL with *why set to the
- * error_description of the 400 answer.
- */
-json_t *jotd_json_body(const char *body, size_t len, const char **why);
 
 #endif /* JOTD_JOTD_H */

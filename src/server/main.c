@@ -78,7 +78,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         fprintf(stderr, "jotd: %s\n", err);
         atomic_store(&j->stopping, 1);
         jotd_workers_stop(j->workers);
-        jotd_http_destroy();
+        jotd_http_destroy(j);
         jotd_workers_free(j->workers);
         return 1;
     }
@@ -101,7 +101,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
      * with an epoll thread pool libmicrohttpd 0.9.75 sometimes aborts in
      * it, "Failed to remove listen FD from epoll set".) */
     jotd_workers_stop(j->workers);
-    jotd_http_destroy();
+    jotd_http_destroy(j);
     jotd_workers_free(j->workers);
     jotd_sync_stop(sync);
     jotd_log_shutdown();

@@ -206,6 +206,22 @@ utf8_len(const unsigned char *s, size_t len, unsigned *cp)
     return n;
 }
 
+int
+jotd_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n;
+    unsigned cp;
+
+    while (i < len) {
+        n = utf8_len(u + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 jotd_err
 jotd_username_key(const char *name, size_t len,
                   char key[JOTD_USERNAME_MAX + 1])
@@ -227,140 +243,4 @@ jotd_username_key(const char *name, size_t len,
         key[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
     key[len] = '\0';
     return JOTD_OK;
-}
-
-/* Nested no deeper than max containers?  Counted before jansson
- * recurses, so a deep body costs one pass and no stack. */
-static int
-depth_ok(const char *s, size_t len, size_t max)
-{
-    size_t i, depth = 0;
-    int in_str = 0;
-
-    for (i = 0; i < len; i++) {
-        if (in_str) {
-            if (s[i] == '\\')
-                i++;
-            else if (s[i] == '"')
-                in_str = 0;
-        } else if (s[i] == '"') {
-            in_str = 1;
-        } else if ((s[i] == '{' || s[i] == '[') && ++depth > max) {
-            return 0;
-        } else if ((s[i] == '}' || s[i] == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return 1;
-}
-
-/* Octets of a name or value that JSON reads as themselves: no escape,
- * no quote, nothing beyond ASCII (so no UTF-8 to check). */
-static size_t
-plain_run(const char *s, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-            break;
-    }
-    return i;
-}
-
-/* A cursor over a body, for the one-member shape below. */
-struct scan {
-    const char *p, *end;
-};
-
-/* Skips JSON's blanks (RFC 8259 §2). */
-static void
-skip_blanks(struct scan *sc)
-{
-    while (sc->p < sc->end &&
-           (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' ||
-            *sc->p == '\r'))
-        sc->p++;
-}
-
-/* Skips blanks, then takes c if it comes next. */
-static int
-take(struct scan *sc, char c)
-{
-    skip_blanks(sc);
-    if (sc->p == sc->end || *sc->p != c)
-        return 0;
-    sc->p++;
-    return 1;
-}
-
-/* A string with nothing to unescape: its octets and length, after the
- * opening quote has been taken; 0 when it is anything else. */
-static int
-take_plain_string(struct scan *sc, const char **s, size_t *len)
-{
-    *s = sc->p;
-    *len = plain_run(sc->p, (size_t)(sc->end - sc->p));
-    sc->p += *len;
-    return sc->p < sc->end && *sc->p++ == '"';
-}
-
-/*
- * The commonest body, {"name":"value"} with nothing to unescape (a
- * refresh token, say), taken without the lexer: jansson checks a long
- * string octet by octet, which costs more than the HMAC that verifies
- * the token.  Such a body has one member, so no duplicate; anything
- * else returns NULL for jansson to read.
- */
-static json_t *
-single_member(const char *body, size_t len)
-{
-    struct scan sc = {body, body + len};
-    const char *n, *v;
-    size_t n_len, v_len;
-    char name[64];
-    json_t *obj;
-
-    if (!take(&sc, '{') || !take(&sc, '"') ||
-        !take_plain_string(&sc, &n, &n_len) || n_len >= sizeof name ||
-        !take(&sc, ':') || !take(&sc, '"') ||
-        !take_plain_string(&sc, &v, &v_len) || !take(&sc, '}'))
-        return NULL;
-    skip_blanks(&sc);           /* and nothing else may follow */
-    if (sc.p != sc.end)
-        return NULL;
-    memcpy(name, n, n_len);
-    name[n_len] = '\0';
-    obj = json_object();
-    /* set_new takes the value even when it fails, NULL included. */
-    if (obj == NULL ||
-        json_object_set_new_nocheck(obj, name,
-                                    json_stringn_nocheck(v, v_len)) != 0) {
-        json_decref(obj);
-        return NULL;            /* out of memory: jansson will say so */
-    }
-    return obj;
-}
-
-json_t *
-jotd_json_body(const char *body, size_t len, const char **why)
-{
-    json_error_t e;
-    json_t *j = single_member(body, len);
-
-    if (j != NULL)
-        return j;
-
-    if (!depth_ok(body, len, 32)) {
-        *why = "JSON nested too deeply";
-        return NULL;
-    }
-    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
-    if (!json_is_object(j)) {
-        *why = j ? "the body must be a JSON object" : "malformed JSON";
-        json_decref(j);
-        return NULL;
-    }
-    return j;
 }

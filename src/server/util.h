@@ -74,6 +74,10 @@ size_t jotd_fmt_uint(char *p, uint64_t v, size_t width);
 /* n random bytes as base64url into out (cap bytes). */
 jotd_err jotd_random_b64(size_t n, char *out, size_t cap);
 
+/* 1 when s (len octets) is valid UTF-8: no overlong forms, surrogates,
+ * or code points past U+10FFFF. */
+int jotd_utf8_valid(const char *s, size_t len);
+
 /*
  * Writes all len bytes of buf (borrowed) to fd, again after a short
  * write or EINTR.  0 when every byte was written; -1 with errno set

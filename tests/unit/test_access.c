@@ -14,6 +14,7 @@
 #include "core/access.h"
 #include "core/keys.h"
 #include "core/revocation.h"
+#include "core/snapshot.h"
 #include "core/tokens.h"
 
 #define ISSUER "https://jot.test"
@@ -64,7 +65,7 @@ setup(void **state)
     assert_non_null(f);
     jotd_config_defaults(&f->cfg);
     memcpy(f->cfg.issuer, ISSUER, sizeof ISSUER);
-    pthread_mutex_init(&f->j.swap_lock, NULL);
+    jotd_snapshot_init(&f->j);
     f->keys = new_keys("access-1");
     atomic_init(&f->j.keys, f->keys);
     rk = new_key(JOT_ALG_HS256, "refresh-v1");
@@ -97,10 +98,8 @@ teardown(void **state)
 
     jot_free(f->access);
     jot_free(f->refresh);
-    jotd_keys_free(f->keys);
-    jotd_revoked_free((void *)jotd_revoked_current(&f->j));
+    jotd_snapshot_finish(&f->j);   /* frees f->keys and the revoked sets */
     jot_keyset_free(f->j.refresh_keys);
-    pthread_mutex_destroy(&f->j.swap_lock);
     free(f);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "core/accounts.h"
 #include "core/password.h"
+#include "core/snapshot.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define T0 1700000000000LL          /* a fixed "now", in ms */
@@ -57,7 +58,7 @@ setup(void **state)
     f->cfg.bcrypt_cost = 10;
     f->cfg.login_max_failures = 2;
     jotd_hash_slots_init(&f->j, 1);
-    pthread_mutex_init(&f->j.swap_lock, NULL);
+    jotd_snapshot_init(&f->j);
     f->op.j = &f->j;
     f->op.cfg = &f->cfg;
     f->op.ip = "192.0.2.1";
@@ -86,6 +87,7 @@ teardown(void **state)
         unlink(path);
     }
     rmdir(f->dir);
+    jotd_snapshot_finish(&f->j);
     sem_destroy(&f->j.hash_slots);
     free(f);
     return 0;

@@ -10,6 +10,7 @@
 #include "core/password.h"
 #include "core/revocation.h"
 #include "core/sessions.h"
+#include "core/snapshot.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define T0 1700000000000LL          /* a fixed "now", in ms */
@@ -47,7 +48,7 @@ setup(void **state)
     f->cfg.password_hash = JOTD_HASH_BCRYPT;
     f->cfg.bcrypt_cost = 10;
     jotd_hash_slots_init(&f->j, 1);
-    pthread_mutex_init(&f->j.swap_lock, NULL);
+    jotd_snapshot_init(&f->j);
     f->op.j = &f->j;
     f->op.cfg = &f->cfg;
     f->op.ip = "192.0.2.1";
@@ -82,8 +83,7 @@ teardown(void **state)
         unlink(path);
     }
     rmdir(f->dir);
-    jotd_revoked_free(atomic_load(&f->j.revoked));
-    jotd_defer_collect(1);
+    jotd_snapshot_finish(&f->j);
     sem_destroy(&f->j.hash_slots);
     free(f);
     return 0;

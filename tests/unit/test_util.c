@@ -1,154 +1,112 @@
 /*
- * test_util.c - request bodies (jotd_json_body): the one-member fast path
- * and jansson agree on every body, and what API.md refuses is refused
- * with the right description.
+ * test_util.c - the ground floor of jotd (util.c): usernames and their
+ * keys, ids, decimal formatting, and the one message formatter.
  */
 #include "testutil.h"
-#include "jotd.h"
-
-/* What jansson alone makes of body: the reference for the fast path. */
-static json_t *
-reference(const char *body)
-{
-    json_t *j = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
-
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
-}
+#include "util.h"
 
 static void
-test_agrees_with_jansson(void **state)
-{
-    static const char *const bodies[] = {
-        "{\"refresh_token\":\"eyJhbGciOiJIUzI1NiJ9.e30.abc-_\"}",
-        "{\"a\":\"\"}",
-        "{\"\":\"x\"}",
-        "{\"a\":\"b c ~!#$%&'()*+,-./:;<=>?@[]^`{|}\"}",
-        "{\"a\":\"\\u0041\"}",              /* escaped: jansson's */
-        "{\"a\":\"caf\xc3\xa9\"}",          /* UTF-8: jansson's */
-        "{\"a\":\"b\"} ",                   /* trailing blank */
-        " {\"a\":\"b\"}",
-        "{\"a\" : \"b\"}",
-        "{\"refresh_token\": \"x.y.z\"}",  /* Python's json.dumps */
-        "\r\n{ \"a\"\t:\n\"b\" }\r\n",
-        "{\"a\":\"b\"}\f",                  /* not a JSON blank */
-        "{\"a\":\"b\"} x",
-        "{\"a\":\"b\" \"c\"}",
-        "{\"a\" \"b\"}",
-        "{\"a\"::\"b\"}",
-        "{\"a\":\"b\",}",
-        "{\"a\":\"b\",\"c\":\"d\"}",
-        "{\"a\":1}",
-        "{\"a\":\"b\"}}",
-        "{\"a\":\"b\"",
-        "{\"a\":\"b}",
-        "{\"a\":\"b\"}x",
-        "{\"a\":\"\xff\"}",                 /* not UTF-8 */
-        "{\"a\":\"tab\there\"}",            /* raw control character */
-        "{\"a\":\"b\",\"a\":\"c\"}",        /* duplicate */
-        "[\"a\",\"b\"]",
-        "\"a\"",
-        "{}",
-        "",
-    };
-    size_t i;
-
-    (void)state;
-    for (i = 0; i < sizeof bodies / sizeof *bodies; i++) {
-        const char *why = NULL;
-        json_t *got = jotd_json_body(bodies[i], strlen(bodies[i]), &why);
-        json_t *want = reference(bodies[i]);
-
-        if ((got == NULL) != (want == NULL) ||
-            (got != NULL && !json_equal(got, want)))
-            fail_msg("body %zu (%s): jotd_json_body and jansson differ", i,
-                     bodies[i]);
-        if (got == NULL && why == NULL)
-            fail_msg("body %zu: refused without a description", i);
-        json_decref(got);
-        json_decref(want);
-    }
-}
-
-/* A NUL after the object is not a blank: refused, as jansson does. */
-static void
-test_nul_after_object(void **state)
-{
-    static const char body[] = "{\"a\":\"b\"}\0";
-    const char *why = NULL;
-    json_t *j;
-
-    (void)state;
-    assert_null(jotd_json_body(body, sizeof body - 1, &why));
-    assert_string_equal(why, "malformed JSON");
-    j = jotd_json_body(body, sizeof body - 2, &why);  /* without it */
-    assert_non_null(j);
-    json_decref(j);
-}
-
-/* The fast path's value is exactly the octets between the quotes. */
-static void
-test_fast_path_value(void **state)
-{
-    static const char body[] = "{\"refresh_token\":\"x.y.z\"}";
-    const char *why = NULL;
-    json_t *j = jotd_json_body(body, sizeof body - 1, &why);
-
-    (void)state;
-    assert_non_null(j);
-    assert_int_equal(json_object_size(j), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(j, "refresh_token")), "x.y.z");
-    json_decref(j);
-}
-
-static void
-test_refusals(void **state)
+test_username_key(void **state)
 {
     static const struct {
-        const char *body, *why;
+        const char *name;
+        const char *key;        /* NULL: refused */
     } cases[] = {
-        {"{\"a\":\"b\",\"a\":\"c\"}", "malformed JSON"},
-        {"[1]", "the body must be a JSON object"},
-        {"{\"a\":\"b\"", "malformed JSON"},
-        {"", "malformed JSON"},
+        {"alice", "alice"}, {"Alice", "alice"}, {"ALICE-01", "alice-01"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},
+        {"\xc3\x89t\xc3\xa9", "\xc3\x89t\xc3\xa9"},  /* not lowered */
+        {"a b", "a b"}, {"", NULL}, {"a\tb", NULL}, {"a\x7f", NULL},
+        {"\xc2\x85", NULL},                     /* C1 control */
+        {"\xc0\xaf", NULL},                     /* overlong */
+        {"\xed\xa0\x80", NULL},                 /* surrogate */
+        {"\xf4\x90\x80\x80", NULL},             /* over U+10FFFF */
+        {"\xe2\x82", NULL},                     /* cut short */
+        {"\xff", NULL},
     };
-    char deep[80];
-    const char *why;
+    char key[JOTD_USERNAME_MAX + 1], long_name[JOTD_USERNAME_MAX + 2];
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof cases / sizeof *cases; i++) {
-        why = NULL;
-        assert_null(jotd_json_body(cases[i].body, strlen(cases[i].body),
-                                   &why));
-        assert_string_equal(why, cases[i].why);
+        jotd_err err = jotd_username_key(cases[i].name,
+                                         strlen(cases[i].name), key);
+        if (cases[i].key == NULL) {
+            if (err != JOTD_ERR_USERNAME)
+                fail_msg("'%s': expected a refusal", cases[i].name);
+        } else if (err != JOTD_OK || strcmp(key, cases[i].key) != 0) {
+            fail_msg("'%s': expected key '%s'", cases[i].name, cases[i].key);
+        }
     }
-    /* 33 levels: one more than API.md allows. */
-    memset(deep, '[', 33);
-    memset(deep + 33, ']', 33);
-    deep[0] = '{';
-    memcpy(deep + 1, "\"a\":", 4);
-    memset(deep + 5, '[', 32);
-    memset(deep + 37, ']', 32);
-    deep[69] = '}';
-    deep[70] = '\0';
-    why = NULL;
-    assert_null(jotd_json_body(deep, strlen(deep), &why));
-    assert_string_equal(why, "JSON nested too deeply");
+    memset(long_name, 'a', sizeof long_name);
+    assert_int_equal(jotd_username_key(long_name, JOTD_USERNAME_MAX, key),
+                     JOTD_OK);
+    assert_int_equal(jotd_username_key(long_name, JOTD_USERNAME_MAX + 1,
+                                       key),
+                     JOTD_ERR_USERNAME);
+}
+
+static void
+test_ids(void **state)
+{
+    char id[JOTD_ID_LEN + 1];
+
+    (void)state;
+    assert_int_equal(jotd_uuid(id), JOTD_OK);
+    assert_int_equal(strlen(id), JOTD_ID_LEN);
+    assert_true(jotd_is_id(id));
+    assert_int_equal(id[14], '4');          /* version 4 */
+    assert_true(jotd_is_id("00000000-0000-4000-8000-000000000000"));
+    assert_false(jotd_is_id("00000000-0000-4000-8000-00000000000"));
+    assert_false(jotd_is_id("00000000-0000-4000-8000-0000000000000"));
+    assert_false(jotd_is_id("00000000-0000-4000-8000-00000000000A"));
+    assert_false(jotd_is_id(""));
+}
+
+static void
+test_fmt_uint(void **state)
+{
+    static const struct {
+        uint64_t v;
+        size_t width;
+        const char *want;
+    } cases[] = {
+        {0, 0, "0"}, {7, 3, "007"}, {1234, 2, "1234"},
+        {UINT64_MAX, 0, "18446744073709551615"},
+    };
+    char buf[32];
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        n = jotd_fmt_uint(buf, cases[i].v, cases[i].width);
+        buf[n] = '\0';
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("%zu: expected '%s', got '%s'", i, cases[i].want, buf);
+    }
+}
+
+/* A message too long for its buffer ends in "...", and fits. */
+static void
+test_errf(void **state)
+{
+    char err[12];
+
+    (void)state;
+    jotd_errf(err, sizeof err, "%s", "short");
+    assert_string_equal(err, "short");
+    jotd_errf(err, sizeof err, "%s %d", "a long message", 42);
+    assert_string_equal(err, "a long m...");
+    jotd_errf(NULL, 0, "%s", "nothing");
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_agrees_with_jansson),
-        cmocka_unit_test(test_fast_path_value),
-        cmocka_unit_test(test_nul_after_object),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_username_key),
+        cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_fmt_uint),
+        cmocka_unit_test(test_errf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

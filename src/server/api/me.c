@@ -116,7 +116,7 @@ jotd_h_session_delete(struct jotd_req *r, jotd_store *st)
     jotd_err err;
 
     jotd_op_of(r, st, &op);
-    err = jotd_session_revoke_own(&op, r->who.sub, r->param);
+    err = jotd_session_revoke_own(&op, r->who.sub, jotd_req_param(r, "id"));
     if (err != JOTD_OK)
         jotd_resp_fail(r, err,
                        err == JOTD_ERR_NOT_FOUND ? "no such session" : NULL);

@@ -1,23 +1,13 @@
 /*
- * routes.c - the routing table, and the handlers that need neither the
- * database nor a password: verification and the well-known documents.
+ * routes.c - the routing table: each route's method, path pattern,
+ * handler, guard and flags (see http/http.h and http/router.h).
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "api/guards.h"
-#include "core/keys.h"
 #include "api/routes.h"
-
-static void h_verify(struct jotd_req *r, jotd_store *st);
-static void h_jwks(struct jotd_req *r, jotd_store *st);
-static void h_discovery(struct jotd_req *r, jotd_store *st);
-static void h_health(struct jotd_req *r, jotd_store *st);
 
 #define ASYNC JOTD_ROUTE_ASYNC
 #define JSON JOTD_ROUTE_JSON
 #define JSON_OPT JOTD_ROUTE_JSON_OPT
-#define PARAM JOTD_ROUTE_PARAM
 
 const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/users", jotd_h_users_create, jotd_guard_signup,
@@ -29,71 +19,13 @@ const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/me/password", jotd_h_password, jotd_guard_bearer,
      ASYNC | JSON},
     {"GET", "/v1/me/sessions", jotd_h_sessions, jotd_guard_bearer, ASYNC},
-    {"DELETE", "/v1/me/sessions/", jotd_h_session_delete, jotd_guard_bearer,
-     ASYNC | PARAM},
-    {"GET", "/v1/verify", h_verify, jotd_guard_bearer, 0},
-    {"GET", "/.well-known/jwks.json", h_jwks, NULL, 0},
-    {"GET", "/.well-known/openid-configuration", h_discovery, NULL, 0},
-    {"GET", "/.well-known/oauth-authorization-server", h_discovery, NULL, 0},
-    {"GET", "/healthz", h_health, NULL, ASYNC},
+    {"DELETE", "/v1/me/sessions/{id}", jotd_h_session_delete,
+     jotd_guard_bearer, ASYNC},
+    {"GET", "/v1/verify", jotd_h_verify, jotd_guard_bearer, 0},
+    {"GET", "/.well-known/jwks.json", jotd_h_jwks, NULL, 0},
+    {"GET", "/.well-known/openid-configuration", jotd_h_discovery, NULL, 0},
+    {"GET", "/.well-known/oauth-authorization-server", jotd_h_discovery,
+     NULL, 0},
+    {"GET", "/healthz", jotd_h_health, NULL, ASYNC},
 };
 const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;
-
-/* GET /v1/verify: for nginx auth_request and forward-auth proxies; the
- * bearer check already ran, with no database call. */
-static void
-h_verify(struct jotd_req *r, jotd_store *st)
-{
-    (void)st;
-    jotd_resp_empty(r, 200);
-    jotd_resp_header(r, "X-Auth-Subject", r->who.sub);
-    jotd_resp_header(r, "X-Auth-Session", r->who.sid);
-    jotd_resp_header(r, "X-Auth-Roles", r->who.roles);
-}
-
-/* Answers a prebuilt JSON document of the key snapshot. */
-static void
-static_json(struct jotd_req *r, const char *doc, int64_t max_age)
-{
-    char cc[64];
-
-    jotd_resp_empty(r, 200);
-    r->resp.body = strdup(doc);
-    if (r->resp.body == NULL) {
-        jotd_resp_fail(r, JOTD_ERR_NOMEM, NULL);
-        return;
-    }
-    r->resp.body_len = strlen(doc);
-    r->resp.content_type = "application/json; charset=utf-8";
-    snprintf(cc, sizeof cc, "public, max-age=%lld", (long long)max_age);
-    jotd_resp_header(r, "Cache-Control", cc);
-}
-
-static void
-h_jwks(struct jotd_req *r, jotd_store *st)
-{
-    (void)st;
-    static_json(r, jotd_keys_current(r->j)->jwks, r->cfg->jwks_max_age);
-}
-
-static void
-h_discovery(struct jotd_req *r, jotd_store *st)
-{
-    (void)st;
-    static_json(r, jotd_keys_current(r->j)->discovery,
-                r->cfg->jwks_max_age);
-}
-
-static void
-h_health(struct jotd_req *r, jotd_store *st)
-{
-    if (st->ops->ping(st) == JOTD_STORE_OK) {
-        jotd_resp_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "db",
-                                         "ok"));
-        return;
-    }
-    jotd_resp_json(r, 503, json_pack("{s:s, s:s, s:s, s:s}", "status",
-                                     "unavailable", "db", "down", "error",
-                                     "unavailable", "error_description",
-                                     "database unreachable"));
-}

@@ -23,6 +23,14 @@ void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 /* The core operation context of a request, for handlers on st. */
 void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
 
+/* ops.c */
+void jotd_h_verify(struct jotd_req *r, jotd_store *st);
+void jotd_h_health(struct jotd_req *r, jotd_store *st);
+
+/* wellknown.c */
+void jotd_h_jwks(struct jotd_req *r, jotd_store *st);
+void jotd_h_discovery(struct jotd_req *r, jotd_store *st);
+
 /*
  * Answers err (the one table of http/response.c; description NULL:
  * jotd_strerror's words), and for JOTD_ERR_THROTTLED the Retry-After of

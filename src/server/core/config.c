@@ -1437,35 +1437,3 @@ jotd_config_print(const struct jotd_config *cfg, FILE *f)
         }
     }
 }
-
-/* --- trusted proxies --------------------------------------------------- */
-
-static int
-in_network(const struct jotd_cidr *net, const struct jotd_cidr *a)
-{
-    unsigned full = net->prefix / 8, bits = net->prefix % 8;
-
-    if (net->family != a->family)
-        return 0;
-    if (memcmp(net->addr, a->addr, full) != 0)
-        return 0;
-    if (bits == 0)
-        return 1;
-    return ((net->addr[full] ^ a->addr[full]) &
-            (unsigned char)(0xff << (8 - bits))) == 0;
-}
-
-int
-jotd_config_is_trusted_proxy(const struct jotd_config *cfg, const char *addr)
-{
-    struct jotd_cidr a;
-    size_t i;
-
-    if (addr == NULL || parse_addr(addr, &a) != 0)
-        return 0;
-    for (i = 0; i < cfg->n_trusted_proxies; i++) {
-        if (in_network(&cfg->trusted_proxies[i], &a))
-            return 1;
-    }
-    return 0;
-}

@@ -112,9 +112,4 @@ int jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len);
  */
 void jotd_config_print(const struct jotd_config *cfg, FILE *f);
 
-/* 1 when addr (a textual IPv4/IPv6 address) is in one of the trusted
- * proxy networks. */
-int jotd_config_is_trusted_proxy(const struct jotd_config *cfg,
-                                 const char *addr);
-
 #endif /* JOTD_CONFIG_H */

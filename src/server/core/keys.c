@@ -29,7 +29,6 @@ jotd_keys_free(void *p)
     jot_key_free(k->signer);
     jot_keyset_free(k->verify);
     free(k->jwks);
-    free(k->discovery);
     free(k);
 }
 
@@ -159,49 +158,6 @@ out:
     return l->failed;
 }
 
-/* The RFC 8414 metadata, for both well-known paths. */
-static char *
-discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
-{
-    json_t *doc, *algs = json_array();
-    char jwks[600], token[600], revoke[600], introspect[600];
-    const char *name;
-    char *out;
-    size_t i, k;
-    int seen;
-
-    for (i = 0; algs != NULL && i < jot_keyset_count(set); i++) {
-        jot_alg alg = jot_key_alg(jot_keyset_get(set, i));
-        if (jot_alg_is_hmac(alg))
-            continue;           /* unpublished: nobody else can verify */
-        name = jot_alg_name(alg);
-        seen = 0;
-        for (k = 0; k < json_array_size(algs); k++)
-            seen |= strcmp(json_string_value(json_array_get(algs, k)),
-                           name) == 0;
-        if (!seen)
-            json_array_append_new(algs, json_string(name));
-    }
-    snprintf(jwks, sizeof jwks, "%s/.well-known/jwks.json", cfg->issuer);
-    snprintf(token, sizeof token, "%s/oauth/token", cfg->issuer);
-    snprintf(revoke, sizeof revoke, "%s/oauth/revoke", cfg->issuer);
-    snprintf(introspect, sizeof introspect, "%s/oauth/introspect",
-             cfg->issuer);
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ss], s:[s], s:[], s:o}",
-                    "issuer", cfg->issuer, "jwks_uri", jwks,
-                    "token_endpoint", token, "revocation_endpoint", revoke,
-                    "introspection_endpoint", introspect,
-                    "grant_types_supported", "password", "refresh_token",
-                    "token_endpoint_auth_methods_supported", "none",
-                    "response_types_supported",
-                    "id_token_signing_alg_values_supported", algs);
-    if (doc == NULL)
-        return NULL;
-    out = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    return out;
-}
-
 /* 1 when next holds the keys cur holds: nothing to publish.  An empty
  * fingerprint (too many keys for it) never matches. */
 static int
@@ -257,9 +213,7 @@ jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
         return -1;
     }
     if (jot_jwks_export(l.keys->verify, JOT_JWK_PUBLIC, &l.keys->jwks) !=
-            JOT_OK ||
-        (l.keys->discovery = discovery_doc(jotd_cfg(j), l.keys->verify)) ==
-            NULL) {
+        JOT_OK) {
         jotd_keys_free(l.keys);
         jotd_errf(err, err_len, "cannot build the JWKS");
         return -1;

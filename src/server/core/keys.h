@@ -13,7 +13,6 @@ struct jotd_keys {
     jot_key *signer;            /* the active key (private) */
     jot_keyset *verify;         /* active and recently retired keys */
     char *jwks;                 /* {"keys":[...]}: public JWKs only */
-    char *discovery;            /* the RFC 8414 metadata document */
     char fingerprint[512];      /* kids and states, to notice changes */
 };
 

@@ -89,7 +89,7 @@ jotd_workers_start(size_t n_threads, size_t queue_max, const char *db_url,
     for (i = 0; i < n_threads; i++) {
         if (pthread_create(&w->threads[i], NULL, run, w) != 0) {
             pthread_mutex_unlock(&w->lock);
-            snprintf(err, err_len, "cannot start worker threads");
+            jotd_errf(err, err_len, "cannot start worker threads");
             goto fail;
         }
         w->n_threads++;
