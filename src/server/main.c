@@ -108,30 +108,96 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     return 0;
 }
 
+/* Signals are taken by sigwait in the main thread only: block them
+ * before any thread starts, so every thread inherits the mask. */
+static void
+block_signals(sigset_t *signals)
+{
+    sigemptyset(signals);
+    sigaddset(signals, SIGTERM);
+    sigaddset(signals, SIGINT);
+    sigaddset(signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * What the command line asks before any database is opened: --help,
+ * --print-config, or a command that does not exist.  -1 to go on, else
+ * the exit status.
+ */
+static int
+answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
+{
+    int print = 0;
+    size_t i;
+
+    for (i = 0; i < n_rest; i++) {
+        if (strcmp(rest[i], "--help") == 0 || strcmp(rest[i], "-h") == 0) {
+            help();
+            return 0;
+        }
+        if (strcmp(rest[i], "--print-config") == 0)
+            print = 1;
+    }
+    if (print) {
+        jotd_config_print(cfg, stdout);
+        return 0;
+    }
+    if (n_rest > 0 && strcmp(rest[0], "serve") != 0 &&
+        !jotd_cmd_known(rest[0])) {
+        fprintf(stderr, "jotd: unknown command or option '%s' "
+                        "(see jotd --help)\n", rest[0]);
+        return 2;
+    }
+    return -1;
+}
+
+/* Opens and migrates the database, derives the server's keys; then
+ * serves or runs the subcommand of rest.  The exit status. */
+static int
+run(struct jotd *j, char **rest, size_t n_rest, sigset_t *signals)
+{
+    const struct jotd_config *cfg = jotd_cfg(j);
+    jotd_store *st;
+    char err[512];
+    int version = 0, rc = 1;
+
+    st = jotd_store_open(cfg->db, err, sizeof err);
+    if (st == NULL) {
+        fprintf(stderr, "jotd: %s\n", err);
+        return 1;
+    }
+    if (st->ops->migrate(st, &version) != JOTD_STORE_OK)
+        fprintf(stderr, "jotd: %s: cannot migrate the database\n", cfg->db);
+    else if (jotd_secrets_setup(j, err, sizeof err) != 0)
+        fprintf(stderr, "jotd: %s\n", err);
+    else if (n_rest == 0 || strcmp(rest[0], "serve") == 0)
+        rc = serve(j, st, signals);
+    else {
+        if (strcmp(rest[0], "migrate") == 0)
+            printf("schema version %d\n", version);
+        rc = jotd_admin_run(j, st, rest, n_rest);
+    }
+    jotd_store_close(st);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
     static struct jotd j;
     struct jotd_config *cfg;
     char *rest[MAX_ARGS], err[512];
-    size_t n_rest = 0, i;
-    jotd_store *st = NULL;
+    size_t n_rest = 0;
     sigset_t signals;
-    int version = 0, print = 0, rc = 2;
+    int rc;
 
     if (argc > MAX_ARGS) {
         fprintf(stderr, "jotd: too many arguments\n");
         return 2;
     }
-    /* Signals are taken by sigwait in the main thread only: block them
-     * before any thread starts, so every thread inherits the mask. */
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
+    block_signals(&signals);
     cfg = calloc(1, sizeof *cfg);
     if (cfg == NULL)
         return 2;
@@ -145,53 +211,13 @@ main(int argc, char **argv)
     atomic_init(&j.cfg, cfg);
     j.argc = argc;
     j.argv = argv;
-    for (i = 0; i < n_rest; i++) {
-        if (strcmp(rest[i], "--help") == 0 || strcmp(rest[i], "-h") == 0) {
-            help();
-            rc = 0;
-            goto out;
-        }
-        if (strcmp(rest[i], "--print-config") == 0)
-            print = 1;
+    rc = answer_early(cfg, rest, n_rest);
+    if (rc < 0) {
+        jotd_log_init(cfg->log_format);
+        rc = run(&j, rest, n_rest, &signals);
     }
-    if (print) {
-        jotd_config_print(cfg, stdout);
-        rc = 0;
-        goto out;
-    }
-    if (n_rest > 0 && strcmp(rest[0], "serve") != 0 &&
-        !jotd_cmd_known(rest[0])) {
-        fprintf(stderr, "jotd: unknown command or option '%s' "
-                        "(see jotd --help)\n", rest[0]);
-        goto out;
-    }
-    jotd_log_init(cfg->log_format);
-    st = jotd_store_open(cfg->db, err, sizeof err);
-    if (st == NULL) {
-        fprintf(stderr, "jotd: %s\n", err);
-        rc = 1;
-        goto out;
-    }
-    if (st->ops->migrate(st, &version) != JOTD_STORE_OK) {
-        fprintf(stderr, "jotd: %s: cannot migrate the database\n", cfg->db);
-        rc = 1;
-        goto out;
-    }
-    if (jotd_secrets_setup(&j, err, sizeof err) != 0) {
-        fprintf(stderr, "jotd: %s\n", err);
-        rc = 1;
-        goto out;
-    }
-    if (n_rest > 0 && strcmp(rest[0], "migrate") == 0)
-        printf("schema version %d\n", version);
-    if (n_rest == 0 || strcmp(rest[0], "serve") == 0)
-        rc = serve(&j, st, &signals);
-    else
-        rc = jotd_admin_run(&j, st, rest, n_rest);
-out:
     jotd_snapshot_finish(&j);
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
-    jotd_store_close(st);
     return rc;
 }

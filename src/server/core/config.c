@@ -1147,18 +1147,47 @@ split_line(char *line, char **key, char **value, char *why, size_t why_len)
     return 1;
 }
 
+/* Applies one line of a configuration file (source names it in
+ * messages); 0 for a blank line or a comment too. */
+static int
+apply_line(struct jotd_config *cfg, char *s, const char *source, char *err,
+           size_t err_len)
+{
+    char buf[ECHO_LEN + 4], why[WHY_LEN];
+    char *key, *value;
+    const struct key *k;
+    int r = split_line(s, &key, &value, why, sizeof why);
+
+    if (r < 0) {
+        jotd_errf(err, err_len, "%s: %s", source, why);
+        return -1;
+    }
+    if (r == 0)
+        return 0;
+    k = lookup(key, strlen(key), 0);
+    if (k == NULL) {
+        jotd_errf(err, err_len, "%s: unknown key '%s'", source,
+                  echo(key, buf, sizeof buf));
+        return -1;
+    }
+    if (k->flags & NOT_IN_FILE) {
+        not_in_file(k, source, err, err_len);
+        return -1;
+    }
+    return apply_from(cfg, k, value, source, err, err_len);
+}
+
 static int
 read_file(struct jotd_config *cfg, const char *path, char *err,
           size_t err_len)
 {
-    char buf[ECHO_LEN + 4], source[1100], why[WHY_LEN];
-    char *line = NULL, *key, *value;
+    char source[1100];
+    char *line = NULL;
     size_t cap = 0;
     ssize_t n;
     unsigned long lineno = 0;
-    const struct key *k;
     FILE *f;
-    int rc = -1, r;
+    int rc = -1;
 
     f = fopen(path, "r");
     if (f == NULL) {
@@ -1183,24 +1212,7 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
             line[--n] = '\0';
         if (lineno == 1 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
             s += 3;                 /* a UTF-8 byte order mark */
-        r = split_line(s, &key, &value, why, sizeof why);
-        if (r < 0) {
-            jotd_errf(err, err_len, "%s: %s", source, why);
-            goto out;
-        }
-        if (r == 0)
-            continue;
-        k = lookup(key, strlen(key), 0);
-        if (k == NULL) {
-            jotd_errf(err, err_len, "%s: unknown key '%s'", source,
-                      echo(key, buf, sizeof buf));
-            goto out;
-        }
-        if (k->flags & NOT_IN_FILE) {
-            not_in_file(k, source, err, err_len);
-            goto out;
-        }
-        if (apply_from(cfg, k, value, source, err, err_len) != 0)
+        if (apply_line(cfg, s, source, err, err_len) != 0)
             goto out;
     }
     if (ferror(f)) {
@@ -1211,8 +1223,7 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
 out:
     /* A line may have held a database password. */
     if (line != NULL)
-        jot_wipe(line, cap);
-    free(line);
+        jotd_free_wiped(line, cap);
     fclose(f);
     return rc;
 }

@@ -141,6 +141,35 @@ is_space(unsigned char c)
            c == '\f';
 }
 
+/* The file behind fd must be a regular file that only its owner may
+ * read, and no longer than a secret can be. */
+static int
+check_secret_file(int fd, const char *path, char *err, size_t err_len)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0) {
+        jotd_errf(err, err_len, "cannot stat %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        jotd_errf(err, err_len, "%s is not a regular file", path);
+        return -1;
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        jotd_errf(err, err_len,
+                  "%s is accessible by group or others (mode %03o): "
+                  "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
+                  path);
+        return -1;
+    }
+    if (st.st_size > SECRET_FILE_MAX) {
+        jotd_errf(err, err_len, "%s is too long to be a secret", path);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Reads the secret file into out.  1 when it does not exist.  The file
  * may be a link (an operator's secret store); what it points to must be
@@ -152,7 +181,6 @@ read_secret(const char *path, unsigned char *out, size_t out_cap,
 {
     unsigned char buf[SECRET_FILE_MAX + 1];
     size_t len = 0;
-    struct stat st;
     int fd, ret = -1;
 
     fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -162,25 +190,8 @@ read_secret(const char *path, unsigned char *out, size_t out_cap,
         jotd_errf(err, err_len, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0) {
-        jotd_errf(err, err_len, "cannot stat %s: %s", path, strerror(errno));
+    if (check_secret_file(fd, path, err, err_len) != 0)
         goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        jotd_errf(err, err_len, "%s is not a regular file", path);
-        goto out;
-    }
-    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        jotd_errf(err, err_len,
-                  "%s is accessible by group or others (mode %03o): "
-                  "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
-                  path);
-        goto out;
-    }
-    if (st.st_size > SECRET_FILE_MAX) {
-        jotd_errf(err, err_len, "%s is too long to be a secret", path);
-        goto out;
-    }
     while (len < sizeof buf) {
         ssize_t n = read(fd, buf + len, sizeof buf - len);
 
