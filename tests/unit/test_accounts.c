@@ -5,69 +5,23 @@
  * throttle), disabling, and the password change with the sessions it
  * revokes.  Each test works in a fresh directory under /tmp.
  */
-#include <unistd.h>
+#include "test_core.h"
 
-#include "testutil.h"
-#include "core/accounts.h"
-#include "core/password.h"
-#include "core/snapshot.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-#define T0 1700000000000LL          /* a fixed "now", in ms */
 #define PW "correct horse battery"
 #define PW_LEN (sizeof PW - 1)
 
-#define assert_err(want, got)                                             \
-    do {                                                                  \
-        jotd_err ae_w = (want), ae_g = (got);                             \
-        if (ae_w != ae_g)                                                 \
-            fail_msg("expected %s, got %s", jotd_strerror(ae_w),          \
-                     jotd_strerror(ae_g));                                \
-    } while (0)
-
 struct fx {
-    char dir[64];
-    struct jotd j;
-    struct jotd_config cfg;
-    struct jotd_op op;
+    struct core_fx c;
 };
-
-static void
-path_in(char *out, size_t cap, const char *dir, const char *name)
-{
-    int n = snprintf(out, cap, "%s/%s", dir, name);
-
-    assert_true(n > 0 && (size_t)n < cap);
-}
 
 static int
 setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    char url[128], err[256];
-    int n, version;
 
     assert_non_null(f);
-    n = snprintf(f->dir, sizeof f->dir, "/tmp/jot-accounts-XXXXXX");
-    assert_true(n > 0 && (size_t)n < sizeof f->dir);
-    assert_non_null(mkdtemp(f->dir));
-    n = snprintf(url, sizeof url, "sqlite:%s/jot.db", f->dir);
-    assert_true(n > 0 && (size_t)n < sizeof url);
-    jotd_config_defaults(&f->cfg);
-    f->cfg.password_hash = JOTD_HASH_BCRYPT;    /* cost 10: quick */
-    f->cfg.bcrypt_cost = 10;
-    f->cfg.login_max_failures = 2;
-    jotd_hash_slots_init(&f->j, 1);
-    jotd_snapshot_init(&f->j);
-    f->op.j = &f->j;
-    f->op.cfg = &f->cfg;
-    f->op.ip = "192.0.2.1";
-    f->op.now = T0;
-    f->op.st = jotd_store_open(url, err, sizeof err);
-    if (f->op.st == NULL)
-        fail_msg("store: %s", err);
-    assert_int_equal(f->op.st->ops->migrate(f->op.st, &version),
-                     JOTD_STORE_OK);
+    core_fx_open(&f->c, "accounts");
+    f->c.cfg.login_max_failures = 2;
     *state = f;
     return 0;
 }
@@ -75,20 +29,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    static const char *const files[] = {"jot.db", "jot.db-wal",
-                                        "jot.db-shm"};
     struct fx *f = *state;
-    char path[128];
-    size_t i;
 
-    jotd_store_close(f->op.st);
-    for (i = 0; i < N_ELEMS(files); i++) {
-        path_in(path, sizeof path, f->dir, files[i]);
-        unlink(path);
-    }
-    rmdir(f->dir);
-    jotd_snapshot_finish(&f->j);
-    sem_destroy(&f->j.hash_slots);
+    core_fx_close(&f->c);
     free(f);
     return 0;
 }
@@ -103,7 +46,7 @@ session(struct fx *f, const char *user_id, struct jotd_session *s)
     s->gen = 1;
     s->created_at = s->last_used_at = s->rotated_at = T0;
     s->expires_at = T0 + 86400000;
-    assert_int_equal(f->op.st->ops->session_create(f->op.st, s),
+    assert_int_equal(f->c.op.st->ops->session_create(f->c.op.st, s),
                      JOTD_STORE_OK);
 }
 
@@ -112,7 +55,7 @@ revoked_at(struct fx *f, const char *sid)
 {
     struct jotd_session s;
 
-    assert_int_equal(f->op.st->ops->session_get(f->op.st, sid, &s),
+    assert_int_equal(f->c.op.st->ops->session_get(f->c.op.st, sid, &s),
                      JOTD_STORE_OK);
     return s.revoked_at;
 }
@@ -194,7 +137,7 @@ test_create(void **state)
     struct jotd_user u, got;
     static const char zero[sizeof u.password_hash];
 
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "Alice", 5, PW, PW_LEN,
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "Alice", 5, PW, PW_LEN,
                                             NULL, 0, &u));
     assert_true(jotd_is_id(u.id));
     assert_string_equal(u.username, "Alice");
@@ -202,23 +145,23 @@ test_create(void **state)
     assert_string_equal(u.roles, "[\"user\"]");
     assert_int_equal(u.created_at, T0);
     assert_memory_equal(u.password_hash, zero, sizeof zero);
-    assert_err(JOTD_OK, jotd_account_get(&f->op, u.id, &got));
+    assert_err(JOTD_OK, jotd_account_get(&f->c.op, u.id, &got));
     assert_err(JOTD_OK, jotd_password_verify(got.password_hash, PW, PW_LEN));
-    assert_err(JOTD_OK, jotd_account_find(&f->op, "ALICE", 5, &got));
+    assert_err(JOTD_OK, jotd_account_find(&f->c.op, "ALICE", 5, &got));
     assert_string_equal(got.id, u.id);
 
-    assert_err(JOTD_ERR_CONFLICT, jotd_account_create(&f->op, "alice", 5, PW,
+    assert_err(JOTD_ERR_CONFLICT, jotd_account_create(&f->c.op, "alice", 5, PW,
                                                       PW_LEN, NULL, 0, &u));
     assert_true(u.id[0] == '\0');           /* untouched on failure */
-    assert_err(JOTD_ERR_USERNAME, jotd_account_create(&f->op, "", 0, PW,
+    assert_err(JOTD_ERR_USERNAME, jotd_account_create(&f->c.op, "", 0, PW,
                                                       PW_LEN, NULL, 0, &u));
     assert_err(JOTD_ERR_PASSWORD_SHORT,
-               jotd_account_create(&f->op, "bob", 3, "short", 5, NULL, 0, &u));
-    assert_err(JOTD_ERR_NOT_FOUND, jotd_account_find(&f->op, "bob", 3, &u));
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "boss", 4, PW, PW_LEN,
+               jotd_account_create(&f->c.op, "bob", 3, "short", 5, NULL, 0, &u));
+    assert_err(JOTD_ERR_NOT_FOUND, jotd_account_find(&f->c.op, "bob", 3, &u));
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "boss", 4, PW, PW_LEN,
                                             admin, 1, &u));
     assert_string_equal(u.roles, "[\"admin\"]");
-    assert_err(JOTD_ERR_NOT_FOUND, jotd_account_find(&f->op, "\x01", 1, &u));
+    assert_err(JOTD_ERR_NOT_FOUND, jotd_account_find(&f->c.op, "\x01", 1, &u));
 }
 
 static void
@@ -228,34 +171,34 @@ test_authenticate(void **state)
     struct jotd_user u, got;
     int64_t retry = -1;
 
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "carol", 5, PW, PW_LEN,
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "carol", 5, PW, PW_LEN,
                                             NULL, 0, &u));
-    assert_err(JOTD_OK, jotd_account_authenticate(&f->op, "Carol", 5, PW,
+    assert_err(JOTD_OK, jotd_account_authenticate(&f->c.op, "Carol", 5, PW,
                                                   PW_LEN, &got, &retry));
     assert_string_equal(got.id, u.id);
     assert_int_equal(retry, 0);
     /* Unknown, wrong and impossible all fail alike. */
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "nobody", 6, PW, PW_LEN,
+               jotd_account_authenticate(&f->c.op, "nobody", 6, PW, PW_LEN,
                                          &got, &retry));
     assert_true(got.id[0] == '\0');
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "carol", 5, "wrong pw", 8,
+               jotd_account_authenticate(&f->c.op, "carol", 5, "wrong pw", 8,
                                          &got, &retry));
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "", 0, PW, PW_LEN, &got,
+               jotd_account_authenticate(&f->c.op, "", 0, PW, PW_LEN, &got,
                                          &retry));
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "carol", 5, "wrong pw", 8,
+               jotd_account_authenticate(&f->c.op, "carol", 5, "wrong pw", 8,
                                          &got, &retry));
     /* Two failures of the pair: the next attempt waits, right or not. */
     assert_err(JOTD_ERR_THROTTLED,
-               jotd_account_authenticate(&f->op, "carol", 5, PW, PW_LEN,
+               jotd_account_authenticate(&f->c.op, "carol", 5, PW, PW_LEN,
                                          &got, &retry));
     assert_true(retry >= 1);
     /* Another address is not held up by this one's failures. */
-    f->op.ip = "192.0.2.2";
-    assert_err(JOTD_OK, jotd_account_authenticate(&f->op, "carol", 5, PW,
+    f->c.op.ip = "192.0.2.2";
+    assert_err(JOTD_OK, jotd_account_authenticate(&f->c.op, "carol", 5, PW,
                                                   PW_LEN, &got, &retry));
 }
 
@@ -268,21 +211,21 @@ test_disable(void **state)
     size_t n = 0;
     int64_t retry;
 
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "dave", 4, PW, PW_LEN,
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "dave", 4, PW, PW_LEN,
                                             NULL, 0, &u));
     session(f, u.id, &s1);
     session(f, u.id, &s2);
-    assert_err(JOTD_OK, jotd_account_set_disabled(&f->op, &u, 1, &n));
+    assert_err(JOTD_OK, jotd_account_set_disabled(&f->c.op, &u, 1, &n));
     assert_int_equal(n, 2);
     assert_int_equal(u.disabled, 1);
     assert_true(revoked_at(f, s1.id) != 0 && revoked_at(f, s2.id) != 0);
-    assert_err(JOTD_OK, jotd_account_get(&f->op, u.id, &got));
+    assert_err(JOTD_OK, jotd_account_get(&f->c.op, u.id, &got));
     assert_int_equal(got.disabled, 1);
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "dave", 4, PW, PW_LEN, &got,
+               jotd_account_authenticate(&f->c.op, "dave", 4, PW, PW_LEN, &got,
                                          &retry));
-    assert_err(JOTD_OK, jotd_account_set_disabled(&f->op, &u, 0, NULL));
-    assert_err(JOTD_OK, jotd_account_authenticate(&f->op, "dave", 4, PW,
+    assert_err(JOTD_OK, jotd_account_set_disabled(&f->c.op, &u, 0, NULL));
+    assert_err(JOTD_OK, jotd_account_authenticate(&f->c.op, "dave", 4, PW,
                                                   PW_LEN, &got, &retry));
 }
 
@@ -295,37 +238,37 @@ test_roles_and_password(void **state)
     struct jotd_session keep, other;
     int64_t retry;
 
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "erin", 4, PW, PW_LEN,
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "erin", 4, PW, PW_LEN,
                                             NULL, 0, &u));
-    assert_err(JOTD_OK, jotd_account_set_roles(&f->op, &u, roles, 2));
-    assert_err(JOTD_OK, jotd_account_get(&f->op, u.id, &got));
+    assert_err(JOTD_OK, jotd_account_set_roles(&f->c.op, &u, roles, 2));
+    assert_err(JOTD_OK, jotd_account_get(&f->c.op, u.id, &got));
     assert_string_equal(got.roles, "[\"admin\",\"ops\"]");
 
     session(f, u.id, &keep);
     session(f, u.id, &other);
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_change_password(&f->op, &got, "not it!", 7,
+               jotd_account_change_password(&f->c.op, &got, "not it!", 7,
                                             "new password", 12, keep.id,
                                             &retry));
     assert_int_equal(revoked_at(f, other.id), 0);
     assert_err(JOTD_ERR_PASSWORD_SHORT,
-               jotd_account_change_password(&f->op, &got, PW, PW_LEN, "new",
+               jotd_account_change_password(&f->c.op, &got, PW, PW_LEN, "new",
                                             3, keep.id, &retry));
     assert_err(JOTD_OK,
-               jotd_account_change_password(&f->op, &got, PW, PW_LEN,
+               jotd_account_change_password(&f->c.op, &got, PW, PW_LEN,
                                             "new password", 12, keep.id,
                                             &retry));
     assert_int_equal(revoked_at(f, keep.id), 0);
     assert_true(revoked_at(f, other.id) != 0);
-    f->op.ip = "192.0.2.3";
+    f->c.op.ip = "192.0.2.3";
     assert_err(JOTD_ERR_CREDENTIALS,
-               jotd_account_authenticate(&f->op, "erin", 4, PW, PW_LEN, &got,
+               jotd_account_authenticate(&f->c.op, "erin", 4, PW, PW_LEN, &got,
                                          &retry));
-    assert_err(JOTD_OK, jotd_account_authenticate(&f->op, "erin", 4,
+    assert_err(JOTD_OK, jotd_account_authenticate(&f->c.op, "erin", 4,
                                                   "new password", 12, &got,
                                                   &retry));
     /* An administrator's reset revokes every session. */
-    assert_err(JOTD_OK, jotd_account_set_password(&f->op, &got, PW, PW_LEN,
+    assert_err(JOTD_OK, jotd_account_set_password(&f->c.op, &got, PW, PW_LEN,
                                                   NULL));
     assert_true(revoked_at(f, keep.id) != 0);
 }

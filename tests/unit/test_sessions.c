@@ -4,30 +4,12 @@
  * and revoking one's own session, on a real SQLite store in a fresh
  * directory under /tmp.
  */
-#include <unistd.h>
-
-#include "testutil.h"
-#include "core/password.h"
+#include "test_core.h"
 #include "core/revocation.h"
 #include "core/sessions.h"
-#include "core/snapshot.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-#define T0 1700000000000LL          /* a fixed "now", in ms */
-
-#define assert_err(want, got)                                             \
-    do {                                                                  \
-        jotd_err ae_w = (want), ae_g = (got);                             \
-        if (ae_w != ae_g)                                                 \
-            fail_msg("expected %s, got %s", jotd_strerror(ae_w),          \
-                     jotd_strerror(ae_g));                                \
-    } while (0)
 
 struct fx {
-    char dir[64];
-    struct jotd j;
-    struct jotd_config cfg;
-    struct jotd_op op;
+    struct core_fx c;
     struct jotd_user u, other;
 };
 
@@ -35,32 +17,12 @@ static int
 setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    char url[128], err[256];
-    int n, version;
 
     assert_non_null(f);
-    n = snprintf(f->dir, sizeof f->dir, "/tmp/jot-sessions-XXXXXX");
-    assert_true(n > 0 && (size_t)n < sizeof f->dir);
-    assert_non_null(mkdtemp(f->dir));
-    n = snprintf(url, sizeof url, "sqlite:%s/jot.db", f->dir);
-    assert_true(n > 0 && (size_t)n < sizeof url);
-    jotd_config_defaults(&f->cfg);
-    f->cfg.password_hash = JOTD_HASH_BCRYPT;
-    f->cfg.bcrypt_cost = 10;
-    jotd_hash_slots_init(&f->j, 1);
-    jotd_snapshot_init(&f->j);
-    f->op.j = &f->j;
-    f->op.cfg = &f->cfg;
-    f->op.ip = "192.0.2.1";
-    f->op.now = T0;
-    f->op.st = jotd_store_open(url, err, sizeof err);
-    if (f->op.st == NULL)
-        fail_msg("store: %s", err);
-    assert_int_equal(f->op.st->ops->migrate(f->op.st, &version),
-                     JOTD_STORE_OK);
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "alice", 5, "password",
+    core_fx_open(&f->c, "sessions");
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "alice", 5, "password",
                                             8, NULL, 0, &f->u));
-    assert_err(JOTD_OK, jotd_account_create(&f->op, "bob", 3, "password",
+    assert_err(JOTD_OK, jotd_account_create(&f->c.op, "bob", 3, "password",
                                             8, NULL, 0, &f->other));
     *state = f;
     return 0;
@@ -69,22 +31,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    static const char *const files[] = {"jot.db", "jot.db-wal",
-                                        "jot.db-shm"};
     struct fx *f = *state;
-    char path[128];
-    size_t i;
-    int n;
 
-    jotd_store_close(f->op.st);
-    for (i = 0; i < N_ELEMS(files); i++) {
-        n = snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
-        assert_true(n > 0 && (size_t)n < sizeof path);
-        unlink(path);
-    }
-    rmdir(f->dir);
-    jotd_snapshot_finish(&f->j);
-    sem_destroy(&f->j.hash_slots);
+    core_fx_close(&f->c);
     free(f);
     return 0;
 }
@@ -178,14 +127,14 @@ live(struct fx *f, const struct jotd_user *u)
 {
     size_t n = 0;
 
-    assert_err(JOTD_OK, jotd_session_list(&f->op, u->id, count, &n));
+    assert_err(JOTD_OK, jotd_session_list(&f->c.op, u->id, count, &n));
     return n;
 }
 
 static int
 revoked_here(struct fx *f, const char *sid)
 {
-    return jotd_revoked_contains(jotd_revoked_current(&f->j), sid);
+    return jotd_revoked_contains(jotd_revoked_current(&f->c.j), sid);
 }
 
 static void
@@ -194,30 +143,30 @@ test_open_and_revoke_own(void **state)
     struct fx *f = *state;
     struct jotd_session s, theirs, got;
 
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->u, "agent/1", &s));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->u, "agent/1", &s));
     assert_true(jotd_is_id(s.id));
     assert_int_equal(s.gen, 1);
     assert_string_equal(s.user_agent, "agent/1");
     assert_string_equal(s.ip, "192.0.2.1");
     assert_true(s.expires_at > T0);
-    assert_int_equal(f->op.st->ops->session_get(f->op.st, s.id, &got),
+    assert_int_equal(f->c.op.st->ops->session_get(f->c.op.st, s.id, &got),
                      JOTD_STORE_OK);
     assert_string_equal(got.user_id, f->u.id);
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->other, NULL, &theirs));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->other, NULL, &theirs));
     assert_string_equal(theirs.user_agent, "");
     assert_int_equal(live(f, &f->u), 1);
 
     assert_err(JOTD_ERR_NOT_FOUND,
-               jotd_session_revoke_own(&f->op, f->u.id, theirs.id));
+               jotd_session_revoke_own(&f->c.op, f->u.id, theirs.id));
     assert_err(JOTD_ERR_NOT_FOUND,
-               jotd_session_revoke_own(&f->op, f->u.id, "short"));
+               jotd_session_revoke_own(&f->c.op, f->u.id, "short"));
     assert_false(revoked_here(f, theirs.id));
-    assert_err(JOTD_OK, jotd_session_revoke_own(&f->op, f->u.id, s.id));
+    assert_err(JOTD_OK, jotd_session_revoke_own(&f->c.op, f->u.id, s.id));
     assert_true(revoked_here(f, s.id));
     assert_int_equal(live(f, &f->u), 0);
     /* Revoked once, it is gone. */
     assert_err(JOTD_ERR_NOT_FOUND,
-               jotd_session_revoke_own(&f->op, f->u.id, s.id));
+               jotd_session_revoke_own(&f->c.op, f->u.id, s.id));
     assert_int_equal(live(f, &f->other), 1);
 }
 
@@ -227,21 +176,21 @@ test_logout_scopes(void **state)
     struct fx *f = *state;
     struct jotd_session a, b, c, theirs;
 
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->u, NULL, &a));
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->u, NULL, &b));
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->u, NULL, &c));
-    assert_err(JOTD_OK, jotd_session_open(&f->op, &f->other, NULL, &theirs));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->u, NULL, &a));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->u, NULL, &b));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->u, NULL, &c));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->other, NULL, &theirs));
 
-    assert_err(JOTD_OK, jotd_session_logout(&f->op, f->u.id, a.id,
+    assert_err(JOTD_OK, jotd_session_logout(&f->c.op, f->u.id, a.id,
                                             JOTD_LOGOUT_LOCAL));
     assert_true(revoked_here(f, a.id));
     assert_int_equal(live(f, &f->u), 2);
     /* others: every session but b; b stays usable here. */
-    assert_err(JOTD_OK, jotd_session_logout(&f->op, f->u.id, b.id,
+    assert_err(JOTD_OK, jotd_session_logout(&f->c.op, f->u.id, b.id,
                                             JOTD_LOGOUT_OTHERS));
     assert_false(revoked_here(f, b.id));
     assert_int_equal(live(f, &f->u), 1);
-    assert_err(JOTD_OK, jotd_session_logout(&f->op, f->u.id, b.id,
+    assert_err(JOTD_OK, jotd_session_logout(&f->c.op, f->u.id, b.id,
                                             JOTD_LOGOUT_GLOBAL));
     assert_true(revoked_here(f, b.id));
     assert_int_equal(live(f, &f->u), 0);

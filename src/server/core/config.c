@@ -568,31 +568,34 @@ mask_host_bits(struct jotd_cidr *c)
     }
 }
 
-/*
- * Parses an address into *c (prefix: all its bits).  An IPv4-mapped
- * IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address it maps, so the
- * two spellings of one peer compare equal.
- */
+void
+jotd_cidr_host(int family, const void *addr, struct jotd_cidr *out)
+{
+    const unsigned char *a = addr;
+
+    memset(out, 0, sizeof *out);
+    if (family == AF_INET6 && memcmp(a, v4mapped, sizeof v4mapped) == 0) {
+        family = AF_INET;
+        a += sizeof v4mapped;
+    }
+    out->family = family;
+    out->prefix = family == AF_INET ? 32 : 128;
+    memcpy(out->addr, a, family == AF_INET ? 4 : 16);
+}
+
+/* Parses an address into *c (prefix: all its bits), as jotd_cidr_host. */
 static int
 parse_addr(const char *s, struct jotd_cidr *c)
 {
-    memset(c, 0, sizeof *c);
-    if (inet_pton(AF_INET, s, c->addr) == 1) {
-        c->family = AF_INET;
-        c->prefix = 32;
+    unsigned char buf[16];
+
+    if (inet_pton(AF_INET, s, buf) == 1) {
+        jotd_cidr_host(AF_INET, buf, c);
         return 0;
     }
-    if (inet_pton(AF_INET6, s, c->addr) != 1)
+    if (inet_pton(AF_INET6, s, buf) != 1)
         return -1;
-    if (memcmp(c->addr, v4mapped, sizeof v4mapped) == 0) {
-        memmove(c->addr, c->addr + 12, 4);
-        memset(c->addr + 4, 0, 12);
-        c->family = AF_INET;
-        c->prefix = 32;
-        return 0;
-    }
-    c->family = AF_INET6;
-    c->prefix = 128;
+    jotd_cidr_host(AF_INET6, buf, c);
     return 0;
 }
 

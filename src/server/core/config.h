@@ -26,6 +26,14 @@ struct jotd_cidr {
     unsigned prefix;            /* bits */
 };
 
+/*
+ * The one host addr (4 octets for AF_INET, 16 for AF_INET6) as a
+ * network of all its bits.  An IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+ * becomes the IPv4 address it maps, so that the two spellings of one
+ * peer, in trusted_proxies or on a socket, are one peer.
+ */
+void jotd_cidr_host(int family, const void *addr, struct jotd_cidr *out);
+
 struct jotd_config {
     char listen_host[256];      /* "127.0.0.1"; IPv6 without brackets */
     unsigned listen_port;       /* 8080 */

@@ -85,31 +85,18 @@ last_forwarded(const char *xff, char *out, size_t cap)
     return 0;
 }
 
-/* The address of sa with all its bits.  An IPv4-mapped IPv6 address is
- * the IPv4 address it maps, as config.c reads the networks, so the two
- * spellings of one peer are one peer. */
+/* The address of sa with all its bits (see jotd_cidr_host). */
 static int
 peer_addr(const struct sockaddr *sa, struct jotd_cidr *c)
 {
-    memset(c, 0, sizeof *c);
-    if (sa->sa_family == AF_INET) {
-        memcpy(c->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        c->family = AF_INET;
-        c->prefix = 32;
-        return 0;
-    }
-    if (sa->sa_family != AF_INET6)
+    if (sa->sa_family == AF_INET)
+        jotd_cidr_host(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                       c);
+    else if (sa->sa_family == AF_INET6)
+        jotd_cidr_host(AF_INET6,
+                       &((const struct sockaddr_in6 *)sa)->sin6_addr, c);
+    else
         return -1;
-    memcpy(c->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-    if (IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr)) {
-        memmove(c->addr, c->addr + 12, 4);
-        memset(c->addr + 4, 0, 12);
-        c->family = AF_INET;
-        c->prefix = 32;
-        return 0;
-    }
-    c->family = AF_INET6;
-    c->prefix = 128;
     return 0;
 }
 
