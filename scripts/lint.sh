@@ -16,7 +16,8 @@
 #              no <microhttpd.h> in core/, store/ or cmd/; no <sqlite3.h>
 #              or <libpq-fe.h> outside store/ (nor in lib/ or src/cli/);
 #              no "api/..." header in http/ or core/; store/ includes
-#              nothing of core/, http/, api/, cmd/ nor jotd.h.
+#              nothing of core/, http/, api/, cmd/ nor jotd.h, and
+#              neither does util.[ch], the ground floor.
 #   snprintf   an snprintf whose result is ignored: a statement that
 #              starts with snprintf( or (void)snprintf(, in lib/ or src/,
 #              or one added to a length unchecked (len += snprintf(...)).
@@ -125,6 +126,9 @@ check_layering() {
     grep_stripped layering \
         "store/ uses only util.h: no core/, http/, api/, cmd/ or jotd.h" \
         "$inc_up" $(c_files src/server/store)
+    grep_stripped layering \
+        "util.[ch] is the ground floor: it includes nothing of jotd" \
+        "$inc_up" src/server/util.c src/server/util.h
 }
 
 check_snprintf() {

@@ -11,7 +11,8 @@
 
 #include <openssl/rand.h>
 
-#include "jotd.h"
+#include <jot/jot.h>
+
 #include "util.h"
 
 const char *
