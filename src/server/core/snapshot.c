@@ -26,10 +26,11 @@
  * suspended on a worker) delays the freeing of everything retired since,
  * and the list grows meanwhile, without a bound but only for as long.
  *
- * A retired value also waits GRACE_MS, as before the counted readers,
- * for a reader that loads a snapshot without pinning; past GRACE_MAX
- * values waiting, only the pins decide, so a burst of swaps (each logout
- * publishes a new revoked set) cannot pile up memory on that account.
+ * There is no grace period and no cap: the pins alone decide, so a burst
+ * of swaps (each logout publishes a new revoked set) frees as it goes
+ * and never frees early.  Every reader must pin: the HTTP requests (from
+ * their first callback to their completion, http/server.c), the sync
+ * thread, and the main thread only where it is the sole writer.
  */
 #include <stdlib.h>
 
@@ -37,14 +38,10 @@
 #include "core/reload.h"
 #include "core/revocation.h"
 
-#define GRACE_MS 10000
-#define GRACE_MAX 256
-
 struct jotd_retired {
     void *p;
     enum jotd_snapshot_kind kind;
     uint64_t epoch;             /* E when it was retired */
-    int64_t at;                 /* jotd_now_ms() then */
     struct jotd_retired *next;
 };
 
@@ -171,15 +168,14 @@ drained(struct jotd_snapshots *s, uint64_t e)
     return 1;
 }
 
-/* Frees, oldest first, what the epoch and the grace allow; the caller
- * holds j->swap_lock. */
+/* Frees, oldest first, what no reader can hold once the epoch is e; the
+ * caller holds j->swap_lock. */
 static void
-free_ready(struct jotd_snapshots *s, uint64_t e, int64_t now)
+free_ready(struct jotd_snapshots *s, uint64_t e)
 {
     struct jotd_retired *r;
 
-    while ((r = s->retired) != NULL && r->epoch + 2 <= e &&
-           (s->n_retired > GRACE_MAX || now - r->at >= GRACE_MS)) {
+    while ((r = s->retired) != NULL && r->epoch + 2 <= e) {
         s->retired = r->next;
         if (s->retired == NULL)
             s->newest = NULL;
@@ -195,12 +191,11 @@ static void
 reclaim(struct jotd *j)
 {
     struct jotd_snapshots *s = &j->snap;
-    int64_t now = jotd_now_ms();
     uint64_t e = atomic_load(&s->epoch);
     int moves;
 
     for (moves = 0;; moves++) {
-        free_ready(s, e, now);
+        free_ready(s, e);
         if (s->retired == NULL || s->newest->epoch + 2 <= e || moves == 2 ||
             !drained(s, e - 1))
             return;
@@ -241,7 +236,6 @@ jotd_snapshot_publish(struct jotd *j, enum jotd_snapshot_kind kind,
     if (r->p != NULL) {
         r->kind = kind;
         r->epoch = atomic_load(&s->epoch);
-        r->at = jotd_now_ms();
         if (s->newest != NULL)
             s->newest->next = r;
         else
