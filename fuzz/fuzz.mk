@@ -30,7 +30,8 @@ FUZZ_CFLAGS_BASE = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 # The server modules a harness needs, by harness name.
 FUZZ_SRV_config := src/server/core/config.c src/server/util.c
-FUZZ_SRV_json_body := src/server/util.c src/server/http/request.c \
+FUZZ_SRV_json_body := src/server/util.c src/server/core/config.c \
+                      src/server/http/request.c \
                       src/server/http/response.c src/server/http/router.c
 FUZZ_SRV_form := $(FUZZ_SRV_json_body)
 # and the libraries they need beyond libjot's.

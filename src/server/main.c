@@ -68,7 +68,8 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         fprintf(stderr, "jotd: %s\n", err);
         return 1;
     }
-    if (jotd_http_start(j, err, sizeof err) != 0) {
+    if (jotd_http_start(j, jotd_routes, jotd_n_routes, err, sizeof err) !=
+        0) {
         fprintf(stderr, "jotd: %s\n", err);
         jotd_workers_free(j->workers);
         return 1;

@@ -5,6 +5,7 @@
  * api/routes.c has only patterns the router takes.
  */
 #include "testutil.h"
+#include "api/routes.h"
 #include "http/router.h"
 
 static const struct jotd_route table[] = {

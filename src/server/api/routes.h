@@ -8,6 +8,10 @@
 #include "core/password.h"    /* jotd_hash_slots_init, for main.c */
 #include "http/http.h"
 
+/* routes.c: the one routing table, handed to jotd_http_start. */
+extern const struct jotd_route jotd_routes[];
+extern const size_t jotd_n_routes;
+
 /* auth.c */
 void jotd_h_users_create(struct jotd_req *r, jotd_store *st);
 void jotd_h_login(struct jotd_req *r, jotd_store *st);

@@ -94,16 +94,15 @@ struct jotd_route {
     unsigned flags;
 };
 
-/* routes.c: the one routing table. */
-extern const struct jotd_route jotd_routes[];
-extern const size_t jotd_n_routes;
-
 /*
- * Starts the daemon on j->cfg.listen_host:listen_port.  -1 with a
- * message in err (address in use, bad address, TLS files unreadable, a
- * pattern of the table the router cannot take).
+ * Starts the daemon on j->cfg.listen_host:listen_port, serving the
+ * n_routes routes of routes (borrowed: kept until jotd_http_destroy;
+ * the table of api/routes.c).  -1 with a message in err (address in
+ * use, bad address, TLS files unreadable, a pattern of the table the
+ * router cannot take).
  */
-int jotd_http_start(struct jotd *j, char *err, size_t err_len);
+int jotd_http_start(struct jotd *j, const struct jotd_route *routes,
+                    size_t n_routes, char *err, size_t err_len);
 
 /* Stops the daemon and frees j->http; call once the workers have
  * finished their jobs.  Does nothing when it is not running. */

@@ -17,6 +17,8 @@ struct jotd_tls {
 
 /* The running daemon, owned by struct jotd (j->http). */
 struct jotd_http {
+    const struct jotd_route *routes;    /* the table it serves */
+    size_t n_routes;
     struct MHD_Daemon *daemon;
     int listen_fd;              /* -1 when closed */
     struct jotd_tls tls;

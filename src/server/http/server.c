@@ -155,8 +155,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (n < 0)
             r->path[0] = '\0';
         jotd_req_client_ip(r);
-        r->route = jotd_route_find(jotd_routes, jotd_n_routes, method, url,
-                                   &r->params, allow, sizeof allow);
+        r->route = jotd_route_find(r->j->http->routes, r->j->http->n_routes,
+                                   method, url, &r->params, allow,
+                                   sizeof allow);
         if (ambiguous_length(conn)) {
             r->route = NULL;    /* answer below, read nothing */
             jotd_resp_fail(r, JOTD_ERR_INVALID,
@@ -251,14 +252,15 @@ open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
 /* Every pattern of the table is one the router takes, or jotd does not
  * start: a typo in a pattern would otherwise only show as a 404. */
 static int
-check_routes(char *err, size_t err_len)
+check_routes(const struct jotd_route *routes, size_t n_routes, char *err,
+             size_t err_len)
 {
     size_t i;
 
-    for (i = 0; i < jotd_n_routes; i++) {
-        if (!jotd_route_pattern_ok(jotd_routes[i].pattern)) {
+    for (i = 0; i < n_routes; i++) {
+        if (!jotd_route_pattern_ok(routes[i].pattern)) {
             jotd_errf(err, err_len, "route %s %s: bad pattern",
-                      jotd_routes[i].method, jotd_routes[i].pattern);
+                      routes[i].method, routes[i].pattern);
             return -1;
         }
     }
@@ -295,7 +297,8 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
 }
 
 int
-jotd_http_start(struct jotd *j, char *err, size_t err_len)
+jotd_http_start(struct jotd *j, const struct jotd_route *routes,
+                size_t n_routes, char *err, size_t err_len)
 {
     const struct jotd_config *cfg = jotd_cfg(j);
     unsigned threads = cfg->threads;
@@ -305,13 +308,15 @@ jotd_http_start(struct jotd *j, char *err, size_t err_len)
         threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads == 0)
         threads = 1;
-    if (check_routes(err, err_len) != 0)
+    if (check_routes(routes, n_routes, err, err_len) != 0)
         return -1;
     h = calloc(1, sizeof *h);
     if (h == NULL) {
         jotd_errf(err, err_len, "out of memory");
         return -1;
     }
+    h->routes = routes;
+    h->n_routes = n_routes;
     h->listen_fd = -1;
     j->http = h;
     if (jotd_tls_load(cfg, &h->tls, err, err_len) != 0)
