@@ -142,7 +142,7 @@ jotd_random_b64(size_t n, char *out, size_t cap)
                : JOTD_ERR_INTERNAL;
 }
 
-int
+jotd_err
 jotd_write_all(int fd, const void *buf, size_t len)
 {
     const unsigned char *p = buf;
@@ -153,15 +153,15 @@ jotd_write_all(int fd, const void *buf, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return -1;
+            return JOTD_ERR_INTERNAL;
         if (n == 0) {
             errno = EIO;
-            return -1;
+            return JOTD_ERR_INTERNAL;
         }
         p += n;
         len -= (size_t)n;
     }
-    return 0;
+    return JOTD_OK;
 }
 
 void

@@ -80,10 +80,11 @@ int jotd_utf8_valid(const char *s, size_t len);
 
 /*
  * Writes all len bytes of buf (borrowed) to fd, again after a short
- * write or EINTR.  0 when every byte was written; -1 with errno set
+ * write or EINTR.  JOTD_OK when every byte was written;
+ * JOTD_ERR_INTERNAL with errno set
  * otherwise (EIO when write(2) wrote nothing without saying why).
  */
-int jotd_write_all(int fd, const void *buf, size_t len);
+jotd_err jotd_write_all(int fd, const void *buf, size_t len);
 
 /*
  * Wipes len bytes at p, then frees p; NULL is a no-op.  For buffers jotd

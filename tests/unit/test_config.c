@@ -127,7 +127,7 @@ struct run {
     char *rest[32];
     size_t n_rest;
     char err[512];
-    int rc;
+    jotd_err rc;
 };
 
 /* Loads with argv "jotd" followed by the NULL-terminated arguments. */
@@ -235,7 +235,7 @@ check_set(struct jotd_config *cfg, const char *key, const char *value,
           const char *want_err)
 {
     char err[512] = "";
-    int rc = jotd_config_set(cfg, key, value, err, sizeof err);
+    jotd_err rc = jotd_config_set(cfg, key, value, err, sizeof err);
 
     if (want_err == NULL && rc != 0)
         fail_msg("%s = '%s': unexpected error: %s", key, value, err);
@@ -438,7 +438,7 @@ test_file_syntax(void **state)
     (void)state;
     write_file(conf_path, text, 0);
     r = run_load("--config=", NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err, "--config: config: empty path");
     run_free(r);
 
@@ -512,7 +512,7 @@ test_file_errors(void **state)
         r = run_load(NULL);
         n = snprintf(want, sizeof want, "%s:%s", conf_path, cases[i].want);
         assert_true(n > 0 && (size_t)n < sizeof want);
-        if (r->rc != -1 || strcmp(r->err, want) != 0)
+        if (r->rc != JOTD_ERR_INVALID || strcmp(r->err, want) != 0)
             fail_msg("case %zu: expected '%s', got %d '%s'", i, want, r->rc,
                      r->err);
         run_free(r);
@@ -531,7 +531,7 @@ test_file_unreadable(void **state)
     n = snprintf(missing, sizeof missing, "%s/missing.conf", tmpdir);
     assert_true(n > 0 && (size_t)n < sizeof missing);
     r = run_load("--config", missing, NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     n = snprintf(want, sizeof want, "%s: cannot open: %s", missing,
                  strerror(ENOENT));
     assert_true(n > 0 && (size_t)n < sizeof want);
@@ -540,7 +540,7 @@ test_file_unreadable(void **state)
 
     /* A directory opens but cannot be read. */
     r = run_load("--config", tmpdir, NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_non_null(strstr(r->err, "cannot read"));
     run_free(r);
 }
@@ -670,30 +670,30 @@ test_source_errors(void **state)
     (void)state;
     setenv("JOTD_ACCESS_TTL", "abc", 1);
     r = run_load(NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err,
                         "JOTD_ACCESS_TTL: access_ttl: not a number: 'abc'");
     run_free(r);
     /* A flag does not save a bad environment: every source is checked. */
     r = run_load("--access-ttl=5", NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     run_free(r);
     unsetenv("JOTD_ACCESS_TTL");
 
     r = run_load("--access-ttl=abc", NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err,
                         "--access-ttl: access_ttl: not a number: 'abc'");
     run_free(r);
 
     r = run_load("serve", "--access_ttl", NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err, "--access_ttl: missing value");
     run_free(r);
 
     setenv("JOTD_CONFIG", "", 1);
     r = run_load(NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err, "JOTD_CONFIG: config: empty path");
     run_free(r);
 }
@@ -743,12 +743,12 @@ test_secret(void **state)
 
     /* 31 bytes are too few, 32 enough. */
     r = run_load("--secret", "0123456789abcdef0123456789ABCDE", NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err, "secret: must be at least 32 bytes");
     run_free(r);
     setenv("JOTD_SECRET", "short", 1);
     r = run_load(NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_null(strstr(r->err, "short"));
     run_free(r);
     r = run_load("--secret", secret32, NULL);       /* the flag wins */
@@ -761,7 +761,7 @@ test_secret(void **state)
     long_secret[sizeof long_secret - 1] = '\0';
     setenv("JOTD_SECRET", long_secret, 1);
     r = run_load(NULL);
-    assert_int_equal(r->rc, -1);
+    assert_int_equal(r->rc, JOTD_ERR_INVALID);
     assert_string_equal(r->err, "JOTD_SECRET: secret: longer than 255 bytes");
     run_free(r);
 }
@@ -1096,7 +1096,8 @@ test_db(void **state)
     /* A rejected URL is not repeated: it may hold a password. */
     check_set(&cfg, "db", "mysql://u:hunter2@h/d", "db: ");
     assert_int_equal(jotd_config_set(&cfg, "db", "mysql://u:hunter2@h/d",
-                                     err, sizeof err), -1);
+                                     err, sizeof err),
+                     JOTD_ERR_INVALID);
     assert_null(strstr(err, "hunter2"));
 }
 
@@ -1151,17 +1152,20 @@ test_finish_rules(void **state)
     (void)state;
     jotd_config_defaults(&cfg);
     check_set(&cfg, "tls_cert", "/c.pem", NULL);
-    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err), -1);
+    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err),
+                     JOTD_ERR_INVALID);
     assert_string_equal(err, "tls_cert, tls_key: set both or neither");
     jotd_config_defaults(&cfg);
     check_set(&cfg, "tls_key", "/k.pem", NULL);
-    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err), -1);
+    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err),
+                     JOTD_ERR_INVALID);
     assert_string_equal(err, "tls_cert, tls_key: set both or neither");
 
     jotd_config_defaults(&cfg);
     check_set(&cfg, "access_ttl", "900", NULL);
     check_set(&cfg, "refresh_ttl", "899", NULL);
-    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err), -1);
+    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err),
+                     JOTD_ERR_INVALID);
     assert_string_equal(err, "refresh_ttl: must be at least access_ttl "
                         "(900)");
     check_set(&cfg, "refresh_ttl", "900", NULL);
@@ -1339,16 +1343,19 @@ test_messages(void **state)
     long_value[0] = 'x';
     long_value[sizeof long_value - 1] = '\0';
     assert_int_equal(jotd_config_set(&cfg, "access_ttl", long_value, err,
-                                     sizeof err), -1);
+                                     sizeof err),
+                     JOTD_ERR_INVALID);
     assert_true(strlen(err) < 120);
     assert_non_null(strstr(err, "...'"));
     /* A message longer than the buffer is cut, and says so. */
     assert_int_equal(jotd_config_set(&cfg, "access_ttl", "abc", small,
-                                     sizeof small), -1);
+                                     sizeof small),
+                     JOTD_ERR_INVALID);
     assert_int_equal(strlen(small), sizeof small - 1);
     assert_string_equal(small + sizeof small - 4, "...");
     /* No buffer at all is fine too. */
-    assert_int_equal(jotd_config_set(&cfg, "access_ttl", "abc", NULL, 0), -1);
+    assert_int_equal(jotd_config_set(&cfg, "access_ttl", "abc", NULL, 0),
+                     JOTD_ERR_INVALID);
 }
 
 int

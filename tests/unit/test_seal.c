@@ -188,7 +188,7 @@ test_permissions(void **state)
     path_in(s, "secret", path, sizeof path);
     config_file(&cfg, path);
     for (i = 0; i < N_ELEMS(cases); i++) {
-        int r;
+        jotd_err r;
 
         (void)chmod(path, 0600);
         write_file(path, "0123456789abcdef0123456789abcdef\n",
@@ -202,7 +202,7 @@ test_permissions(void **state)
                 fail_msg("mode %03o: %s", (unsigned)cases[i].mode, err);
             assert_int_equal(out_len, 32);
         } else {
-            if (r != -1)
+            if (r != JOTD_ERR_INVALID)
                 fail_msg("mode %03o accepted", (unsigned)cases[i].mode);
             assert_int_equal(out_len, 0);
             assert_non_null(strstr(err, "chmod 600"));
@@ -247,14 +247,14 @@ test_file_contents(void **state)
     path_in(s, "secret", path, sizeof path);
     config_file(&cfg, path);
     for (i = 0; i < N_ELEMS(cases); i++) {
-        int r;
+        jotd_err r;
 
         write_file(path, cases[i].text, 0600);
         err[0] = '\0';
         r = jotd_secret_load(&cfg, out, sizeof out, &out_len, &created, err,
                              sizeof err);
         if (cases[i].secret == NULL) {
-            if (r != -1)
+            if (r != JOTD_ERR_INVALID)
                 fail_msg("case %zu accepted", i);
             assert_non_null(strstr(err, "shorter than 32"));
             assert_int_equal(out_len, 0);
@@ -287,18 +287,18 @@ test_too_long(void **state)
     config_file(&cfg, path);
     write_file(path, big, 0600);
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
     free(big);
     write_file(path, "0123456789abcdef0123456789abcdef0123456789\n", 0600);
     assert_int_equal(jotd_secret_load(&cfg, out, 40, &out_len, &created, err,
-                                      sizeof err), -1);
+                                      sizeof err), JOTD_ERR_INVALID);
     assert_int_equal(jotd_secret_load(&cfg, out, 42, &out_len, &created, err,
                                       sizeof err), 0);
     assert_int_equal(out_len, 42);
     /* a new secret that does not fit is not left on disk */
     assert_int_equal(unlink(path), 0);
     assert_int_equal(jotd_secret_load(&cfg, out, 40, &out_len, &created, err,
-                                      sizeof err), -1);
+                                      sizeof err), JOTD_ERR_INVALID);
     assert_int_equal(access(path, F_OK), -1);
 }
 
@@ -326,7 +326,7 @@ test_config_secret_wins(void **state)
 
     memcpy(cfg.secret, "too short", 10);
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
     assert_int_equal(out_len, 0);
     assert_non_null(strstr(err, "shorter than 32"));
     assert_null(strstr(err, "too short"));
@@ -352,7 +352,7 @@ test_links(void **state)
     assert_int_equal(symlink(target, path), 0);
     config_file(&cfg, path);
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
     assert_int_equal(created, 0);
     assert_int_equal(access(target, F_OK), -1);
 
@@ -363,7 +363,7 @@ test_links(void **state)
     assert_int_equal(out_len, 33);
     assert_int_equal(chmod(target, 0644), 0);
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
 }
 
 /* A directory, or a path under a file, is an error with a message. */
@@ -382,7 +382,7 @@ test_not_a_file(void **state)
     config_file(&cfg, path);
     err[0] = '\0';
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
     assert_true(err[0] != '\0');
 
     path_in(s, "secret", path, sizeof path);
@@ -391,7 +391,7 @@ test_not_a_file(void **state)
     config_file(&cfg, path);
     err[0] = '\0';
     assert_int_equal(jotd_secret_load(&cfg, out, sizeof out, &out_len,
-                                      &created, err, sizeof err), -1);
+                                      &created, err, sizeof err), JOTD_ERR_INVALID);
     assert_true(err[0] != '\0');
 }
 
@@ -464,10 +464,10 @@ test_derive_separation(void **state)
                                         "jotd key sealing v1", d), 0);
     assert_memory_not_equal(a, d, sizeof a);
     assert_int_equal(jotd_secret_derive((const unsigned char *)secret, 32,
-                                        NULL, d), -1);
-    assert_int_equal(jotd_secret_derive(NULL, 32, "label", d), -1);
+                                        NULL, d), JOTD_ERR_INVALID);
+    assert_int_equal(jotd_secret_derive(NULL, 32, "label", d), JOTD_ERR_INVALID);
     assert_int_equal(jotd_secret_derive((const unsigned char *)secret, 0,
-                                        "label", d), -1);
+                                        "label", d), JOTD_ERR_INVALID);
 }
 
 static void
@@ -538,20 +538,20 @@ test_open_refuses(void **state)
 
     /* another key, another aad */
     assert_int_equal(jotd_secret_open(other, sealed, "kid-1", &got,
-                                      &got_len), -1);
+                                      &got_len), JOTD_ERR_INVALID);
     assert_null(got);
     assert_int_equal(got_len, 0);
     key[31] ^= 1;
     assert_int_equal(jotd_secret_open(key, sealed, "kid-1", &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
     key[31] ^= 1;
     assert_int_equal(jotd_secret_open(key, sealed, "kid-2", &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
     assert_int_equal(jotd_secret_open(key, sealed, "kid-1 ", &got,
-                                      &got_len), -1);
-    assert_int_equal(jotd_secret_open(key, sealed, "", &got, &got_len), -1);
+                                      &got_len), JOTD_ERR_INVALID);
+    assert_int_equal(jotd_secret_open(key, sealed, "", &got, &got_len), JOTD_ERR_INVALID);
     assert_int_equal(jotd_secret_open(key, sealed, NULL, &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
 
     /* every bit of nonce, ciphertext and tag */
     tu_assert_err(JOT_OK, jot_b64url_decode_alloc(sealed, len, &blob,
@@ -560,7 +560,8 @@ test_open_refuses(void **state)
         blob[i / 8] ^= (unsigned char)(1u << (i % 8));
         tu_assert_err(JOT_OK, jot_b64url_encode_alloc(blob, blob_len,
                                                       &twin));
-        if (jotd_secret_open(key, twin, "kid-1", &got, &got_len) != -1)
+        if (jotd_secret_open(key, twin, "kid-1", &got, &got_len) !=
+            JOTD_ERR_INVALID)
             fail_msg("bit %zu flipped: opened", i);
         assert_null(got);
         jot_free(twin);
@@ -569,7 +570,7 @@ test_open_refuses(void **state)
     /* cut short, or longer */
     tu_assert_err(JOT_OK, jot_b64url_encode_alloc(blob, blob_len - 1, &twin));
     assert_int_equal(jotd_secret_open(key, twin, "kid-1", &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
     jot_free(twin);
     jot_free(blob);
     twin = malloc(len + 2);
@@ -577,19 +578,20 @@ test_open_refuses(void **state)
     for (i = 0; i < len; i++) {
         memcpy(twin, sealed, i);
         twin[i] = '\0';
-        if (jotd_secret_open(key, twin, "kid-1", &got, &got_len) != -1)
+        if (jotd_secret_open(key, twin, "kid-1", &got, &got_len) !=
+            JOTD_ERR_INVALID)
             fail_msg("cut to %zu: opened", i);
     }
     memcpy(twin, sealed, len);
     memcpy(twin + len, "A", 2);
     assert_int_equal(jotd_secret_open(key, twin, "kid-1", &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
     free(twin);
     for (i = 0; i < N_ELEMS(junk); i++)
         assert_int_equal(jotd_secret_open(key, junk[i], "kid-1", &got,
-                                          &got_len), -1);
+                                          &got_len), JOTD_ERR_INVALID);
     assert_int_equal(jotd_secret_open(key, NULL, "kid-1", &got, &got_len),
-                     -1);
+                     JOTD_ERR_INVALID);
     /* the genuine one still opens */
     assert_int_equal(jotd_secret_open(key, sealed, "kid-1", &got, &got_len),
                      0);
@@ -611,11 +613,11 @@ test_seal_limits(void **state)
     (void)state;
     assert_non_null(pt);
     key_for("jotd key sealing v1", key);
-    assert_int_equal(jotd_secret_seal(key, pt, big, "kid", &out), -1);
+    assert_int_equal(jotd_secret_seal(key, pt, big, "kid", &out), JOTD_ERR_INVALID);
     assert_null(out);
     assert_int_equal(jotd_secret_seal(key, pt, big - 1, "kid", &out), 0);
     free(out);
-    assert_int_equal(jotd_secret_seal(key, NULL, 5, "kid", &out), -1);
+    assert_int_equal(jotd_secret_seal(key, NULL, 5, "kid", &out), JOTD_ERR_INVALID);
     free(pt);
 }
 

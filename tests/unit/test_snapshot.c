@@ -81,7 +81,7 @@ setup_jotd(void)
     jotd_snapshot_init(&j);
     atomic_store(&j.cfg, make_config(0));
     assert_int_equal(jotd_snapshot_publish(&j, JOTD_SNAP_KEYS, make_keys(0),
-                                           NULL, NULL), 1);
+                                           NULL, NULL), JOTD_OK);
     atomic_store(&n_added, 0);
     atomic_store(&writer_done, 0);
     atomic_store(&n_bad, 0);
@@ -175,10 +175,10 @@ test_logout_burst_under_readers(void **state)
         if (i % SWAP_EVERY == 0) {
             assert_true(jotd_snapshot_publish(&j, JOTD_SNAP_KEYS,
                                               make_keys(i + 1), NULL,
-                                              NULL) == 1);
+                                              NULL) == JOTD_OK);
             assert_true(jotd_snapshot_publish(&j, JOTD_SNAP_CONFIG,
                                               make_config(i + 1), NULL,
-                                              NULL) == 1);
+                                              NULL) == JOTD_OK);
         }
     }
     atomic_store(&writer_done, 1);
@@ -286,11 +286,12 @@ test_admit_refuses(void **state)
     before = jotd_keys_current(&j);
     epoch = atomic_load(&j.epoch);
     assert_int_equal(jotd_snapshot_publish(&j, JOTD_SNAP_KEYS, make_keys(7),
-                                           refuse, NULL), 0);
+                                           refuse, NULL), JOTD_ERR_CONFLICT);
     assert_ptr_equal(jotd_keys_current(&j), before);
     assert_true(atomic_load(&j.epoch) == epoch);
     assert_int_equal(jotd_snapshot_publish(&j, JOTD_SNAP_CONFIG,
-                                           make_config(8), NULL, NULL), 1);
+                                           make_config(8), NULL, NULL),
+                     JOTD_OK);
     assert_true(atomic_load(&j.epoch) == epoch + 1);
     jotd_snapshot_finish(&j);
 }

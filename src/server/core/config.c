@@ -1069,7 +1069,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->log_format = JOTD_LOG_TEXT;
 }
 
-int
+jotd_err
 jotd_config_set(struct jotd_config *cfg, const char *key, const char *value,
                 char *err, size_t err_len)
 {
@@ -1079,13 +1079,15 @@ jotd_config_set(struct jotd_config *cfg, const char *key, const char *value,
     if (k == NULL) {
         jotd_errf(err, err_len, "unknown key '%s'",
                   echo(key, buf, sizeof buf));
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     if (k->flags & NOT_IN_FILE) {
         not_in_file(k, NULL, err, err_len);
-        return -1;
+        return JOTD_ERR_INVALID;
     }
-    return apply_from(cfg, k, value, NULL, err, err_len);
+    return apply_from(cfg, k, value, NULL, err, err_len) == 0
+               ? JOTD_OK
+               : JOTD_ERR_INVALID;
 }
 
 /* --- the file ---------------------------------------------------------- */
@@ -1299,7 +1301,7 @@ env_name(const struct key *k, char *out, size_t out_len)
         out[i] = (char)toupper((unsigned char)out[i]);
 }
 
-int
+jotd_err
 jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
                  char **rest, size_t *n_rest, char *err, size_t err_len)
 {
@@ -1314,7 +1316,7 @@ jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
     jotd_config_defaults(cfg);
     if (walk_argv(cfg, argc, argv, 0, &flag_path, NULL, NULL, err,
                   err_len) != 0)
-        return -1;
+        return JOTD_ERR_INVALID;
     if (flag_path != NULL) {
         path = flag_path;
         source = "--config";
@@ -1322,9 +1324,9 @@ jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
     if (path != NULL) {
         if (apply_from(cfg, lookup("config", 6, 0), path, source, err,
                        err_len) != 0)
-            return -1;
+            return JOTD_ERR_INVALID;
         if (read_file(cfg, cfg->config_file, err, err_len) != 0)
-            return -1;
+            return JOTD_ERR_INVALID;
     }
     /* Only known names are looked up: other JOTD_* variables are left
      * alone, as the environment is shared with other programs. */
@@ -1337,15 +1339,15 @@ jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
         v = getenv(name);
         if (v != NULL &&
             apply_from(cfg, &keys[i], v, name, err, err_len) != 0)
-            return -1;
+            return JOTD_ERR_INVALID;
     }
     if (walk_argv(cfg, argc, argv, 1, NULL, rest, n_rest, err,
                   err_len) != 0)
-        return -1;
+        return JOTD_ERR_INVALID;
     return jotd_config_finish(cfg, err, err_len);
 }
 
-int
+jotd_err
 jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
 {
     char listen[300];
@@ -1353,18 +1355,18 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
 
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         jotd_errf(err, err_len, "tls_cert, tls_key: set both or neither");
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     if (cfg->secret[0] != '\0' && strlen(cfg->secret) < JOTD_SECRET_MIN) {
         jotd_errf(err, err_len, "secret: must be at least %d bytes",
                   JOTD_SECRET_MIN);
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     if (cfg->refresh_ttl < cfg->access_ttl) {
         jotd_errf(err, err_len,
                   "refresh_ttl: must be at least access_ttl (%lld)",
                   (long long)cfg->access_ttl);
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     if (cfg->issuer[0] == '\0') {
         /* The issuer is where clients reach this server: https when it
@@ -1376,10 +1378,10 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
             cfg->issuer[0] = '\0';
             jotd_errf(err, err_len, "issuer: the default made from listen is "
                       "too long; set issuer");
-            return -1;
+            return JOTD_ERR_INVALID;
         }
     }
-    return 0;
+    return JOTD_OK;
 }
 
 /* --- printing ---------------------------------------------------------- */

@@ -11,6 +11,8 @@
 
 #include <jot/jot.h>
 
+#include "util.h"
+
 enum jotd_registration { JOTD_REG_OPEN, JOTD_REG_ADMIN, JOTD_REG_OFF };
 enum jotd_hash { JOTD_HASH_ARGON2ID, JOTD_HASH_BCRYPT };
 enum jotd_log_format { JOTD_LOG_TEXT, JOTD_LOG_JSON };
@@ -90,28 +92,31 @@ void jotd_config_defaults(struct jotd_config *cfg);
  * not looked at; "--" ends the flags and is dropped).  Arguments that are
  * not configuration flags go to rest (room for argc entries), in order.
  * Ends by calling jotd_config_finish.  On error writes one line naming
- * the source, the key and the reason to err and returns -1: unknown key
+ * the source, the key and the reason to err and returns
+ * JOTD_ERR_INVALID: unknown key
  * in the file, bad number, out of range, unknown enum value, a secret
  * (JOTD_SECRET or --secret) shorter than 32 bytes, ...  The "secret" key
  * is accepted from the environment and flags only, never from the file.
  */
-int jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
-                     char **rest, size_t *n_rest, char *err, size_t err_len);
+jotd_err jotd_config_load(struct jotd_config *cfg, int argc, char **argv,
+                          char **rest, size_t *n_rest, char *err,
+                          size_t err_len);
 
 /*
  * Applies one key = value setting (as from the file), with the same
  * checks; for tests and for SIGHUP reloads.  "secret" and "config" are
  * refused; a list is replaced whole; on error the field is unchanged and
- * -1 is returned with a message.
+ * JOTD_ERR_INVALID is returned with a message.
  */
-int jotd_config_set(struct jotd_config *cfg, const char *key,
-                    const char *value, char *err, size_t err_len);
+jotd_err jotd_config_set(struct jotd_config *cfg, const char *key,
+                         const char *value, char *err, size_t err_len);
 
 /*
  * Checks the cross-key rules once everything is set (e.g. the issuer
- * default from listen).  Returns -1 with a message.
+ * default from listen).  JOTD_ERR_INVALID with a message.
  */
-int jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len);
+jotd_err jotd_config_finish(struct jotd_config *cfg, char *err,
+                            size_t err_len);
 
 /*
  * Prints every key = value line of the effective configuration to f, in

@@ -39,7 +39,7 @@ retention_ms(const struct jotd_config *cfg)
     return (cfg->access_ttl + cfg->jwks_max_age) * 1000;
 }
 
-int
+jotd_err
 jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
                  char kid_out[128], char *err, size_t err_len)
 {
@@ -47,7 +47,8 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
     jot_key *key = NULL;
     char *priv = NULL, *pub = NULL, *sealed = NULL;
     int64_t now = jotd_now_ms();
-    int rc = -1, n;
+    jotd_err rc = JOTD_ERR_INTERNAL;
+    int n;
 
     memset(&row, 0, sizeof row);
     if (jot_key_generate(alg, &key) != JOT_OK) {
@@ -65,7 +66,7 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
         goto fail_msg;
     if (jot_jwk_export(key, JOT_JWK_PRIVATE, &priv) != JOT_OK ||
         jotd_secret_seal(j->seal_key, priv, strlen(priv), jot_key_kid(key),
-                         &sealed) != 0)
+                         &sealed) != JOTD_OK)
         goto fail_msg;
     n = snprintf(row.kid, sizeof row.kid, "%s", jot_key_kid(key));
     if (n < 0 || (size_t)n >= sizeof row.kid)
@@ -79,12 +80,13 @@ jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
     if (st->ops->key_insert(st, &row) != JOTD_STORE_OK ||
         st->ops->key_activate(st, row.kid, now) != JOTD_STORE_OK) {
         jotd_errf(err, err_len, "cannot store the new key");
+        rc = JOTD_ERR_UNAVAILABLE;
         goto out;
     }
     /* row.kid has 128 bytes too, so the copy is whole. */
     if (kid_out != NULL)
         memcpy(kid_out, row.kid, 128);
-    rc = 0;
+    rc = JOTD_OK;
     goto out;
 fail_msg:
     jotd_errf(err, err_len, "cannot prepare the new %s key",
@@ -170,60 +172,68 @@ same_keys(void *ctx, const void *cur, void *next)
            strcmp(old->fingerprint, keys->fingerprint) == 0;
 }
 
-int
+/* One pass of jotd_keys_load: the stored keys as a snapshot in l. */
+static jotd_err
+read_keys(struct jotd *j, jotd_store *st, struct load *l, char *err,
+          size_t err_len)
+{
+    memset(l, 0, sizeof *l);
+    l->j = j;
+    l->now = jotd_now_ms();
+    l->err = err;
+    l->err_len = err_len;
+    l->keys = calloc(1, sizeof *l->keys);
+    if (l->keys == NULL || jot_keyset_new(&l->keys->verify) != JOT_OK) {
+        jotd_errf(err, err_len, "out of memory");
+        return JOTD_ERR_NOMEM;
+    }
+    if (st->ops->key_list(st, add_key, l) != JOTD_STORE_OK && !l->failed) {
+        jotd_errf(err, err_len, "cannot read the signing keys");
+        return JOTD_ERR_UNAVAILABLE;
+    }
+    return l->failed ? JOTD_ERR_INTERNAL : JOTD_OK;
+}
+
+jotd_err
 jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
                size_t err_len)
 {
+    jot_alg want = jotd_cfg(j)->alg;
     struct load l;
     char kid[128];
+    jotd_err rc;
 
     for (;;) {
-        memset(&l, 0, sizeof l);
-        l.j = j;
-        l.now = jotd_now_ms();
-        l.err = err;
-        l.err_len = err_len;
-        l.keys = calloc(1, sizeof *l.keys);
-        if (l.keys == NULL || jot_keyset_new(&l.keys->verify) != JOT_OK) {
+        rc = read_keys(j, st, &l, err, err_len);
+        if (rc != JOTD_OK) {
             jotd_keys_free(l.keys);
-            jotd_errf(err, err_len, "out of memory");
-            return -1;
+            return rc;
         }
-        if (st->ops->key_list(st, add_key, &l) != JOTD_STORE_OK &&
-            !l.failed) {
-            jotd_errf(err, err_len, "cannot read the signing keys");
-            l.failed = 1;
-        }
-        if (l.failed) {
-            jotd_keys_free(l.keys);
-            return -1;
-        }
-        if (ensure && (l.keys->signer == NULL || l.active_alg != jotd_cfg(j)->alg)) {
-            jotd_keys_free(l.keys);
-            if (jotd_keys_rotate(j, st, jotd_cfg(j)->alg, kid, err, err_len) != 0)
-                return -1;
-            ensure = 0;         /* the next pass finds it */
-            continue;
-        }
-        break;
+        if (!ensure || (l.keys->signer != NULL && l.active_alg == want))
+            break;
+        jotd_keys_free(l.keys);
+        rc = jotd_keys_rotate(j, st, want, kid, err, err_len);
+        if (rc != JOTD_OK)
+            return rc;
+        ensure = 0;             /* the next pass finds it */
     }
     if (l.keys->signer == NULL) {
         jotd_keys_free(l.keys);
         jotd_errf(err, err_len, "no active signing key");
-        return -1;
+        return JOTD_ERR_INTERNAL;
     }
     if (jot_jwks_export(l.keys->verify, JOT_JWK_PUBLIC, &l.keys->jwks) !=
         JOT_OK) {
         jotd_keys_free(l.keys);
         jotd_errf(err, err_len, "cannot build the JWKS");
-        return -1;
+        return JOTD_ERR_NOMEM;
     }
     if (l.fp_full)
         l.keys->fingerprint[0] = '\0';   /* published each time */
-    if (jotd_snapshot_publish(j, JOTD_SNAP_KEYS, l.keys, same_keys, NULL) <
-        0) {
+    rc = jotd_snapshot_publish(j, JOTD_SNAP_KEYS, l.keys, same_keys, NULL);
+    if (rc == JOTD_ERR_CONFLICT)
+        return JOTD_OK;         /* the same keys: nothing to publish */
+    if (rc != JOTD_OK)
         jotd_errf(err, err_len, "out of memory");
-        return -1;
-    }
-    return 0;
+    return rc;
 }

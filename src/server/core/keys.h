@@ -24,18 +24,19 @@ struct jotd_keys *jotd_keys_current(struct jotd *j);
  * Reads the keys from st and swaps in a new snapshot when they changed.
  * With ensure set, first creates and activates a key of cfg.alg when
  * there is no active key or the active one is of another algorithm.
- * Returns -1 with a message in err.  It reads jotd_cfg(j): call it
+ * A jotd_err with a message in err.  It reads jotd_cfg(j): call it
  * under a pin (core/snapshot.h), or before other threads start.
  */
-int jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
-                   size_t err_len);
+jotd_err jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
+                        size_t err_len);
 
 /*
  * Creates a key of alg, stores it sealed, and makes it the active one
  * (the previous active key is retired).  Its kid goes to kid_out.
+ * JOTD_ERR_INTERNAL or JOTD_ERR_UNAVAILABLE with a message in err.
  */
-int jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
-                     char kid_out[128], char *err, size_t err_len);
+jotd_err jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
+                          char kid_out[128], char *err, size_t err_len);
 
 /* Frees a snapshot (for the snapshot layer; NULL: nothing). */
 void jotd_keys_free(void *keys);

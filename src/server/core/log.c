@@ -305,10 +305,10 @@ jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
                             "detail", detail), 0);
         return;
     }
-    n = snprintf(line, sizeof line, "%s audit %s user=%s session=%s ip=%s%s%s\n",
-                 ts, kind, user_id ? user_id : "-",
-                 session_id ? session_id : "-", ip ? ip : "-",
-                 detail ? " " : "", detail ? detail : "");
+    n = snprintf(line, sizeof line,
+                 "%s audit %s user=%s session=%s ip=%s%s%s\n", ts, kind,
+                 user_id ? user_id : "-", session_id ? session_id : "-",
+                 ip ? ip : "-", detail ? " " : "", detail ? detail : "");
     emit_line(line, sizeof line, n);
 }
 

@@ -72,8 +72,8 @@ jotd_reload(struct jotd *j)
     }
     free(rest);
     format = cfg->log_format;   /* cfg belongs to the snapshots now */
-    if (jotd_snapshot_publish(j, JOTD_SNAP_CONFIG, cfg, keep_fixed, NULL) <
-        0) {
+    if (jotd_snapshot_publish(j, JOTD_SNAP_CONFIG, cfg, keep_fixed, NULL) ==
+        JOTD_ERR_NOMEM) {
         jotd_log_message("jotd", "reload refused, configuration kept: "
                                  "out of memory");
         return;

@@ -65,35 +65,50 @@ grow(struct jotd_revoked *r, size_t want)
     return 0;
 }
 
+struct collecting {
+    struct jotd_revoked *set;
+    int out_of_memory;
+};
+
 static int
 collect(void *ctx, const char *sid, int64_t revoked_at)
 {
-    struct jotd_revoked *r = ctx;
+    struct collecting *c = ctx;
+    struct jotd_revoked *r = c->set;
 
     (void)revoked_at;
-    if (strlen(sid) != JOTD_ID_LEN || grow(r, r->n + 1) != 0)
-        return 0;
+    if (strlen(sid) != JOTD_ID_LEN)
+        return 0;               /* not an id of ours: nothing to refuse */
+    /* A set missing one revoked id would let its tokens through: stop,
+     * and keep the old set. */
+    if (grow(r, r->n + 1) != 0) {
+        c->out_of_memory = 1;
+        return 1;
+    }
     memcpy(r->ids[r->n++], sid, JOTD_ID_LEN + 1);
     return 0;
 }
 
-int
+jotd_err
 jotd_revoked_sync(struct jotd *j, jotd_store *st)
 {
     struct jotd_revoked *r = calloc(1, sizeof *r);
+    struct collecting c;
     /* A margin past access_ttl covers clock skew between nodes. */
     int64_t since = jotd_now_ms() - (jotd_cfg(j)->access_ttl + 60) * 1000;
 
     if (r == NULL)
-        return -1;
-    if (st->ops->revoked_since(st, since, collect, r) != JOTD_STORE_OK) {
+        return JOTD_ERR_NOMEM;
+    c.set = r;
+    c.out_of_memory = 0;
+    if (st->ops->revoked_since(st, since, collect, &c) != JOTD_STORE_OK ||
+        c.out_of_memory) {
         jotd_revoked_free(r);
-        return -1;
+        return c.out_of_memory ? JOTD_ERR_NOMEM : JOTD_ERR_UNAVAILABLE;
     }
     if (r->n > 1)
         qsort(r->ids, r->n, sizeof *r->ids, cmp_id);
-    return jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, NULL, NULL) < 0
-               ? -1 : 0;
+    return jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, NULL, NULL);
 }
 
 /* Makes next the current set plus sid, in order; 1 (keep the current

@@ -15,10 +15,11 @@ const struct jotd_revoked *jotd_revoked_current(struct jotd *j);
 /* 1 when session id sid is in set (NULL: an empty set). */
 int jotd_revoked_contains(const struct jotd_revoked *set, const char *sid);
 
-/* Rebuilds the set from the database.  -1 when the database failed (the
- * old set stays).  It reads jotd_cfg(j): call it under a pin, or before
- * other threads start. */
-int jotd_revoked_sync(struct jotd *j, jotd_store *st);
+/* Rebuilds the set from the database.  JOTD_ERR_UNAVAILABLE when the
+ * database failed, JOTD_ERR_NOMEM (the old set stays either way).  It
+ * reads jotd_cfg(j): call it under a pin, or before other threads
+ * start. */
+jotd_err jotd_revoked_sync(struct jotd *j, jotd_store *st);
 
 /* Adds sid at once, for a revocation made on this node; needs no pin
  * (the set is read under the writers' lock). */

@@ -227,7 +227,7 @@ out:
     return ret;
 }
 
-int
+jotd_err
 jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
                  size_t out_cap, size_t *out_len, int *created, char *err,
                  size_t err_len)
@@ -245,46 +245,47 @@ jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
         if (len < JOTD_SECRET_MIN) {
             jotd_errf(err, err_len, "secret: shorter than %d bytes",
                       JOTD_SECRET_MIN);
-            return -1;
+            return JOTD_ERR_INVALID;
         }
         if (len > out_cap) {
             jotd_errf(err, err_len, "secret: too long");
-            return -1;
+            return JOTD_ERR_INVALID;
         }
         memcpy(out, cfg->secret, len);
         *out_len = len;
-        return 0;
+        return JOTD_OK;
     }
     if (secret_path(cfg, path, sizeof path) != 0) {
         jotd_errf(err, err_len, "secret_file: path too long");
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     /* Twice at most: another process may create the file between tries. */
     for (attempt = 0; attempt < 2; attempt++) {
+        /* Both are 0 for done, 1 to try the other, -1 refused. */
         r = read_secret(path, out, out_cap, out_len, err, err_len);
         if (r <= 0)
-            return r;
+            return r == 0 ? JOTD_OK : JOTD_ERR_INVALID;
         r = create_secret(path, out, out_cap, out_len, err, err_len);
         if (r == 0)
             *created = 1;
         if (r <= 0)
-            return r;
+            return r == 0 ? JOTD_OK : JOTD_ERR_INVALID;
     }
     jotd_errf(err, err_len, "%s exists but cannot be opened", path);
-    return -1;
+    return JOTD_ERR_INVALID;
 }
 
-int
+jotd_err
 jotd_secret_derive(const unsigned char *secret, size_t secret_len,
                    const char *label, unsigned char out[JOTD_DERIVED_LEN])
 {
     EVP_KDF *kdf = NULL;
     EVP_KDF_CTX *ctx = NULL;
     OSSL_PARAM params[4];
-    int ret = -1;
+    jotd_err ret = JOTD_ERR_INTERNAL;
 
     if (secret == NULL || secret_len == 0 || label == NULL)
-        return -1;
+        return JOTD_ERR_INVALID;
     kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     if (kdf == NULL)
         goto out;
@@ -302,16 +303,16 @@ jotd_secret_derive(const unsigned char *secret, size_t secret_len,
     params[3] = OSSL_PARAM_construct_end();
     if (EVP_KDF_derive(ctx, out, JOTD_DERIVED_LEN, params) != 1)
         goto out;
-    ret = 0;
+    ret = JOTD_OK;
 out:
-    if (ret != 0)
+    if (ret != JOTD_OK)
         jot_wipe(out, JOTD_DERIVED_LEN);
     EVP_KDF_CTX_free(ctx);          /* clears the key it copied */
     EVP_KDF_free(kdf);
     return ret;
 }
 
-int
+jotd_err
 jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
                  const void *plaintext, size_t len, const char *aad,
                  char **out)
@@ -320,20 +321,22 @@ jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
     unsigned char *blob = NULL;
     char *text = NULL;
     size_t blob_len, aad_len, text_len;
-    int n, ret = -1;
+    jotd_err ret = JOTD_ERR_NOMEM;
+    int n;
 
     *out = NULL;
     if (aad == NULL)
         aad = "";
     aad_len = strlen(aad);
     if (len > SEAL_MAX || aad_len > INT_MAX || (plaintext == NULL && len))
-        return -1;
+        return JOTD_ERR_INVALID;
     blob_len = GCM_NONCE_LEN + len + GCM_TAG_LEN;
     blob = malloc(blob_len);
     text = malloc(jot_b64url_encoded_len(blob_len) + 1);
     ctx = EVP_CIPHER_CTX_new();
     if (blob == NULL || text == NULL || ctx == NULL)
         goto out;
+    ret = JOTD_ERR_INTERNAL;
     if (RAND_bytes(blob, GCM_NONCE_LEN) != 1)
         goto out;
     /* The default GCM nonce length is 12 octets (SP 800-38D). */
@@ -352,7 +355,7 @@ jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
         goto out;
     *out = text;
     text = NULL;
-    ret = 0;
+    ret = JOTD_OK;
 out:
     EVP_CIPHER_CTX_free(ctx);
     free(text);
@@ -360,7 +363,7 @@ out:
     return ret;
 }
 
-int
+jotd_err
 jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
                  const char *sealed, const char *aad, unsigned char **out,
                  size_t *out_len)
@@ -370,21 +373,23 @@ jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
     size_t sealed_len, blob_len = 0, plain_len = 0, aad_len;
     size_t sealed_max = jot_b64url_encoded_len(GCM_NONCE_LEN + SEAL_MAX +
                                                GCM_TAG_LEN);
-    int n, ret = -1;
+    jotd_err ret = JOTD_ERR_NOMEM;
+    int n;
 
     *out = NULL;
     *out_len = 0;
     if (sealed == NULL)
-        return -1;
+        return JOTD_ERR_INVALID;
     if (aad == NULL)
         aad = "";
     aad_len = strlen(aad);
     sealed_len = strnlen(sealed, sealed_max + 1);
     if (sealed_len > sealed_max || aad_len > INT_MAX)
-        return -1;
+        return JOTD_ERR_INVALID;
     blob = malloc(jot_b64url_decoded_max(sealed_len) + 1);
     if (blob == NULL)
         goto out;
+    ret = JOTD_ERR_INVALID;     /* tampered, or another key or aad */
     if (jot_b64url_decode(sealed, sealed_len, blob,
                           jot_b64url_decoded_max(sealed_len) + 1,
                           &blob_len) != JOT_OK ||
@@ -393,8 +398,10 @@ jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
     plain_len = blob_len - GCM_NONCE_LEN - GCM_TAG_LEN;
     plain = malloc(plain_len + 1);
     ctx = EVP_CIPHER_CTX_new();
-    if (plain == NULL || ctx == NULL)
+    if (plain == NULL || ctx == NULL) {
+        ret = JOTD_ERR_NOMEM;
         goto out;
+    }
     if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, blob) != 1 ||
         EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
                           (int)aad_len) != 1 ||
@@ -410,7 +417,7 @@ jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
     *out = plain;
     *out_len = plain_len;
     plain = NULL;
-    ret = 0;
+    ret = JOTD_OK;
 out:
     EVP_CIPHER_CTX_free(ctx);
     jotd_free_wiped(plain, plain_len + 1);
@@ -418,17 +425,19 @@ out:
     return ret;
 }
 
-int
+jotd_err
 jotd_secrets_setup(struct jotd *j, char *err, size_t err_len)
 {
     unsigned char secret[1024], refresh[JOTD_DERIVED_LEN];
     size_t secret_len = 0;
     jot_key *key = NULL;
-    int created = 0, rc = -1;
+    jotd_err rc;
+    int created = 0;
 
-    if (jotd_secret_load(jotd_cfg(j), secret, sizeof secret, &secret_len,
-                         &created, err, err_len) != 0)
-        return -1;
+    rc = jotd_secret_load(jotd_cfg(j), secret, sizeof secret, &secret_len,
+                          &created, err, err_len);
+    if (rc != JOTD_OK)
+        return rc;
     if (created)
         jotd_log_message("jotd", "generated a new server secret in %s",
                          jotd_cfg(j)->secret_file[0] ? jotd_cfg(j)->secret_file
@@ -443,10 +452,10 @@ jotd_secrets_setup(struct jotd *j, char *err, size_t err_len)
         jot_keyset_new(&j->refresh_keys) != JOT_OK ||
         jot_keyset_add(j->refresh_keys, key) != JOT_OK) {
         jotd_errf(err, err_len, "cannot derive keys from the server secret");
+        rc = JOTD_ERR_INTERNAL;
         goto out;
     }
     j->refresh_key = jot_keyset_get(j->refresh_keys, 0);
-    rc = 0;
 out:
     jot_key_free(key);
     jot_wipe(secret, sizeof secret);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "util.h"
 
 #define JOTD_SECRET_MIN 32          /* octets */
 #define JOTD_DERIVED_LEN 32
@@ -23,40 +24,45 @@
  * says to run chmod 600), or a secret shorter than JOTD_SECRET_MIN
  * octets, is refused.  An existing file may be reached through a symlink;
  * creation never follows one.  The secret goes to out (out_cap
- * bytes), its length to *out_len.  Returns -1 with a message in err.
+ * bytes), its length to *out_len.  JOTD_ERR_INVALID with a message in
+ * err.
  */
-int jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
-                     size_t out_cap, size_t *out_len, int *created,
-                     char *err, size_t err_len);
+jotd_err jotd_secret_load(const struct jotd_config *cfg, unsigned char *out,
+                          size_t out_cap, size_t *out_len, int *created,
+                          char *err, size_t err_len);
 
 /*
  * HKDF-SHA256 (RFC 5869) of the secret (any length >= 1; the minimum is
  * enforced by jotd_secret_load) with an empty salt and info = label,
- * JOTD_DERIVED_LEN octets into out.  Returns 0 or -1.
+ * JOTD_DERIVED_LEN octets into out.  JOTD_ERR_INTERNAL when the crypto
+ * library fails.
  * Labels in use: "jotd key sealing v1", "jotd refresh hmac v1".
  */
-int jotd_secret_derive(const unsigned char *secret, size_t secret_len,
-                       const char *label, unsigned char out[JOTD_DERIVED_LEN]);
+jotd_err jotd_secret_derive(const unsigned char *secret, size_t secret_len,
+                            const char *label,
+                            unsigned char out[JOTD_DERIVED_LEN]);
 
 /*
  * Seals plaintext with AES-256-GCM under key (32 octets), binding aad
  * (e.g. the kid; NULL means "") as associated data; plaintext is at most
  * 1 MiB.  The result is a NUL-terminated
  * base64url string of nonce (12) || ciphertext || tag (16), in a new
- * buffer the caller frees with free().  Returns 0 or -1.
+ * buffer the caller frees with free().  JOTD_ERR_INVALID for input over
+ * its limit, JOTD_ERR_NOMEM, JOTD_ERR_INTERNAL.
  */
-int jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
-                     const void *plaintext, size_t len, const char *aad,
-                     char **out);
+jotd_err jotd_secret_seal(const unsigned char key[JOTD_DERIVED_LEN],
+                          const void *plaintext, size_t len, const char *aad,
+                          char **out);
 
 /*
  * Opens what jotd_secret_seal made; the plaintext (NUL-terminated, length
- * in *out_len) goes to a new buffer the caller wipes and frees.  -1 when
- * the text was tampered with, sealed under another key or another aad.
+ * in *out_len) goes to a new buffer the caller wipes and frees.
+ * JOTD_ERR_INVALID when the text was tampered with, sealed under another
+ * key or another aad; JOTD_ERR_NOMEM.
  */
-int jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
-                     const char *sealed, const char *aad, unsigned char **out,
-                     size_t *out_len);
+jotd_err jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
+                          const char *sealed, const char *aad,
+                          unsigned char **out, size_t *out_len);
 
 struct jotd;
 
@@ -65,8 +71,9 @@ struct jotd;
  * j) and derives from it j->seal_key and the HS256 refresh-token key,
  * alone in j->refresh_keys (also j->refresh_key).  The secret is wiped
  * before returning.  Says in the log when it created the secret file.
- * -1 with a message in err; what was set in j is freed with j.
+ * JOTD_ERR_INVALID or JOTD_ERR_INTERNAL with a message in err; what
+ * was set in j is freed with j.
  */
-int jotd_secrets_setup(struct jotd *j, char *err, size_t err_len);
+jotd_err jotd_secrets_setup(struct jotd *j, char *err, size_t err_len);
 
 #endif /* JOTD_SEALING_H */

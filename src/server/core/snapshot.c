@@ -211,19 +211,19 @@ jotd_snapshot_collect(struct jotd *j)
     pthread_mutex_unlock(&j->swap_lock);
 }
 
-int
+jotd_err
 jotd_snapshot_publish(struct jotd *j, enum jotd_snapshot_kind kind,
                       void *next, jotd_snapshot_admit admit, void *ctx)
 {
     struct jotd_snapshots *s = &j->snap;
     struct jotd_retired *r = calloc(1, sizeof *r);
-    int rc = -1;
+    jotd_err rc = JOTD_ERR_NOMEM;
 
     pthread_mutex_lock(&j->swap_lock);
     if (r == NULL)
         goto out;
     if (admit != NULL && admit(ctx, current(j, kind), next) != 0) {
-        rc = 0;
+        rc = JOTD_ERR_CONFLICT;
         goto out;
     }
     r->p = exchange(j, kind, next);
@@ -245,7 +245,7 @@ jotd_snapshot_publish(struct jotd *j, enum jotd_snapshot_kind kind,
         r = NULL;
     }
     reclaim(j);
-    rc = 1;
+    rc = JOTD_OK;
 out:
     pthread_mutex_unlock(&j->swap_lock);
     free(r);

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct jotd;
 struct jotd_retired;
 
@@ -92,11 +94,13 @@ typedef int (*jotd_snapshot_admit)(void *ctx, const void *cur, void *next);
  * the configuration or the keys (what was verified under the old ones
  * must be verified again), and retires the old value, which is freed
  * once no pin can hold it.  next is kept in every case: freed at once
- * when admit refuses it or memory runs out.  1 when published, 0 when
- * admit kept the current value, -1 out of memory (current value kept).
+ * when admit refuses it or memory runs out.  JOTD_OK when published,
+ * JOTD_ERR_CONFLICT when admit kept the current value, JOTD_ERR_NOMEM
+ * (the current value kept).
  */
-int jotd_snapshot_publish(struct jotd *j, enum jotd_snapshot_kind kind,
-                          void *next, jotd_snapshot_admit admit, void *ctx);
+jotd_err jotd_snapshot_publish(struct jotd *j, enum jotd_snapshot_kind kind,
+                               void *next, jotd_snapshot_admit admit,
+                               void *ctx);
 
 /* Frees what no pin can hold any more; the sync thread calls it every
  * tick, and publish after each swap. */

@@ -108,7 +108,7 @@ new_jtis(char a[32], char b[32])
                : -1;
 }
 
-int
+jotd_err
 jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
                   const struct jotd_user *u, const struct jotd_session *s,
                   int64_t now, struct jotd_token_pair *out)
@@ -120,7 +120,7 @@ jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
     memset(out, 0, sizeof *out);
     /* API.md: jti of at least 128 random bits. */
     if (new_jtis(jti_a, jti_r) != 0)
-        return -1;
+        return JOTD_ERR_INTERNAL;
     out->access = sign(keys->signer, JOTD_TYP_ACCESS,
                        access_claims_text(cfg, u, s, iat, jti_a));
     out->refresh = sign(j->refresh_key, JOTD_TYP_REFRESH,
@@ -129,9 +129,9 @@ jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
     out->refresh_expires_in = s->expires_at / 1000 - iat;
     if (out->access == NULL || out->refresh == NULL) {
         jotd_tokens_clear(out);
-        return -1;
+        return JOTD_ERR_INTERNAL;
     }
-    return 0;
+    return JOTD_OK;
 }
 
 void

@@ -19,12 +19,12 @@ struct jotd_token_pair {
 /*
  * Issues an access token and a refresh token of generation s->gen for
  * user u's session s at now (ms).  The refresh token expires with the
- * session (s->expires_at).  Returns -1 on failure.
+ * session (s->expires_at).  JOTD_ERR_INTERNAL when signing fails.
  */
-int jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
-                      const struct jotd_user *u,
-                      const struct jotd_session *s, int64_t now,
-                      struct jotd_token_pair *out);
+jotd_err jotd_tokens_issue(struct jotd *j, const struct jotd_config *cfg,
+                           const struct jotd_user *u,
+                           const struct jotd_session *s, int64_t now,
+                           struct jotd_token_pair *out);
 
 /* Frees the tokens of a pair. */
 void jotd_tokens_clear(struct jotd_token_pair *p);

@@ -97,12 +97,12 @@ struct jotd_route {
 /*
  * Starts the daemon on j->cfg.listen_host:listen_port, serving the
  * n_routes routes of routes (borrowed: kept until jotd_http_destroy;
- * the table of api/routes.c).  -1 with a message in err (address in
- * use, bad address, TLS files unreadable, a pattern of the table the
- * router cannot take).
+ * the table of api/routes.c).  JOTD_ERR_INVALID with a message in err
+ * (address in use, bad address, TLS files unreadable, a pattern of the
+ * table the router cannot take), JOTD_ERR_NOMEM.
  */
-int jotd_http_start(struct jotd *j, const struct jotd_route *routes,
-                    size_t n_routes, char *err, size_t err_len);
+jotd_err jotd_http_start(struct jotd *j, const struct jotd_route *routes,
+                         size_t n_routes, char *err, size_t err_len);
 
 /* Stops the daemon and frees j->http; call once the workers have
  * finished their jobs.  Does nothing when it is not running. */

@@ -26,10 +26,11 @@ struct jotd_http {
 
 /*
  * tls.c: reads cfg's tls_cert and tls_key into tls (both NULL when TLS
- * is off).  -1 with a message in err; tls is then empty.
+ * is off).  JOTD_ERR_INVALID with a message in err; tls is then
+ * empty.
  */
-int jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
-                  char *err, size_t err_len);
+jotd_err jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
+                       char *err, size_t err_len);
 
 /* Wipes the key, frees both PEMs and empties tls. */
 void jotd_tls_clear(struct jotd_tls *tls);

@@ -296,7 +296,7 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_END);
 }
 
-int
+jotd_err
 jotd_http_start(struct jotd *j, const struct jotd_route *routes,
                 size_t n_routes, char *err, size_t err_len)
 {
@@ -309,11 +309,11 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
     if (threads == 0)
         threads = 1;
     if (check_routes(routes, n_routes, err, err_len) != 0)
-        return -1;
+        return JOTD_ERR_INVALID;
     h = calloc(1, sizeof *h);
     if (h == NULL) {
         jotd_errf(err, err_len, "out of memory");
-        return -1;
+        return JOTD_ERR_NOMEM;
     }
     h->routes = routes;
     h->n_routes = n_routes;
@@ -331,10 +331,10 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
                                  : "");
         goto fail;
     }
-    return 0;
+    return JOTD_OK;
 fail:
     jotd_http_destroy(j);
-    return -1;
+    return JOTD_ERR_INVALID;
 }
 
 void

@@ -36,25 +36,25 @@ read_pem(const char *path, char *err, size_t err_len)
     return buf;
 }
 
-int
+jotd_err
 jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
               char *err, size_t err_len)
 {
     memset(tls, 0, sizeof *tls);
     if (cfg->tls_cert[0] == '\0')
-        return 0;
+        return JOTD_OK;
     if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
         jotd_errf(err, err_len, "this libmicrohttpd has no TLS support");
-        return -1;
+        return JOTD_ERR_INVALID;
     }
     tls->cert_pem = read_pem(cfg->tls_cert, err, err_len);
     tls->key_pem = tls->cert_pem ? read_pem(cfg->tls_key, err, err_len)
                                  : NULL;
     if (tls->key_pem == NULL) {
         jotd_tls_clear(tls);
-        return -1;
+        return JOTD_ERR_INVALID;
     }
-    return 0;
+    return JOTD_OK;
 }
 
 void

@@ -104,19 +104,19 @@ fail:
     return NULL;
 }
 
-int
+jotd_err
 jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg)
 {
     pthread_mutex_lock(&w->lock);
     if (w->n_jobs == w->queue_max || w->stopping) {
         pthread_mutex_unlock(&w->lock);
-        return -1;
+        return JOTD_ERR_BUSY;
     }
     w->queue[(w->head + w->n_jobs) % w->queue_max] = (struct job){fn, arg};
     w->n_jobs++;
     pthread_cond_signal(&w->ready);
     pthread_mutex_unlock(&w->lock);
-    return 0;
+    return JOTD_OK;
 }
 
 void

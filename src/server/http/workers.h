@@ -22,8 +22,9 @@ struct jotd_workers *jotd_workers_start(size_t n_threads, size_t queue_max,
                                         const char *db_url, char *err,
                                         size_t err_len);
 
-/* Queues fn(arg, st) on some worker.  -1 when the queue is full. */
-int jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg);
+/* Queues fn(arg, st) on some worker.  JOTD_ERR_BUSY when the queue is
+ * full or the pool is stopping. */
+jotd_err jotd_workers_submit(struct jotd_workers *w, jotd_job_fn fn, void *arg);
 
 /*
  * Runs every queued job, then stops and joins the workers; later submits
