@@ -85,21 +85,21 @@ jot_wipe(void *p, size_t len)
 void
 jot_free_secret(char *s)
 {
-    if (s == NULL)
+    if (s != NULL)
+        jot_free_wiped(s, strlen(s));
+}
+
+void
+jot_free_wiped(void *p, size_t len)
+{
+    if (p == NULL)
         return;
-    jot_wipe(s, strlen(s));
-    free(s);
+    jot_wipe(p, len);
+    free(p);
 }
 
 int
 jot_ct_equal(const void *a, const void *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len) == 0;
-}
-
-void
-jot__free_secret(void *p, size_t len)
-{
-    jot_wipe(p, len);
-    free(p);
 }

@@ -101,8 +101,6 @@ jot_err jot__json_b64(const json_t *obj, const char *name,
  */
 jot_err jot__jwk_from_json(const json_t *jwk, jot_alg want, jot_key **out);
 
-/* Frees p after wiping len bytes of it. */
-void jot__free_secret(void *p, size_t len);
 
 struct jot_jws {
     /* The parsed header; NULL until first asked for when the fast path

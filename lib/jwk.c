@@ -93,7 +93,7 @@ member_bn(const json_t *jwk, const char *name, int secret, BIGNUM **out)
     else if ((*out = BN_bin2bn(bytes, (int)len, NULL)) == NULL)
         err = JOT_ERR_NOMEM;
     if (secret)
-        jot__free_secret(bytes, len);
+        jot_free_wiped(bytes, len);
     else
         free(bytes);
     return err;
@@ -208,7 +208,7 @@ member_fixed(const json_t *jwk, const char *name, size_t len,
     jot_err err = jot__json_b64(jwk, name, out, &got);
 
     if (err == JOT_OK && got != len) {
-        jot__free_secret(*out, got);
+        jot_free_wiped(*out, got);
         *out = NULL;
         err = JOT_ERR_MALFORMED;
     }
@@ -272,7 +272,7 @@ out:
     EVP_PKEY_CTX_free(check);
     free(x);
     free(y);
-    jot__free_secret(d, n);
+    jot_free_wiped(d, n);
     BN_clear_free(priv);
     OSSL_PARAM_BLD_free(bld);
     return err;
@@ -312,7 +312,7 @@ okp_from_jwk(jot_key *key, const json_t *jwk)
     err = jot__key_set_pkey(key, pkey, is_private);
 out:
     free(x);
-    jot__free_secret(d, 32);
+    jot_free_wiped(d, 32);
     return err;
 }
 
@@ -325,7 +325,7 @@ oct_from_jwk(jot_key *key, const json_t *jwk)
 
     if (err == JOT_OK)
         err = jot__key_set_secret(key, k, len);
-    jot__free_secret(k, len);
+    jot_free_wiped(k, len);
     return err;
 }
 
@@ -430,7 +430,7 @@ sb_add(struct sb *sb, const char *s, size_t n)
         }
         if (sb->p != NULL)
             memcpy(grown, sb->p, sb->len);
-        jot__free_secret(sb->p, sb->cap);
+        jot_free_wiped(sb->p, sb->cap);
         sb->p = grown;
         sb->cap = cap;
     }
@@ -473,7 +473,7 @@ sb_member_bytes(struct sb *sb, const char *name, const unsigned char *b,
         return;
     }
     sb_member(sb, name, enc);
-    jot__free_secret(enc, strlen(enc));
+    jot_free_wiped(enc, strlen(enc));
 }
 
 /* Appends a BIGNUM parameter of the key as a base64url member, padded to
@@ -610,7 +610,7 @@ jot_jwk_export(const jot_key *key, unsigned flags, char **out)
     sb_member(&sb, "use", "sig");
     sb_str(&sb, "}");
     if (sb.err != JOT_OK) {
-        jot__free_secret(sb.p, sb.cap);
+        jot_free_wiped(sb.p, sb.cap);
         return sb.err;
     }
     *out = sb.p;
@@ -635,7 +635,7 @@ jot_jwk_thumbprint(const jot_key *key, char **out)
     if (err == JOT_OK &&
         EVP_Digest(sb.p, sb.len, hash, &hash_len, EVP_sha256(), NULL) != 1)
         err = JOT_ERR_CRYPTO;
-    jot__free_secret(sb.p, sb.cap);
+    jot_free_wiped(sb.p, sb.cap);
     if (err != JOT_OK)
         return err;
     return jot_b64url_encode_alloc(hash, hash_len, out);

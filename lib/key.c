@@ -274,7 +274,7 @@ jot_key_free(jot_key *key)
     EVP_MAC_CTX_free(key->mac);
     EVP_MD_CTX_free(key->verify_tmpl);
     EVP_MD_CTX_free(key->sign_tmpl);
-    jot__free_secret(key->secret, key->secret_len);
+    jot_free_wiped(key->secret, key->secret_len);
     EVP_PKEY_free(key->pkey);
     EVP_MD_free(key->md);
     free(key->kid);

@@ -158,7 +158,7 @@ jot_jwks_export(const jot_keyset *set, unsigned flags, char **out)
                 goto out;
             }
             memcpy(grown, buf, len);
-            jot__free_secret(buf, len);
+            jot_free_wiped(buf, len);
             buf = grown;
         }
         if (!first)
@@ -166,7 +166,7 @@ jot_jwks_export(const jot_keyset *set, unsigned flags, char **out)
         memcpy(buf + len, jwk, n);
         len += n;
         first = 0;
-        jot__free_secret(jwk, n);
+        jot_free_wiped(jwk, n);
         jwk = NULL;
     }
     memcpy(buf + len, "]}", 3);
@@ -174,8 +174,8 @@ jot_jwks_export(const jot_keyset *set, unsigned flags, char **out)
     buf = NULL;
 out:
     if (jwk != NULL)
-        jot__free_secret(jwk, strlen(jwk));
+        jot_free_wiped(jwk, strlen(jwk));
     if (buf != NULL)
-        jot__free_secret(buf, len);
+        jot_free_wiped(buf, len);
     return err;
 }

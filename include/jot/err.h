@@ -90,10 +90,17 @@ JOT_API void jot_wipe(void *p, size_t len);
  * up to the NUL is overwritten with zeros, then the string is freed as
  * by jot_free().  jot_free_secret(NULL) is a no-op.
  * WARNING: only the octets before the first NUL are wiped.  A buffer
- * that may hold a NUL inside, or whose length is known, is wiped with
- * jot_wipe(p, len) before jot_free(p) instead.
+ * that may hold a NUL inside, or whose length is known, goes through
+ * jot_free_wiped instead.
  */
 JOT_API void jot_free_secret(char *s);
+
+/*
+ * Wipes len octets at p, then frees p (malloc'd by the caller or by
+ * libjot): the one way to free a buffer that held a secret, so that the
+ * wipe cannot be forgotten.  jot_free_wiped(NULL, n) is a no-op.
+ */
+JOT_API void jot_free_wiped(void *p, size_t len);
 
 /*
  * Compares len bytes of a and b in time that depends only on len.

@@ -70,14 +70,12 @@ int cli_bad_option(const char *cmd, int c, char **argv);
 
 /*
  * Reads the file at path, or standard input when path is "-", into a new
- * NUL-terminated buffer (*out, freed with cli_free_wiped() or free()) of
+ * NUL-terminated buffer (*out, freed with jot_free_wiped() or free()) of
  * *out_len octets, refusing more than cap octets.  Returns 0, or an errno
  * value (EFBIG when the input is over cap) with nothing allocated.
  */
 int cli_read(const char *path, size_t cap, char **out, size_t *out_len);
 
-/* Wipes len octets of p, then frees it.  NULL is a no-op. */
-void cli_free_wiped(void *p, size_t len);
 
 /*
  * Reads path (or "-") as cli_read does, reporting any failure as

@@ -134,7 +134,7 @@ load_keys(const char *key_path, const char *jwks_path, const jot_alg *algs,
 out:
     jot_keyset_free(set);
     jot_key_free(key);
-    cli_free_wiped(buf, len);
+    jot_free_wiped(buf, len);
     return rc;
 }
 

@@ -59,15 +59,6 @@ cli_bad_option(const char *cmd, int c, char **argv)
     return cli_usage(cmd, "unknown option '%s'", word);
 }
 
-void
-cli_free_wiped(void *p, size_t len)
-{
-    if (p == NULL)
-        return;
-    jot_wipe(p, len);
-    free(p);
-}
-
 int
 cli_read(const char *path, size_t cap, char **out, size_t *out_len)
 {
@@ -113,7 +104,7 @@ cli_read(const char *path, size_t cap, char **out, size_t *out_len)
     buf = NULL;
 out:
     /* The input may be a private key: wipe whatever was read. */
-    cli_free_wiped(buf, len);
+    jot_free_wiped(buf, len);
     if (fd >= 0 && fd != STDIN_FILENO)
         close(fd);
     return rc;
@@ -241,7 +232,7 @@ cli_load_key(const char *cmd, const char *path, jot_alg alg, int guess,
     }
     rc = 0;
 out:
-    cli_free_wiped(buf, len);
+    jot_free_wiped(buf, len);
     return rc;
 }
 

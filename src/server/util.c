@@ -164,15 +164,6 @@ jotd_write_all(int fd, const void *buf, size_t len)
     return JOTD_OK;
 }
 
-void
-jotd_free_wiped(void *p, size_t len)
-{
-    if (p == NULL)
-        return;
-    jot_wipe(p, len);
-    free(p);
-}
-
 /* Length of the UTF-8 sequence at s (at most len bytes), or 0 when it is
  * not valid UTF-8 (overlong forms, surrogates and > U+10FFFF included). */
 static size_t

@@ -86,12 +86,6 @@ int jotd_utf8_valid(const char *s, size_t len);
  */
 jotd_err jotd_write_all(int fd, const void *buf, size_t len);
 
-/*
- * Wipes len bytes at p, then frees p; NULL is a no-op.  For buffers jotd
- * allocated that held a secret (a decrypted key, a password); strings
- * libjot returned go through jot_free_secret() instead.
- */
-void jotd_free_wiped(void *p, size_t len);
 
 /*
  * Checks a username (API.md: 1-64 bytes of valid UTF-8, no control

@@ -175,6 +175,13 @@ test_free_secret(void **state)
         assert_non_null(s);
         jot_free_secret(s);
     }
+    /* a buffer of known length, a NUL inside; under ASan and valgrind a
+     * missed free is a leak, a double one a report */
+    jot_free_wiped(NULL, 16);
+    s = malloc(8);
+    assert_non_null(s);
+    memcpy(s, "ab\0cdefg", 8);
+    jot_free_wiped(s, 8);
 }
 
 int

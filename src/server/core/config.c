@@ -1228,7 +1228,7 @@ read_file(struct jotd_config *cfg, const char *path, char *err,
 out:
     /* A line may have held a database password. */
     if (line != NULL)
-        jotd_free_wiped(line, cap);
+        jot_free_wiped(line, cap);
     fclose(f);
     return rc;
 }

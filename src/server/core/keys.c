@@ -153,9 +153,7 @@ add_key(void *ctx, const struct jotd_signing_key *row)
     else
         l->fp_len += (size_t)n;
 out:
-    if (jwk != NULL)
-        jot_wipe(jwk, jwk_len);
-    free(jwk);
+    jot_free_wiped(jwk, jwk_len);
     jot_key_free(key);
     return l->failed;
 }

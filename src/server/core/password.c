@@ -45,15 +45,6 @@ struct hash_info {
     char variant;               /* bcrypt: 'a', 'b' or 'y' */
 };
 
-static void
-free_secret(void *p, size_t len)
-{
-    if (p != NULL) {
-        jot_wipe(p, len);
-        free(p);
-    }
-}
-
 static unsigned
 bcrypt_cost(const struct jotd_config *cfg)
 {
@@ -229,7 +220,7 @@ bcrypt_run(const char *setting, const char *pw, size_t pw_len,
     res = JOTD_OK;
 out:
     jot_wipe(pw_z, sizeof pw_z);
-    free_secret(cd, sizeof *cd);
+    jot_free_wiped(cd, sizeof *cd);
     return res;
 }
 

@@ -46,10 +46,9 @@ jotd_config_free(void *p)
 {
     struct jotd_config *cfg = p;
 
-    if (cfg == NULL)
-        return;
-    jot_wipe(cfg->secret, sizeof cfg->secret);
-    free(cfg);
+    /* Wholly, not only its secret: a database URL may hold a
+     * password. */
+    jot_free_wiped(cfg, sizeof *cfg);
 }
 
 void

@@ -420,7 +420,7 @@ jotd_secret_open(const unsigned char key[JOTD_DERIVED_LEN],
     ret = JOTD_OK;
 out:
     EVP_CIPHER_CTX_free(ctx);
-    jotd_free_wiped(plain, plain_len + 1);
+    jot_free_wiped(plain, plain_len + 1);
     free(blob);
     return ret;
 }

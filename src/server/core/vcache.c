@@ -60,8 +60,7 @@ table_free(void *p)
     if (t == NULL)
         return;
     EVP_MAC_CTX_free(t->mac);
-    jot_wipe(t, sizeof *t);
-    free(t);
+    jot_free_wiped(t, sizeof *t);
 }
 
 static void

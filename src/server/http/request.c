@@ -441,9 +441,7 @@ jotd_form_parse(const char *body, size_t len, struct jotd_form *out,
 void
 jotd_form_clear(struct jotd_form *f)
 {
-    if (f->buf != NULL)
-        jot_wipe(f->buf, f->buf_len);
-    free(f->buf);
+    jot_free_wiped(f->buf, f->buf_len);
     memset(f, 0, sizeof *f);
 }
 
@@ -536,9 +534,7 @@ jotd_req_release(struct jotd_req *r)
     r->json = NULL;
     jotd_form_clear(&r->form);
     /* Bodies carry passwords and refresh tokens. */
-    if (r->body != NULL)
-        jot_wipe(r->body, r->body_len);
-    free(r->body);
+    jot_free_wiped(r->body, r->body_len);
     r->body = NULL;
     r->body_len = 0;
 }

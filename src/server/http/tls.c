@@ -27,9 +27,7 @@ read_pem(const char *path, char *err, size_t err_len)
     fclose(f);
     if (buf == NULL || len == 0 || len > cap) {
         jotd_errf(err, err_len, "%s: empty, unreadable or over 1 MiB", path);
-        if (buf != NULL)
-            jot_wipe(buf, len > cap ? cap + 1 : len);
-        free(buf);
+        jot_free_wiped(buf, len > cap ? cap + 1 : len);
         return NULL;
     }
     buf[len] = '\0';
@@ -60,9 +58,7 @@ jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
 void
 jotd_tls_clear(struct jotd_tls *tls)
 {
-    if (tls->key_pem != NULL)
-        jot_wipe(tls->key_pem, strlen(tls->key_pem));
-    free(tls->key_pem);
+    jot_free_secret(tls->key_pem);
     free(tls->cert_pem);
     tls->key_pem = tls->cert_pem = NULL;
 }
