@@ -122,7 +122,8 @@ load(struct jotd_config *cfg, char **args, size_t n_args)
 {
     char flag[96], err[512], *argv[MAX_ARGS + 3], *rest[MAX_ARGS + 3];
     size_t i, n_rest = 0;
-    int argc = 0, rc;
+    jotd_err rc;
+    int argc = 0;
 
     snprintf(flag, sizeof flag, "--config=%s", path);
     argv[argc++] = "jotd";
@@ -133,7 +134,7 @@ load(struct jotd_config *cfg, char **args, size_t n_args)
     err[0] = '\0';
     rc = jotd_config_load(cfg, argc, argv, rest, &n_rest, err, sizeof err);
     if (rc != 0) {
-        CHECK(rc == -1 && err[0] != '\0');
+        CHECK(rc == JOTD_ERR_INVALID && err[0] != '\0');
         return -1;
     }
     CHECK(n_rest <= (size_t)argc);
