@@ -58,5 +58,44 @@ def log_not_utf8(t):
     s.stop()
 
 
+def user_list_escaped(t):
+    s = t.server("growth-userlist", FAST_HASH)
+    pw = t.password()
+    names = {
+        "rlo": "adm\u202enimda",
+        "isolate": "a\u2066b\u2069c",
+        "lsep": "line\u2028two\u2029",
+        "lrm": "x\u200ey",
+        "backslash": "a\\u202eb",
+    }
+    want = {
+        "rlo": "adm\\u202enimda",
+        "isolate": "a\\u2066b\\u2069c",
+        "lsep": "line\\u2028two\\u2029",
+        "lrm": "x\\u200ey",
+        "backslash": "a\\\\u202eb",
+    }
+    ids = {}
+    for k, n in names.items():
+        r = s.signup(n, pw)
+        t.eq("sign-up of a name with %s -> 201" % k, r.status, 201)
+        ids[k] = (r.json() or {}).get("id")
+    rc, out, err = s.cli(["user", "list"])
+    t.eq("jotd user list: exits 0", rc, 0)
+    rows = {l.split("\t")[0]: l.split("\t") for l in out.splitlines()}
+    for k in names:
+        row = rows.get(ids[k], [])
+        t.check("jotd user list: the name with %s is printed escaped "
+                "(%s)" % (k, want[k]), len(row) == 5 and row[1] == want[k],
+                repr(want[k]), repr(row))
+    raw = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+              "\u2028\u2029\u200e\u200f")
+    t.check("jotd user list: no bidi or separator character in the output",
+            not (raw & set(out)), "none", repr(sorted(raw & set(out))))
+    t.eq("jotd user list: one line per user (5)", len(out.splitlines()), 5)
+    s.stop()
+
+
 def run(t):
     log_not_utf8(t)
+    user_list_escaped(t)
