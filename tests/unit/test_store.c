@@ -543,7 +543,8 @@ test_session_revoke_user(void **state)
         assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
     }
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, s[0].id,
-                                                     "others", T0 + 1, &n));
+                                                     "others", T0 + 1, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 2);
     assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
     assert_int_equal(got.revoked_at, 0);
@@ -552,7 +553,8 @@ test_session_revoke_user(void **state)
     assert_string_equal(got.revoked_reason, "others");
 
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 2, &n));
+                                                     "global", T0 + 2, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 1);
     assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
     assert_int_equal(got.revoked_at, T0 + 2);
@@ -562,10 +564,116 @@ test_session_revoke_user(void **state)
     assert_int_equal(got.revoked_at, 0);        /* another user's */
 
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 3, &n));
+                                                     "global", T0 + 3, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 0);
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 3, NULL));
+                                                     "global", T0 + 3, NULL, NULL,
+                                                     NULL));
+}
+
+/* Ids a revocation reported, for test_session_revoke_user_ids. */
+struct revoked_ids {
+    char id[8][JOTD_ID_LEN + 1];
+    int64_t at[8];
+    size_t n;
+};
+
+static int
+note_revoked(void *ctx, const char *sid, int64_t at)
+{
+    struct revoked_ids *r = ctx;
+
+    assert_true(r->n < 8);
+    fmt(r->id[r->n], "%s", sid);
+    r->at[r->n++] = at;
+    return 0;
+}
+
+static int
+has_revoked(const struct revoked_ids *r, const char *sid)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (strcmp(r->id[i], sid) == 0)
+            return 1;
+    return 0;
+}
+
+/* session_revoke_user hands each id it revoked to its callback, and only
+ * those: not the one kept, not one revoked before, not another user's.
+ * The revocation set of a node relies on it to refuse their tokens at
+ * once. */
+static void
+test_session_revoke_user_ids(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[5];
+    struct revoked_ids r = {.n = 0};
+    char uid[JOTD_ID_LEN + 1], other[JOTD_ID_LEN + 1];
+    size_t n = 99;
+    unsigned i;
+
+    make_id(f, uid, 1);
+    make_id(f, other, 2);
+    for (i = 0; i < 5; i++) {
+        make_session(f, &s[i], i, i < 4 ? uid : other, T0);
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[3].id, "logout",
+                                                T0 + 1));
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, s[0].id,
+                                                     "password", T0 + 2,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(r.n, 2);
+    assert_true(has_revoked(&r, s[1].id));
+    assert_true(has_revoked(&r, s[2].id));
+    assert_int_equal(r.at[0], T0 + 2);
+    assert_int_equal(r.at[1], T0 + 2);
+
+    r.n = 0;
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "disabled", T0 + 3,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.id[0], s[0].id);
+    r.n = 0;
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "disabled", T0 + 4,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(r.n, 0);
+}
+
+/* setting_raise keeps the largest value ever given under a name, and
+ * reads it back whatever the value given now. */
+static void
+test_setting_raise(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    char name[64], other[64];
+    int64_t v = -1;
+
+    fmt(name, "test-%s", f->name);
+    fmt(other, "test-%s-other", f->name);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 900, &v));
+    assert_int_equal(v, 900);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 2, &v));
+    assert_int_equal(v, 900);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, other, 5, &v));
+    assert_int_equal(v, 5);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 3600, &v));
+    assert_int_equal(v, 3600);
+    jotd_store_close(f->st);
+    f->st = open_ok(f->url);
+    o = f->st->ops;
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 0, &v));
+    assert_int_equal(v, 3600);
 }
 
 struct sess_list {
@@ -1290,6 +1398,8 @@ main(int argc, char **argv)
         T(test_session_rotate),
         T(test_session_revoke),
         T(test_session_revoke_user),
+        T(test_session_revoke_user_ids),
+        T(test_setting_raise),
         T(test_session_list_user),
         T(test_revoked_since),
         T(test_failures),

@@ -88,6 +88,11 @@ static const char *const migrations[] = {
     " ip TEXT,"
     " detail TEXT);"
     "CREATE INDEX audit_events_at ON audit_events (at);",
+    /* 2: settings that outlive a configuration, such as the largest
+     * access_ttl ever in force (setting_raise). */
+    "CREATE TABLE settings ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " value INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -123,6 +128,8 @@ enum q {
     Q_SESSION_REVOKE_USER,
     Q_SESSION_LIST_USER,
     Q_REVOKED_SINCE,
+    Q_SETTING_RAISE,
+    Q_SETTING_GET,
     Q_FAILURE_ADD,
     Q_FAILURE_GET,
     Q_FAILURE_CLEAR,
@@ -173,7 +180,8 @@ static const char *const sql[N_Q] = {
         "WHERE id = ?1 AND revoked_at = 0",
     [Q_SESSION_REVOKE_USER] =
         "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
-        "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4)",
+        "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4) "
+        "RETURNING id",
     [Q_SESSION_LIST_USER] =
         "SELECT " SESSION_COLS " FROM sessions "
         "WHERE user_id = ?1 AND revoked_at = 0 AND expires_at > ?2 "
@@ -184,6 +192,12 @@ static const char *const sql[N_Q] = {
         "SELECT id, revoked_at FROM sessions "
         "WHERE revoked_at <> 0 AND revoked_at >= ?1 "
         "ORDER BY revoked_at, id",
+    /* Writes only a larger value: a no-op leaves the row untouched. */
+    [Q_SETTING_RAISE] =
+        "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value "
+        "WHERE excluded.value > settings.value",
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     /* One statement, so concurrent failures on one bucket all count.  In
      * the UPDATE, first_at and count are the row's values before it. */
     [Q_FAILURE_ADD] =
@@ -817,13 +831,20 @@ sq_user_update(jotd_store *st, const struct jotd_user *u, int64_t now)
     return r;
 }
 
-/* Revokes the live sessions of user_id but except_id (may be NULL). */
+/*
+ * Revokes the live sessions of user_id but except_id (may be NULL),
+ * passing each id revoked to cb (NULL: none) and counting them in
+ * *n_revoked (may be NULL).  SQLite makes every change at the first step
+ * of an UPDATE ... RETURNING, so cb sees only ids that are revoked.
+ */
 static enum jotd_store_result
 revoke_user(struct sq *s, const char *user_id, const char *except_id,
-            const char *reason, int64_t now, size_t *n_revoked,
-            const char *what)
+            const char *reason, int64_t now, jotd_revoked_cb cb, void *ctx,
+            size_t *n_revoked, const char *what)
 {
     sqlite3_stmt *p = prep(s, Q_SESSION_REVOKE_USER);
+    char id[JOTD_ID_LEN + 1];
+    size_t n = 0;
     int rc;
 
     if (p == NULL)
@@ -835,13 +856,18 @@ revoke_user(struct sq *s, const char *user_id, const char *except_id,
         rc = bind_str(p, 3, reason, REASON_MAX);
     if (rc == SQLITE_OK)
         rc = bind_opt(p, 4, except_id, TEXT_MAX);
-    if (rc == SQLITE_OK)
-        rc = run(p);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+        n++;
+        rc = SQLITE_OK;
+        /* An id that does not read back whole is still revoked. */
+        if (cb != NULL && col_exact(p, 0, id, sizeof id) == 0)
+            (void)cb(ctx, id, now);
+    }
     done(p);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_DONE)
         return fail(s, rc, what);
     if (n_revoked != NULL)
-        *n_revoked = (size_t)sqlite3_changes(s->db);
+        *n_revoked = n;
     return JOTD_STORE_OK;
 }
 
@@ -869,7 +895,7 @@ sq_user_delete(jotd_store *st, const char *id, int64_t now)
     done(p);
     if (r != JOTD_STORE_OK)
         goto undo;
-    r = revoke_user(s, id, NULL, REASON_USER_DELETED, now, NULL,
+    r = revoke_user(s, id, NULL, REASON_USER_DELETED, now, NULL, NULL, NULL,
                     "user_delete");
     if (r != JOTD_STORE_OK)
         goto undo;
@@ -1020,11 +1046,12 @@ sq_session_revoke(jotd_store *st, const char *id, const char *reason,
 static enum jotd_store_result
 sq_session_revoke_user(jotd_store *st, const char *user_id,
                        const char *except_id, const char *reason,
-                       int64_t now, size_t *n_revoked)
+                       int64_t now, jotd_revoked_cb cb, void *ctx,
+                       size_t *n_revoked)
 {
     if (n_revoked != NULL)
         *n_revoked = 0;
-    return revoke_user(sq_of(st), user_id, except_id, reason, now,
+    return revoke_user(sq_of(st), user_id, except_id, reason, now, cb, ctx,
                        n_revoked, "session_revoke_user");
 }
 
@@ -1100,6 +1127,50 @@ sq_revoked_since(jotd_store *st, int64_t since, jotd_revoked_cb cb,
             break;
     }
 out:
+    done(p);
+    return r;
+}
+
+/* ---- settings ---- */
+
+/*
+ * Two statements and no transaction: the value only ever grows, so a
+ * raise by another connection in between leaves a value at least as
+ * large as ours to read.
+ */
+static enum jotd_store_result
+sq_setting_raise(jotd_store *st, const char *name, int64_t value,
+                 int64_t *out)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SETTING_RAISE);
+    enum jotd_store_result r = JOTD_STORE_ERROR;
+    int rc;
+
+    *out = 0;
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, name, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, value);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "setting_raise");
+    p = prep(s, Q_SETTING_GET);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, name, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(p, 0);
+        r = JOTD_STORE_OK;
+    } else {
+        r = rc == SQLITE_DONE ? corrupt(s, "setting_raise")
+                              : fail(s, rc, "setting_raise");
+    }
     done(p);
     return r;
 }
@@ -1346,6 +1417,7 @@ static const struct jotd_store_ops sq_ops = {
     .session_revoke_user = sq_session_revoke_user,
     .session_list_user = sq_session_list_user,
     .revoked_since = sq_revoked_since,
+    .setting_raise = sq_setting_raise,
     .failure_add = sq_failure_add,
     .failure_get = sq_failure_get,
     .failure_clear = sq_failure_clear,
