@@ -93,6 +93,11 @@ static const char *const migrations[] = {
     "CREATE TABLE settings ("
     " name TEXT PRIMARY KEY NOT NULL,"
     " value INTEGER NOT NULL);",
+    /* 3: what the pruning passes look up by age (audit_events has its
+     * index on at already). */
+    "CREATE INDEX sessions_expires_at ON sessions (expires_at)"
+    " WHERE revoked_at = 0;"
+    "CREATE INDEX login_failures_last_at ON login_failures (last_at);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -138,6 +143,9 @@ enum q {
     Q_KEY_ACTIVATE,
     Q_KEY_RETIRE_OTHERS,
     Q_AUDIT,
+    Q_AUDIT_PRUNE,
+    Q_SESSION_PRUNE,
+    Q_FAILURE_PRUNE,
     N_Q
 };
 
@@ -228,6 +236,21 @@ static const char *const sql[N_Q] = {
         "INSERT INTO audit_events "
         "(at, kind, user_id, session_id, ip, detail) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* The pruning deletes: at most ?2 rows each, oldest first, so that
+     * one pass never holds the write lock for long. */
+    [Q_AUDIT_PRUNE] =
+        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events "
+        "WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    [Q_SESSION_PRUNE] =
+        "DELETE FROM sessions WHERE id IN ("
+        "SELECT id FROM sessions WHERE revoked_at <> 0 AND revoked_at < ?1 "
+        "UNION ALL "
+        "SELECT id FROM sessions WHERE revoked_at = 0 AND expires_at < ?1 "
+        "LIMIT ?2)",
+    [Q_FAILURE_PRUNE] =
+        "DELETE FROM login_failures WHERE bucket IN ("
+        "SELECT bucket FROM login_failures WHERE last_at < ?1 "
+        "AND substr(bucket, 1, length(?3)) = ?3 ORDER BY last_at LIMIT ?2)",
 };
 
 struct sq {
@@ -979,8 +1002,9 @@ out:
  * "Live" is not revoked and not expired at now, as in session_list_user:
  * an expired session is never rotated back to life.  When nothing
  * matched, a second look tells NOT_FOUND (no such session) from CONFLICT
- * (another gen, revoked or expired); sessions are never deleted, so the
- * answer cannot change in between.
+ * (another gen, revoked or expired).  Only sessions revoked or expired
+ * long ago are ever deleted (session_prune), so the answer cannot change
+ * in between.
  */
 static enum jotd_store_result
 sq_session_rotate(jotd_store *st, const char *id, int64_t from_gen,
@@ -1399,6 +1423,63 @@ sq_audit(jotd_store *st, int64_t at, const char *kind, const char *user_id,
     return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "audit");
 }
 
+/* ---- pruning ---- */
+
+/* Runs the pruning delete q for rows older than before, at most limit
+ * of them; prefix binds ?3 when not NULL. */
+static enum jotd_store_result
+prune(jotd_store *st, enum q q, int64_t before, size_t limit,
+      const char *prefix, size_t *n_deleted, const char *what)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p;
+    int rc;
+
+    *n_deleted = 0;
+    if (limit == 0)
+        return JOTD_STORE_OK;
+    p = prep(s, q);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int64(p, 1, before);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, limit > INT64_MAX ? INT64_MAX
+                                                         : (int64_t)limit);
+    if (rc == SQLITE_OK && prefix != NULL)
+        rc = bind_str(p, 3, prefix, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, what);
+    *n_deleted = (size_t)sqlite3_changes(s->db);
+    return JOTD_STORE_OK;
+}
+
+static enum jotd_store_result
+sq_audit_prune(jotd_store *st, int64_t before, size_t limit,
+               size_t *n_deleted)
+{
+    return prune(st, Q_AUDIT_PRUNE, before, limit, NULL, n_deleted,
+                 "audit_prune");
+}
+
+static enum jotd_store_result
+sq_session_prune(jotd_store *st, int64_t before, size_t limit,
+                 size_t *n_deleted)
+{
+    return prune(st, Q_SESSION_PRUNE, before, limit, NULL, n_deleted,
+                 "session_prune");
+}
+
+static enum jotd_store_result
+sq_failure_prune(jotd_store *st, const char *prefix, int64_t before,
+                 size_t limit, size_t *n_deleted)
+{
+    return prune(st, Q_FAILURE_PRUNE, before, limit, prefix, n_deleted,
+                 "failure_prune");
+}
+
 static const struct jotd_store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1425,6 +1506,9 @@ static const struct jotd_store_ops sq_ops = {
     .key_list = sq_key_list,
     .key_activate = sq_key_activate,
     .audit = sq_audit,
+    .audit_prune = sq_audit_prune,
+    .session_prune = sq_session_prune,
+    .failure_prune = sq_failure_prune,
 };
 
 /*

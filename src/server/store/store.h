@@ -192,6 +192,31 @@ struct jotd_store_ops {
                                     const char *kind, const char *user_id,
                                     const char *session_id, const char *ip,
                                     const char *detail);
+
+    /*
+     * Pruning by age, a bounded batch at a time: each deletes at most
+     * limit rows (the oldest first where it says so), in one short
+     * statement, and *n_deleted gets how many; fewer than limit means
+     * nothing older is left.  The caller decides what "old" is.
+     *
+     * audit_prune: audit rows with at < before, oldest first.
+     * session_prune: sessions revoked before before (revoked_at <
+     * before), and live ones that expired before it (expires_at <
+     * before).  A revoked session must be kept for as long as any of its
+     * access tokens could be accepted: before is the caller's to choose
+     * accordingly.
+     * failure_prune: throttling buckets whose name starts with prefix
+     * ("" for all, borrowed) and whose last failure was before before,
+     * oldest first.
+     */
+    enum jotd_store_result (*audit_prune)(jotd_store *st, int64_t before,
+                                          size_t limit, size_t *n_deleted);
+    enum jotd_store_result (*session_prune)(jotd_store *st, int64_t before,
+                                            size_t limit, size_t *n_deleted);
+    enum jotd_store_result (*failure_prune)(jotd_store *st,
+                                            const char *prefix,
+                                            int64_t before, size_t limit,
+                                            size_t *n_deleted);
 };
 
 /*
