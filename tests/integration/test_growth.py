@@ -96,6 +96,143 @@ def user_list_escaped(t):
     s.stop()
 
 
+def db_rows(path, sql, args=()):
+    c = sqlite3.connect(path, timeout=10)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
+FLOOD = 3000                # requests
+FLOOD_LIMIT = 60.0          # seconds at most, whatever the machine
+
+
+def flood(t):
+    """Thousands of 429s: the audit table and the log grow by a bounded
+    number of rows and lines (counted per address and interval), and
+    the counts add up to every 429 answered."""
+    s = t.server("growth-flood", FAST_HASH + [
+        "--login_max_failures=1", "--login_window=600"])
+    u, _ = s.user()
+    bad = {"username": u["username"], "password": u["password"] + "!"}
+    r = s.post("/v1/auth/login", bad)
+    t.eq("flood: one wrong password -> 401", r.status, 401)
+    s.stop()
+    path = s.db_file()
+    before = db_rows(path, "SELECT count(*) FROM audit_events")[0][0]
+    s.start()
+    body = json.dumps(bad).encode()
+    codes = {}
+    sent = 0
+    deadline = time.monotonic() + FLOOD_LIMIT
+    conn = None
+    while sent < FLOOD and time.monotonic() < deadline:
+        if conn is None:
+            conn = s.connect()
+        try:
+            conn.request("POST", "/v1/auth/login", body=body, headers={
+                "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            codes[resp.status] = codes.get(resp.status, 0) + 1
+        except Exception:
+            conn.close()
+            conn = None
+        sent += 1
+    if conn is not None:
+        conn.close()
+    n429 = codes.get(429, 0)
+    t.check("flood: %d of %d attempts answered 429 (within %d s)" % (
+        n429, sent, FLOOD_LIMIT), n429 >= 1000 and n429 >= sent * 0.9,
+        ">= 1000 and >= 90%% of %d" % sent, repr(codes))
+    s.stop()
+    rows = db_rows(path, "SELECT kind, ip, detail FROM audit_events "
+                   "ORDER BY id")[before:]
+    t.check("flood: %d 429s added %d audit rows (at most 20)" % (
+        n429, len(rows)), len(rows) <= 20, "<= 20", repr(rows[:25]))
+    counted = sum(json.loads(d).get("count", 0) for k, _, d in rows
+                  if k == "throttled" and d)
+    t.eq("flood: the throttled rows count every 429 (detail count)",
+         counted, n429)
+    log = s.log()
+    audit_lines = [l for l in log.splitlines() if " audit throttled " in l]
+    request_lines = [l for l in log.splitlines()
+                     if " POST /v1/auth/login 429 " in l]
+    t.check("flood: the log has a line per request (%d) but at most 20 "
+            "audit lines for them (%d)" % (len(request_lines),
+                                           len(audit_lines)),
+            len(request_lines) >= n429 and len(audit_lines) <= 20,
+            ">= %d request lines, <= 20 audit lines" % n429,
+            "%d, %d" % (len(request_lines), len(audit_lines)))
+
+
+def pruning(t):
+    """Rows older than their retention go, a batch at a time, and newer
+    ones stay: audit rows (audit_retention), dead throttle buckets
+    (login_window), sessions long revoked or expired
+    (session_retention)."""
+    s = t.server("growth-prune", FAST_HASH + ["--login_window=60"])
+    u, a = s.user()
+    port = s.port
+    s.stop()
+    path = s.db_file()
+    now = int(time.time() * 1000)
+    old = now - 2 * DAY_MS
+    c = sqlite3.connect(path, timeout=10)
+    with c:
+        c.executemany("INSERT INTO audit_events (at, kind, ip, detail) "
+                      "VALUES (?, 'old', '192.0.2.1', NULL)",
+                      [(old + i,) for i in range(700)])
+        c.execute("INSERT INTO audit_events (at, kind, ip) "
+                  "VALUES (?, 'recent', '192.0.2.1')", (now - 60000,))
+        c.executemany("INSERT INTO login_failures (bucket, count, first_at, "
+                      "last_at) VALUES (?, 3, ?, ?)",
+                      [("a:old%d|192.0.2.1" % i, old, old)
+                       for i in range(300)] +
+                      [("i:192.0.2.7", now - 1000, now - 1000),
+                       ("k:alice|192.0.2.8", old, old)])
+        row = c.execute("SELECT user_id FROM sessions").fetchone()
+        for i, (exp, rev) in enumerate([(old, 0), (now + DAY_MS, old),
+                                        (now + DAY_MS, now - 1000)]):
+            c.execute("INSERT INTO sessions (id, user_id, gen, rotated_at, "
+                      "created_at, last_used_at, expires_at, revoked_at) "
+                      "VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
+                      ("00000000-0000-4000-8000-00000000000%d" % i, row[0],
+                       old, old, old, exp, rev))
+    c.close()
+    s.flags += ["--audit_retention=3600", "--session_retention=3600"]
+    s.start(port=port)      # the same issuer
+
+    def pruned():
+        return (db_rows(path, "SELECT count(*) FROM audit_events "
+                        "WHERE kind = 'old'")[0][0] == 0 and
+                db_rows(path, "SELECT count(*) FROM login_failures "
+                        "WHERE bucket LIKE 'a:old%'")[0][0] == 0)
+
+    t.check("prune: 700 old audit rows and 300 dead buckets are gone "
+            "within 10 s (batches of 200)", wait_for(pruned, 10.0, 0.2),
+            "pruned", "still there")
+    t.eq("prune: a recent audit row stays", db_rows(
+        path, "SELECT count(*) FROM audit_events WHERE kind = 'recent'"),
+        [(1,)])
+    t.eq("prune: a live bucket stays, and a known-address mark within 30 "
+         "days", db_rows(path, "SELECT bucket FROM login_failures "
+                         "WHERE bucket IN ('i:192.0.2.7', "
+                         "'k:alice|192.0.2.8') ORDER BY bucket"),
+         [("i:192.0.2.7",), ("k:alice|192.0.2.8",)])
+    ids = [r[0] for r in db_rows(path, "SELECT id FROM sessions "
+                                 "WHERE id LIKE '00000000-%' ORDER BY id")]
+    t.eq("prune: the session expired and the one revoked 2 days ago are "
+         "gone, the one revoked just now stays", ids,
+         ["00000000-0000-4000-8000-000000000002"])
+    t.eq("prune: the live session still verifies",
+         s.verify(a["access_token"]).status, 200)
+    s.stop()
+
+
 def run(t):
     log_not_utf8(t)
     user_list_escaped(t)
+    flood(t)
+    pruning(t)
