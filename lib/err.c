@@ -34,6 +34,7 @@ jot_strerror(jot_err err)
     case JOT_ERR_CRYPTO: return "cryptographic library failure";
     case JOT_ERR_DEPTH: return "JSON nested too deeply";
     case JOT_ERR_REVOKED: return "token revoked";
+    case JOT_ERR_CTY: return "content type header not supported";
     case JOT_ERR_LAST: break;
     }
     return "unknown error";
@@ -64,6 +65,7 @@ jot_err_name(jot_err err)
     case JOT_ERR_CRYPTO: return "crypto";
     case JOT_ERR_DEPTH: return "depth";
     case JOT_ERR_REVOKED: return "revoked";
+    case JOT_ERR_CTY: return "cty";
     case JOT_ERR_LAST: break;
     }
     return "unknown";

@@ -148,6 +148,24 @@ validate(const json_t *claims, const struct jot_verify_opts *opts)
     return check_aud(claims, opts->audience);
 }
 
+/*
+ * RFC 7519 §5.2 and RFC 8725 §2.8: cty says the payload is itself a
+ * token (a nested JWT) or some other content.  libjot reads no nested
+ * token, so a JWT that declares a content type is refused rather than
+ * having its inner token's claims taken for its own.  The fast path of
+ * jws.c leaves the header unparsed only when it is one jot_jws_sign
+ * writes, which never has cty.
+ */
+static jot_err
+check_cty(const jot_jws *jws)
+{
+    const json_t *header = atomic_load(&jws->header);
+
+    if (header != NULL && json_object_get(header, "cty") != NULL)
+        return JOT_ERR_CTY;
+    return JOT_OK;
+}
+
 /* Parses the payload of jws into a JWT, which then owns jws. */
 static jot_err
 to_jwt(jot_jws *jws, jot_jwt **out)
@@ -183,6 +201,11 @@ jot_jwt_verify(const jot_keyset *keys, const struct jot_verify_opts *opts,
     err = jot__jws_parse(keys, opts, 1, tok, tok_len, &jws);
     if (err != JOT_OK)
         return err;
+    err = check_cty(jws);
+    if (err != JOT_OK) {
+        jot_jws_free(jws);
+        return err;
+    }
     err = to_jwt(jws, &jwt);
     if (err != JOT_OK)
         return err;

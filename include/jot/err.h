@@ -51,6 +51,7 @@ typedef enum jot_err {
     JOT_ERR_CRYPTO,         /* the crypto library failed unexpectedly */
     JOT_ERR_DEPTH,          /* JSON nested deeper than JOT_MAX_JSON_DEPTH */
     JOT_ERR_REVOKED,        /* the token's session or status says revoked */
+    JOT_ERR_CTY,            /* JWT header has cty: nested tokens unsupported */
     /* new codes go here, at the end; never renumber or reuse one */
     JOT_ERR_LAST            /* not a code */
 } jot_err;

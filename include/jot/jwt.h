@@ -2,8 +2,10 @@
  * jot/jwt.h - JSON Web Tokens (RFC 7519): a verified JWS whose payload is
  * a JSON object of claims, validated against a policy.
  *
- * After the signature (see jws.h), the claims must be a UTF-8 JSON object
- * no deeper than JOT_MAX_JSON_DEPTH with no duplicate member names, and:
+ * After the signature (see jws.h), the header must have no "cty" (RFC
+ * 7519 §5.2, RFC 8725 §2.8: libjot reads no nested JWT), and the claims
+ * must be a UTF-8 JSON object no deeper than JOT_MAX_JSON_DEPTH with no
+ * duplicate member names, and:
  *   - "exp" present (unless JOT_VERIFY_EXP_OPTIONAL), "exp", "nbf" and
  *     "iat" finite numbers when present; now < exp + leeway and
  *     now + leeway >= nbf (unless JOT_VERIFY_IGNORE_TIME);
@@ -27,8 +29,9 @@ typedef struct jot_jwt jot_jwt;
 /*
  * Verifies tok (borrowed) against keys and opts (NULL: defaults).  On
  * success *out holds the token, freed with jot_jwt_free().  Errors are
- * those of jot_jws_verify plus JOT_ERR_EXPIRED, JOT_ERR_NOT_YET_VALID,
- * JOT_ERR_ISSUER, JOT_ERR_AUDIENCE and JOT_ERR_CLAIM.
+ * those of jot_jws_verify plus JOT_ERR_CTY, JOT_ERR_EXPIRED,
+ * JOT_ERR_NOT_YET_VALID, JOT_ERR_ISSUER, JOT_ERR_AUDIENCE and
+ * JOT_ERR_CLAIM.
  */
 JOT_API JOT_NODISCARD jot_err jot_jwt_verify(const jot_keyset *keys,
                                              const struct jot_verify_opts *opts,

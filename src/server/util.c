@@ -198,6 +198,13 @@ utf8_len(const unsigned char *s, size_t len, unsigned *cp)
     return n;
 }
 
+size_t
+jotd_utf8_char(const char *s, size_t len, unsigned *cp)
+{
+    *cp = 0;
+    return len > 0 ? utf8_len((const unsigned char *)s, len, cp) : 0;
+}
+
 int
 jotd_utf8_valid(const char *s, size_t len)
 {

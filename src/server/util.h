@@ -78,6 +78,11 @@ jotd_err jotd_random_b64(size_t n, char *out, size_t cap);
  * or code points past U+10FFFF. */
 int jotd_utf8_valid(const char *s, size_t len);
 
+/* The UTF-8 character at s (len > 0 octets, borrowed): its length, with
+ * its code point in *cp, or 0 when the octets there are not valid UTF-8
+ * (as jotd_utf8_valid judges). */
+size_t jotd_utf8_char(const char *s, size_t len, unsigned *cp);
+
 /*
  * Writes all len bytes of buf (borrowed) to fd, again after a short
  * write or EINTR.  JOTD_OK when every byte was written;

@@ -644,6 +644,14 @@ def insider_cases(t, s, at, rt, ins):
     refused(t, s, "signed with the server's key: crit [\"exp\"]",
             ins.sign(base, header={"crit": ["exp"]}),
             "unsupported critical header")
+    # RFC 7519 5.2, RFC 8725 2.8: jotd reads no nested token, so a header
+    # with cty is refused even over valid claims and the server's own key.
+    refused(t, s, "signed with the server's key: cty \"JWT\" (a nested "
+            "token)", ins.sign(base, header={"cty": "JWT"}),
+            "nested token not supported")
+    refused(t, s, "signed with the server's key: cty \"json\"",
+            ins.sign(base, header={"cty": "json"}),
+            "nested token not supported")
     accepted(t, s, "signed with the server's key: claims nested 32 levels "
              "(the limit)", ins.sign(with_member(base, "deep", nested(31))))
     accepted(t, s, "signed with the server's key: claims with a 20-level "

@@ -3,6 +3,7 @@ Logout (local, global, others), the session list and its DELETE, and
 the password change.
 """
 
+import time
 import uuid
 
 from harness import FAST_HASH, RFC3339_RE
@@ -216,4 +217,77 @@ def run(t):
     t.error("password change: login with the old password -> 401",
             s.login(p["username"], p["password"]), 401,
             "invalid_credentials")
+    s.stop()
+    at_once(t)
+    past_access_ttl(t)
+
+
+def at_once(t):
+    """With a sync too slow to help (60 s), every revocation of a user's
+    other sessions reaches this node's set at once: a password change,
+    logout?scope=others, and disabling the user."""
+    s = t.server("sessions-at-once", FAST_HASH + ["--revocation_sync=60"])
+    u, a = s.user()
+    b = s.session(u["username"], u["password"])
+    t.eq("at once: the other session's token verifies before",
+         s.verify(b["access_token"]).status, 200)
+    new_pw = t.password()
+    r = s.post("/v1/me/password", {"current_password": u["password"],
+                                   "new_password": new_pw},
+               token=a["access_token"])
+    t.eq("at once: password change -> 204", r.status, 204)
+    revoked_now(t, s, "password change, the other session (sync 60 s)",
+                b["access_token"])
+    t.eq("at once: the session that changed it still verifies",
+         s.verify(a["access_token"]).status, 200)
+    c = s.session(u["username"], new_pw)
+    r = s.request("POST", "/v1/auth/logout?scope=others",
+                  token=a["access_token"])
+    t.eq("at once: logout?scope=others -> 204", r.status, 204)
+    revoked_now(t, s, "logout?scope=others, the other session (sync 60 s)",
+                c["access_token"])
+    t.eq("at once: the session that logged the others out still verifies",
+         s.verify(a["access_token"]).status, 200)
+    s.stop()
+
+
+def past_access_ttl(t):
+    """A logged-out token is accepted until exp + leeway, so its session
+    stays in the revoked set that long: with access_ttl 2, leeway 5 and
+    clock_skew 0, a window of access_ttl + clock_skew alone would drop
+    the session 2 s after the logout and let the token back in until
+    7 s.  Checked 3.5 s after the login (the token expired, and within
+    its leeway), with a sync every second."""
+    s = t.server("sessions-leeway", FAST_HASH + [
+        "--access_ttl=2", "--refresh_ttl=60", "--leeway=5",
+        "--clock_skew=0", "--revocation_sync=1"])
+    u, a = s.user()
+    t0 = time.monotonic()
+    b = s.session(u["username"], u["password"])
+    r = s.request("POST", "/v1/auth/logout", token=a["access_token"])
+    t.eq("leeway 5: logout -> 204", r.status, 204)
+    revoked_now(t, s, "leeway 5: logout", a["access_token"])
+    time.sleep(max(0.0, t0 + 3.5 - time.monotonic()))
+    t.eq("leeway 5: 3.5 s on, an expired token of a live session is "
+         "still accepted (the leeway)", s.verify(b["access_token"]).status,
+         200)
+    t.error("leeway 5: 3.5 s on (past access_ttl, within the leeway), "
+            "the logged-out token is still refused", s.verify(
+                a["access_token"]), 401, "invalid_token", "session revoked")
+    s.stop()
+    # A restart with a lower access_ttl: tokens of the old one live on.
+    s = t.server("sessions-lower-ttl", FAST_HASH + [
+        "--access_ttl=600", "--revocation_sync=1"])
+    u, a = s.user()
+    r = s.request("POST", "/v1/auth/logout", token=a["access_token"])
+    t.eq("restart: logout with access_ttl 600 -> 204", r.status, 204)
+    port = s.port
+    s.stop()
+    s.flags = [f for f in s.flags if not f.startswith("--access_ttl")] + [
+        "--access_ttl=1", "--clock_skew=0"]
+    s.start(port=port)  # the same issuer
+    time.sleep(2.5)     # two syncs past the new access_ttl + clock_skew
+    t.error("restart with access_ttl 1: a token issued under 600 and "
+            "logged out is still refused 2.5 s on", s.verify(
+                a["access_token"]), 401, "invalid_token", "session revoked")
     s.stop()

@@ -20,7 +20,7 @@ static const char *const all_keys[] = {
     "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "hash_workers", "revocation_sync",
-    "key_sync", "jwks_max_age", "leeway", "verify_cache",
+    "key_sync", "jwks_max_age", "leeway", "clock_skew", "audit_retention", "session_retention", "verify_cache",
     "login_max_failures", "login_window", "trusted_proxies", "tls_cert",
     "tls_key", "log_format", "secret_file", "secret",
 };
@@ -281,6 +281,9 @@ static const char default_print[] =
     "key_sync = 10\n"
     "jwks_max_age = 300\n"
     "leeway = 0\n"
+    "clock_skew = 60\n"
+    "audit_retention = 7776000\n"
+    "session_retention = 2592000\n"
     "verify_cache = on\n"
     "login_max_failures = 5\n"
     "login_window = 900\n"
@@ -322,6 +325,9 @@ test_defaults(void **state)
     assert_int_equal(cfg->key_sync, 10);
     assert_int_equal(cfg->jwks_max_age, 300);
     assert_int_equal(cfg->leeway, 0);
+    assert_int_equal(cfg->clock_skew, 60);
+    assert_int_equal(cfg->audit_retention, 7776000);
+    assert_int_equal(cfg->session_retention, 2592000);
     assert_int_equal(cfg->verify_cache, 1);
     assert_int_equal(cfg->login_max_failures, 5);
     assert_int_equal(cfg->login_window, 900);
@@ -490,6 +496,14 @@ test_file_errors(void **state)
         {"access_ttl = abc\n", 0, "1: access_ttl: not a number: 'abc'"},
         {"access_ttl = 0\n", 0,
          "1: access_ttl: out of range 1..86400: '0'"},
+        {"clock_skew = 3601\n", 0,
+         "1: clock_skew: out of range 0..3600: '3601'"},
+        {"clock_skew = -1\n", 0,
+         "1: clock_skew: out of range 0..3600: '-1'"},
+        {"audit_retention = 59\n", 0,
+         "1: audit_retention: out of range 60..315360000: '59'"},
+        {"session_retention = 315360001\n", 0,
+         "1: session_retention: out of range 60..315360000: '315360001'"},
         {"alg = HS257\n", 0, "1: alg: unknown algorithm 'HS257'"},
         {"registration = closed\n", 0,
          "1: registration: must be open, admin or off"},

@@ -57,6 +57,9 @@ test_documented_names(void **state)
     (void)state;
     assert_string_equal(jot_err_name(JOT_ERR_BAD_SIGNATURE), "bad_signature");
     assert_string_equal(jot_err_name(JOT_ERR_EXPIRED), "expired");
+    /* The newest code, last before JOT_ERR_LAST. */
+    assert_int_equal(JOT_ERR_CTY + 1, JOT_ERR_LAST);
+    assert_string_equal(jot_err_name(JOT_ERR_CTY), "cty");
 }
 
 /* Values outside the enum still give a string, never NULL. */

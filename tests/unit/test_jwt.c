@@ -553,6 +553,74 @@ test_jws_checks(void **state)
     jot_key_free(other);
 }
 
+/* A token of header (JSON text, as is) and claims, signed by key. */
+static char *
+sign_header(const char *header, const char *claims)
+{
+    char *h = NULL, *p = NULL, *sg = NULL, *tok;
+    unsigned char sig[512];
+    size_t hl, pl, sl, sig_len = 0;
+
+    tu_assert_err(JOT_OK, jot_b64url_encode_alloc(header, strlen(header),
+                                                  &h));
+    tu_assert_err(JOT_OK, jot_b64url_encode_alloc(claims, strlen(claims),
+                                                  &p));
+    hl = strlen(h);
+    pl = strlen(p);
+    tok = malloc(hl + pl + 2 + jot_b64url_encoded_len(sizeof sig) + 1);
+    assert_non_null(tok);
+    memcpy(tok, h, hl);
+    tok[hl] = '.';
+    memcpy(tok + hl + 1, p, pl);
+    tu_assert_err(JOT_OK, jot_key_sign(key, tok, hl + 1 + pl, sig,
+                                       sizeof sig, &sig_len));
+    tu_assert_err(JOT_OK, jot_b64url_encode_alloc(sig, sig_len, &sg));
+    sl = strlen(sg);
+    tok[hl + 1 + pl] = '.';
+    memcpy(tok + hl + pl + 2, sg, sl + 1);
+    jot_free(h);
+    jot_free(p);
+    jot_free(sg);
+    return tok;
+}
+
+/*
+ * RFC 7519 §5.2, RFC 8725 §2.8: a header with cty declares a nested token
+ * (or other content) in the payload.  Reading the outer claims as if they
+ * were the token's would let a token signed for another purpose, with
+ * another token inside, pass as an access token: any cty is refused, a
+ * good signature or not, and without it the same token verifies.
+ */
+static void
+test_cty_refused(void **state)
+{
+    static const char *const headers[] = {
+        "{\"alg\":\"HS256\",\"cty\":\"JWT\"}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"cty\":\"jwt\"}",
+        "{\"alg\":\"HS256\",\"cty\":\"application/json\"}",
+        "{\"alg\":\"HS256\",\"cty\":\"\"}",
+        "{\"alg\":\"HS256\",\"cty\":null}",
+        "{\"alg\":\"HS256\",\"cty\":1}",
+    };
+    size_t i;
+    char *tok;
+
+    (void)state;
+    for (i = 0; i < N_ELEMS(headers); i++) {
+        tok = sign_header(headers[i], "{\"exp\":4102444800}");
+        if (verify(NULL, tok, NULL) != JOT_ERR_CTY)
+            fail_msg("%s: expected cty, got %s", headers[i],
+                     jot_err_name(verify(NULL, tok, NULL)));
+        break_sig(tok);
+        tu_assert_err(JOT_ERR_BAD_SIGNATURE, verify(NULL, tok, NULL));
+        free(tok);
+    }
+    tok = sign_header("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+                      "{\"exp\":4102444800}");
+    tu_assert_err(JOT_OK, verify(NULL, tok, NULL));
+    free(tok);
+}
+
 /* ---- accessors ---------------------------------------------------- */
 
 static const char accessor_claims[] =
@@ -1004,6 +1072,7 @@ main(void)
         cmocka_unit_test(test_required),
         cmocka_unit_test(test_default_clock),
         cmocka_unit_test(test_jws_checks),
+        cmocka_unit_test(test_cty_refused),
         cmocka_unit_test(test_claim_string),
         cmocka_unit_test(test_claim_int),
         cmocka_unit_test(test_claim_array),

@@ -543,7 +543,8 @@ test_session_revoke_user(void **state)
         assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
     }
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, s[0].id,
-                                                     "others", T0 + 1, &n));
+                                                     "others", T0 + 1, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 2);
     assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
     assert_int_equal(got.revoked_at, 0);
@@ -552,7 +553,8 @@ test_session_revoke_user(void **state)
     assert_string_equal(got.revoked_reason, "others");
 
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 2, &n));
+                                                     "global", T0 + 2, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 1);
     assert_res(JOTD_STORE_OK, o->session_get(f->st, s[0].id, &got));
     assert_int_equal(got.revoked_at, T0 + 2);
@@ -562,10 +564,116 @@ test_session_revoke_user(void **state)
     assert_int_equal(got.revoked_at, 0);        /* another user's */
 
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 3, &n));
+                                                     "global", T0 + 3, NULL, NULL,
+                                                     &n));
     assert_int_equal(n, 0);
     assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
-                                                     "global", T0 + 3, NULL));
+                                                     "global", T0 + 3, NULL, NULL,
+                                                     NULL));
+}
+
+/* Ids a revocation reported, for test_session_revoke_user_ids. */
+struct revoked_ids {
+    char id[8][JOTD_ID_LEN + 1];
+    int64_t at[8];
+    size_t n;
+};
+
+static int
+note_revoked(void *ctx, const char *sid, int64_t at)
+{
+    struct revoked_ids *r = ctx;
+
+    assert_true(r->n < 8);
+    fmt(r->id[r->n], "%s", sid);
+    r->at[r->n++] = at;
+    return 0;
+}
+
+static int
+has_revoked(const struct revoked_ids *r, const char *sid)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (strcmp(r->id[i], sid) == 0)
+            return 1;
+    return 0;
+}
+
+/* session_revoke_user hands each id it revoked to its callback, and only
+ * those: not the one kept, not one revoked before, not another user's.
+ * The revocation set of a node relies on it to refuse their tokens at
+ * once. */
+static void
+test_session_revoke_user_ids(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[5];
+    struct revoked_ids r = {.n = 0};
+    char uid[JOTD_ID_LEN + 1], other[JOTD_ID_LEN + 1];
+    size_t n = 99;
+    unsigned i;
+
+    make_id(f, uid, 1);
+    make_id(f, other, 2);
+    for (i = 0; i < 5; i++) {
+        make_session(f, &s[i], i, i < 4 ? uid : other, T0);
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[3].id, "logout",
+                                                T0 + 1));
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, s[0].id,
+                                                     "password", T0 + 2,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(r.n, 2);
+    assert_true(has_revoked(&r, s[1].id));
+    assert_true(has_revoked(&r, s[2].id));
+    assert_int_equal(r.at[0], T0 + 2);
+    assert_int_equal(r.at[1], T0 + 2);
+
+    r.n = 0;
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "disabled", T0 + 3,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.id[0], s[0].id);
+    r.n = 0;
+    assert_res(JOTD_STORE_OK, o->session_revoke_user(f->st, uid, NULL,
+                                                     "disabled", T0 + 4,
+                                                     note_revoked, &r, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(r.n, 0);
+}
+
+/* setting_raise keeps the largest value ever given under a name, and
+ * reads it back whatever the value given now. */
+static void
+test_setting_raise(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    char name[64], other[64];
+    int64_t v = -1;
+
+    fmt(name, "test-%s", f->name);
+    fmt(other, "test-%s-other", f->name);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 900, &v));
+    assert_int_equal(v, 900);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 2, &v));
+    assert_int_equal(v, 900);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, other, 5, &v));
+    assert_int_equal(v, 5);
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 3600, &v));
+    assert_int_equal(v, 3600);
+    jotd_store_close(f->st);
+    f->st = open_ok(f->url);
+    o = f->st->ops;
+    assert_res(JOTD_STORE_OK, o->setting_raise(f->st, name, 0, &v));
+    assert_int_equal(v, 3600);
 }
 
 struct sess_list {
@@ -965,6 +1073,160 @@ test_audit(void **state)
                                           NULL, NULL));
 }
 
+/* ---- pruning -------------------------------------------------------- */
+
+/*
+ * The pruning tests write rows at times long before T0 (ms 1000 to 3000
+ * of 1970), which no other test uses, and clear what an earlier run left
+ * there first, so that the counts are theirs on a shared database too.
+ */
+#define OLD 1000
+
+static void
+audit_at(struct fx *f, int64_t at)
+{
+    assert_res(JOTD_STORE_OK, f->st->ops->audit(f->st, at, "throttled",
+                                                NULL, NULL, "192.0.2.9",
+                                                "{\"count\":3}"));
+}
+
+/* Old rows go, oldest first and at most limit a call; newer ones stay;
+ * limit 0 deletes nothing. */
+static void
+test_audit_prune(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    size_t n = 99;
+    int i;
+
+    do
+        assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 2000, 1000,
+                                                 &n));
+    while (n > 0);
+    for (i = 0; i < 5; i++)
+        audit_at(f, OLD + i);
+    audit_at(f, OLD + 500);
+    audit_at(f, OLD + 500);
+    audit_at(f, T0);
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 3, 0, &n));
+    assert_int_equal(n, 0);
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 3, 2, &n));
+    assert_int_equal(n, 2);
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 3, 10, &n));
+    assert_int_equal(n, 1);                 /* OLD + 2: the rest is newer */
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 3, 10, &n));
+    assert_int_equal(n, 0);
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 501, 10, &n));
+    assert_int_equal(n, 4);                 /* OLD + 3, + 4, + 500 twice */
+    assert_res(JOTD_STORE_OK, o->audit_prune(f->st, OLD + 501, 10, &n));
+    assert_int_equal(n, 0);
+}
+
+/* Sessions revoked before the cutoff and live ones expired before it
+ * go; a session revoked or expiring after it stays, and so does a live
+ * one, however old. */
+static void
+test_session_prune(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s[6], got;
+    char uid[JOTD_ID_LEN + 1];
+    size_t n = 99, total = 0;
+    unsigned i;
+
+    do
+        assert_res(JOTD_STORE_OK, o->session_prune(f->st, OLD + 2000, 1000,
+                                                   &n));
+    while (n > 0);
+    make_id(f, uid, 1);
+    for (i = 0; i < 6; i++)
+        make_session(f, &s[i], i, uid, OLD);
+    s[0].expires_at = OLD + 10;             /* expired long ago: goes */
+    s[1].expires_at = OLD + 10;             /* revoked late: stays */
+    s[2].expires_at = T0;                   /* revoked early: goes */
+    s[3].expires_at = OLD + 100;            /* expires after the cutoff */
+    s[4].expires_at = T0;                   /* live: stays */
+    s[5].expires_at = T0;                   /* revoked after: stays */
+    for (i = 0; i < 6; i++)
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[1].id, "logout",
+                                                OLD + 60));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[2].id, "logout",
+                                                OLD + 20));
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[5].id, "logout",
+                                                T0));
+    assert_res(JOTD_STORE_OK, o->session_prune(f->st, OLD + 50, 1, &n));
+    assert_int_equal(n, 1);
+    total += n;
+    assert_res(JOTD_STORE_OK, o->session_prune(f->st, OLD + 50, 10, &n));
+    total += n;
+    assert_int_equal(total, 2);
+    assert_res(JOTD_STORE_OK, o->session_prune(f->st, OLD + 50, 10, &n));
+    assert_int_equal(n, 0);
+    assert_res(JOTD_STORE_NOT_FOUND, o->session_get(f->st, s[0].id, &got));
+    assert_res(JOTD_STORE_NOT_FOUND, o->session_get(f->st, s[2].id, &got));
+    for (i = 1; i < 6; i++) {
+        if (i == 2)
+            continue;
+        assert_res(JOTD_STORE_OK, o->session_get(f->st, s[i].id, &got));
+    }
+    /* A pruned session cannot be rotated or revoked back: not found. */
+    assert_res(JOTD_STORE_NOT_FOUND, o->session_rotate(f->st, s[0].id, 1,
+                                                       OLD, T0));
+}
+
+/* Buckets whose last failure is older than the cutoff go, only those
+ * with the prefix asked for ("" for all). */
+static void
+test_failure_prune(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    char a_old[64], a_new[64], k_old[64];
+    int64_t count = 0, last = 0;
+    size_t n = 99;
+
+    do
+        assert_res(JOTD_STORE_OK, o->failure_prune(f->st, "", OLD + 2000,
+                                                   1000, &n));
+    while (n > 0);
+    fmt(a_old, "a:%s-old|192.0.2.1", f->name);
+    fmt(a_new, "a:%s-new|192.0.2.1", f->name);
+    fmt(k_old, "k:%s-old|192.0.2.1", f->name);
+    assert_res(JOTD_STORE_OK, o->failure_add(f->st, a_old, OLD, DAY, &count,
+                                             &last));
+    assert_res(JOTD_STORE_OK, o->failure_add(f->st, a_old, OLD + 5, DAY,
+                                             &count, &last));
+    assert_res(JOTD_STORE_OK, o->failure_add(f->st, a_new, OLD + 100, DAY,
+                                             &count, &last));
+    assert_res(JOTD_STORE_OK, o->failure_add(f->st, k_old, OLD, DAY, &count,
+                                             &last));
+    /* The last failure counts, not the first: OLD + 5 is not before. */
+    assert_res(JOTD_STORE_OK, o->failure_prune(f->st, "a:", OLD + 5, 10,
+                                               &n));
+    assert_int_equal(n, 0);
+    assert_res(JOTD_STORE_OK, o->failure_prune(f->st, "a:", OLD + 50, 10,
+                                               &n));
+    assert_int_equal(n, 1);
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, a_old, OLD + 50, DAY,
+                                             &count, &last));
+    assert_int_equal(count, 0);
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, k_old, OLD + 50, DAY,
+                                             &count, &last));
+    assert_int_equal(count, 1);             /* another prefix: kept */
+    assert_res(JOTD_STORE_OK, o->failure_prune(f->st, "", OLD + 50, 10,
+                                               &n));
+    assert_int_equal(n, 1);
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, k_old, OLD + 50, DAY,
+                                             &count, &last));
+    assert_int_equal(count, 0);
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, a_new, OLD + 100, DAY,
+                                             &count, &last));
+    assert_int_equal(count, 1);
+}
+
 /* ---- durability ----------------------------------------------------- */
 
 /* What one connection wrote, the next finds after close and reopen. */
@@ -1290,12 +1552,17 @@ main(int argc, char **argv)
         T(test_session_rotate),
         T(test_session_revoke),
         T(test_session_revoke_user),
+        T(test_session_revoke_user_ids),
+        T(test_setting_raise),
         T(test_session_list_user),
         T(test_revoked_since),
         T(test_failures),
         T(test_keys),
         T(test_key_list_stop),
         T(test_audit),
+        T(test_audit_prune),
+        T(test_session_prune),
+        T(test_failure_prune),
         T(test_reopen),
         T(test_killed_writer),
         T(test_concurrent_rotate),

@@ -39,7 +39,7 @@ setup(void **state)
     f->st = open_ok(f->url);
     assert_string_equal(f->st->ops->name, "sqlite");
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 3);
     *state = f;
     return 0;
 }
@@ -133,7 +133,7 @@ test_open_bad_paths(void **state)
     check_bad_urls(cases, sizeof cases / sizeof cases[0]);
 }
 
-/* The schema is at version 1, and migrating again, after reopening too,
+/* The schema is at version 3, and migrating again, after reopening too,
  * records no version twice. */
 static void
 test_migrate_version(void **state)
@@ -142,13 +142,13 @@ test_migrate_version(void **state)
     int version = -1;
 
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 3);
     jotd_store_close(f->st);
     f->st = open_ok(f->url);
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 3);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_version"),
-                     1);
+                     3);
 }
 
 /* A database written by a newer jotd is refused, not downgraded. */

@@ -114,6 +114,49 @@ user_add(struct jotd *j, jotd_store *st, char **args, size_t n)
     return 0;
 }
 
+/*
+ * 1 for a code point that must not reach a terminal raw: C0 and C1
+ * controls and DEL (they move the cursor, end the line, start escape
+ * sequences), the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069) and marks (U+200E, U+200F, U+061C),
+ * which make a name display as another, and the line and paragraph
+ * separators U+2028 and U+2029, which break a line.
+ */
+static int
+hidden(unsigned cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+           cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Prints s with the characters of hidden() as \uXXXX, octets that are
+ * not UTF-8 as \xHH, and a backslash as \\, so that every listed name
+ * reads as what it is and stays on its line of the listing.
+ */
+static void
+print_escaped(const char *s)
+{
+    size_t len = strlen(s), i = 0, n;
+    unsigned cp;
+
+    while (i < len) {
+        n = jotd_utf8_char(s + i, len - i, &cp);
+        if (n == 0) {
+            printf("\\x%02x", (unsigned char)s[i]);
+            n = 1;
+        } else if (hidden(cp)) {
+            printf("\\u%04x", cp);
+        } else if (cp == '\\') {
+            fputs("\\\\", stdout);
+        } else {
+            fwrite(s + i, 1, n, stdout);
+        }
+        i += n;
+    }
+}
+
 static int
 print_user(void *ctx, const struct jotd_user *u)
 {
@@ -121,8 +164,11 @@ print_user(void *ctx, const struct jotd_user *u)
 
     (void)ctx;
     jotd_rfc3339(u->created_at, created);
-    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->username, u->roles,
-           u->disabled ? "disabled" : "enabled", created);
+    printf("%s\t", u->id);
+    print_escaped(u->username);
+    putchar('\t');
+    print_escaped(u->roles);
+    printf("\t%s\t%s\n", u->disabled ? "disabled" : "enabled", created);
     return 0;
 }
 

@@ -51,6 +51,7 @@ jotd_access_describe(jot_err err)
     case JOT_ERR_DUPLICATE: return "duplicate member name";
     case JOT_ERR_DEPTH: return "token nested too deeply";
     case JOT_ERR_REVOKED: return "session revoked";
+    case JOT_ERR_CTY: return "nested token not supported";
     case JOT_ERR_MALFORMED:
     case JOT_ERR_WEAK_KEY:      /* a token names no key of its own */
     case JOT_ERR_KEY:

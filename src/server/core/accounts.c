@@ -8,6 +8,7 @@
 #include "core/accounts.h"
 #include "core/audit.h"
 #include "core/password.h"
+#include "core/revocation.h"
 #include "core/throttle.h"
 
 /* A rehash writes the new hash straight into the user's row. */
@@ -181,7 +182,8 @@ jotd_account_set_disabled(const struct jotd_op *op, struct jotd_user *u,
     }
     if (err == JOTD_OK && disabled)
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
-            op->st, u->id, NULL, "disabled", op->now, &n));
+            op->st, u->id, NULL, "disabled", op->now, jotd_revoked_add_cb,
+            op->j, &n));
     if (n_revoked != NULL)
         *n_revoked = n;
     return err;
@@ -221,7 +223,8 @@ jotd_account_set_password(const struct jotd_op *op, struct jotd_user *u,
     err = update(op, u, &next);
     if (err == JOTD_OK)
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
-            op->st, u->id, keep_sid, "password", op->now, &n));
+            op->st, u->id, keep_sid, "password", op->now,
+            jotd_revoked_add_cb, op->j, &n));
     return err;
 }
 

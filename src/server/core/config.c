@@ -915,6 +915,9 @@ static const struct key keys[] = {
     I64(key_sync, 1, 3600),
     I64(jwks_max_age, 0, 86400),
     I64(leeway, 0, 300),
+    I64(clock_skew, 0, 3600),
+    I64(audit_retention, 60, TTL_MAX),
+    I64(session_retention, 60, TTL_MAX),
     BOOL(verify_cache),
     UINT(login_max_failures, 1, 1000),
     I64(login_window, 1, 86400),
@@ -1063,6 +1066,9 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->key_sync = 10;
     cfg->jwks_max_age = 300;
     cfg->leeway = 0;
+    cfg->clock_skew = 60;
+    cfg->audit_retention = 7776000;
+    cfg->session_retention = 2592000;
     cfg->verify_cache = 1;
     cfg->login_max_failures = 5;
     cfg->login_window = 900;

@@ -65,6 +65,9 @@ struct jotd_config {
     int64_t key_sync;                      /* 10 */
     int64_t jwks_max_age;                  /* 300 */
     int64_t leeway;                        /* 0 */
+    int64_t clock_skew;                    /* 60 */
+    int64_t audit_retention;               /* 7776000: 90 days */
+    int64_t session_retention;             /* 2592000: 30 days */
     int verify_cache;                      /* 1: remember verified tokens */
     unsigned login_max_failures;           /* 5 */
     int64_t login_window;                  /* 900 */

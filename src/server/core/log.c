@@ -165,6 +165,46 @@ jotd_log_shutdown(void)
     pthread_mutex_unlock(&bufs_lock);
 }
 
+/*
+ * A string jansson accepts: s itself when it is valid UTF-8, else a copy
+ * in buf (cap bytes) with each octet that is not part of a valid
+ * character written as \xHH, cut to what fits.  jansson refuses a
+ * string that is not UTF-8, and a request path is raw octets from the
+ * client: without this, such a request would leave no log line at all.
+ * NULL stays NULL.
+ */
+static const char *
+as_utf8(const char *s, char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len, i = 0, o = 0, n;
+    unsigned cp;
+
+    if (s == NULL)
+        return NULL;
+    len = strlen(s);
+    if (jotd_utf8_valid(s, len))
+        return s;
+    while (i < len) {
+        n = jotd_utf8_char(s + i, len - i, &cp);
+        if (n == 0 && cap - o > 4) {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[(unsigned char)s[i] >> 4];
+            buf[o++] = hex[(unsigned char)s[i] & 15];
+            i++;
+        } else if (n > 0 && cap - o > n) {
+            memcpy(buf + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            break;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 /* Writes obj as one JSON line (json format), through this thread's
  * buffer when buffered, and frees it. */
 static void
@@ -265,10 +305,14 @@ jotd_log_request(const char *method, const char *path, unsigned status,
 
     stamp(ts);
     if (json_lines()) {
+        char m[64], p[1200];
+
         emit_json(json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "ts", ts,
-                            "event", "request", "method", method, "path",
-                            path, "status", (int)status, "ms",
-                            (double)duration_us / 1000.0, "ip", ip), 1);
+                            "event", "request", "method",
+                            as_utf8(method, m, sizeof m), "path",
+                            as_utf8(path, p, sizeof p), "status",
+                            (int)status, "ms", (double)duration_us / 1000.0,
+                            "ip", ip), 1);
         return;
     }
     /* ts method path status 1.234ms ip, without printf: this runs for
@@ -299,10 +343,12 @@ jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
 
     stamp(ts);
     if (json_lines()) {
+        char d[600];
+
         emit_json(json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "ts",
                             ts, "event", "audit", "kind", kind, "user",
                             user_id, "session", session_id, "ip", ip,
-                            "detail", detail), 0);
+                            "detail", as_utf8(detail, d, sizeof d)), 0);
         return;
     }
     n = snprintf(line, sizeof line,
@@ -325,8 +371,11 @@ jotd_log_vmessage(const char *part, const char *fmt, va_list ap)
     /* libmicrohttpd ends its messages with a newline; we add our own. */
     msg[strcspn(msg, "\n")] = '\0';
     if (json_lines()) {
+        char m[sizeof msg * 4];
+
         emit_json(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "event",
-                            "message", "part", part, "message", msg), 0);
+                            "message", "part", part, "message",
+                            as_utf8(msg, m, sizeof m)), 0);
         return;
     }
     n = snprintf(line, sizeof line, "%s %s: %s\n", ts, part, msg);

@@ -1,11 +1,12 @@
 /*
  * revocation.c - recently revoked sessions, as a sorted array of ids.
  *
- * An access token lives at most access_ttl seconds, so a session revoked
- * longer ago than that has no live access token left and can leave the
- * set.  The set is rebuilt from the database every revocation_sync
- * seconds by the sync thread, which is how a logout on one node reaches
- * all of them; a revocation made here is added at once.
+ * A session revoked longer ago than jotd_revoked_window_ms has no access
+ * token left that verification would accept, and can leave the set.
+ * The set is rebuilt from the database every revocation_sync seconds by
+ * the sync thread, which is how a logout on one node reaches all of
+ * them; a revocation made here (any of them: logout, password change,
+ * disabling) is added at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 struct jotd_revoked {
     size_t n, cap;
     char (*ids)[JOTD_ID_LEN + 1];
+    int64_t window_ms;          /* what it was built with */
 };
 
 void
@@ -89,16 +91,56 @@ collect(void *ctx, const char *sid, int64_t revoked_at)
     return 0;
 }
 
+int64_t
+jotd_revoked_window_ms(int64_t max_access_ttl, int64_t leeway,
+                       int64_t clock_skew)
+{
+    int64_t sum, ms;
+
+    if (max_access_ttl < 0)
+        max_access_ttl = 0;
+    if (leeway < 0)
+        leeway = 0;
+    if (clock_skew < 0)
+        clock_skew = 0;
+    if (__builtin_add_overflow(max_access_ttl, leeway, &sum) ||
+        __builtin_add_overflow(sum, clock_skew, &sum) ||
+        __builtin_mul_overflow(sum, 1000, &ms))
+        return INT64_MAX;
+    return ms;
+}
+
+int64_t
+jotd_revoked_window_current(struct jotd *j)
+{
+    const struct jotd_revoked *r = jotd_revoked_current(j);
+
+    return r != NULL ? r->window_ms : 0;
+}
+
 jotd_err
 jotd_revoked_sync(struct jotd *j, jotd_store *st)
 {
-    struct jotd_revoked *r = calloc(1, sizeof *r);
+    const struct jotd_config *cfg = jotd_cfg(j);
+    struct jotd_revoked *r = NULL;
     struct collecting c;
-    /* A margin past access_ttl covers clock skew between nodes. */
-    int64_t since = jotd_now_ms() - (jotd_cfg(j)->access_ttl + 60) * 1000;
+    int64_t max_ttl = 0, since;
 
+    /* Tokens of an access_ttl no longer configured, here or on another
+     * node, may still be live: the store keeps the largest. */
+    if (st->ops->setting_raise(st, JOTD_SETTING_MAX_ACCESS_TTL,
+                               cfg->access_ttl, &max_ttl) != JOTD_STORE_OK)
+        return JOTD_ERR_UNAVAILABLE;
+    if (max_ttl < cfg->access_ttl)
+        max_ttl = cfg->access_ttl;
+    r = calloc(1, sizeof *r);
     if (r == NULL)
         return JOTD_ERR_NOMEM;
+    r->window_ms = jotd_revoked_window_ms(max_ttl, cfg->leeway,
+                                          cfg->clock_skew);
+    since = jotd_now_ms();
+    since = since > INT64_MIN + r->window_ms ? since - r->window_ms
+                                             : INT64_MIN;
     c.set = r;
     c.out_of_memory = 0;
     if (st->ops->revoked_since(st, since, collect, &c) != JOTD_STORE_OK ||
@@ -132,6 +174,7 @@ with_sid(void *ctx, const void *cur_p, void *next_p)
         else
             hi = mid;
     }
+    r->window_ms = cur != NULL ? cur->window_ms : 0;
     if (lo > 0)
         memcpy(r->ids, cur->ids, lo * sizeof *r->ids);
     memcpy(r->ids[lo], sid, JOTD_ID_LEN + 1);
@@ -155,4 +198,13 @@ jotd_revoked_add(struct jotd *j, const char *sid)
      * at once cannot lose one. */
     (void)jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, with_sid,
                                 (void *)sid);
+}
+
+int
+jotd_revoked_add_cb(void *ctx, const char *sid, int64_t revoked_at)
+{
+    (void)revoked_at;
+    if (ctx != NULL)
+        jotd_revoked_add(ctx, sid);
+    return 0;
 }

@@ -286,11 +286,15 @@ jotd_session_logout(const struct jotd_op *op, const char *user_id,
         break;
     case JOTD_LOGOUT_GLOBAL:
         sr = st->ops->session_revoke_user(st, user_id, NULL, "logout",
-                                          op->now, &n);
+                                          op->now, jotd_revoked_add_cb,
+                                          op->j, &n);
         break;
     case JOTD_LOGOUT_OTHERS:
+        /* Each session revoked joins this node's set at once, not at
+         * the next sync: their tokens are refused here from now on. */
         sr = st->ops->session_revoke_user(st, user_id, sid, "logout",
-                                          op->now, &n);
+                                          op->now, jotd_revoked_add_cb,
+                                          op->j, &n);
         break;
     }
     /* Only a failed database fails a logout: a session already gone is

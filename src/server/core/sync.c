@@ -2,15 +2,22 @@
  * sync.c - the sync thread.  A logout or a key rotation on another node
  * reaches this one through the database only, so the thread reads both
  * again on a timer; it also does the housekeeping that must not run on
- * a request: freeing replaced snapshots and writing buffered log lines.
+ * a request: freeing replaced snapshots, writing buffered log lines and
+ * counted audit events, and pruning old rows.
  */
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/audit.h"
 #include "core/keys.h"
 #include "core/log.h"
+#include "core/retention.h"
 #include "core/revocation.h"
 #include "core/sync.h"
+
+/* A pruning pass every PRUNE_EVERY_MS; one that found a full batch is
+ * followed by another at the next tick, until the backlog is gone. */
+#define PRUNE_EVERY_MS 10000
 
 struct jotd_sync {
     struct jotd *j;
@@ -18,12 +25,26 @@ struct jotd_sync {
     pthread_t thread;
 };
 
+/* A pruning pass when one is due; returns when the next one is. */
+static int64_t
+prune(struct jotd *j, jotd_store *st, int64_t now)
+{
+    size_t n;
+    int more = 0;
+
+    if (jotd_retention_pass(jotd_cfg(j), st, now,
+                            jotd_revoked_window_current(j), JOTD_PRUNE_BATCH,
+                            &n, &more) != JOTD_OK)
+        jotd_log_message("jotd", "pruning failed");
+    return more ? now : now + PRUNE_EVERY_MS;
+}
+
 static void *
 sync_main(void *p)
 {
     struct jotd_sync *c = p;
     struct jotd *j = c->j;
-    int64_t now, next_rev = 0, next_keys = 0;
+    int64_t now, next_rev = 0, next_keys = 0, next_prune = 0;
     struct timespec tick = {0, 100 * 1000 * 1000};
     struct jotd_snap_pin pin = {NULL};
     char err[256];
@@ -45,7 +66,10 @@ sync_main(void *p)
                 jotd_log_message("jotd", "key sync failed: %s", err);
             next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
+        if (now >= next_prune)
+            next_prune = prune(j, c->st, now);
         jotd_snapshot_leave(&pin);
+        jotd_audit_flush(c->st, now, 0);
         jotd_snapshot_collect(j);
         jotd_log_flush();
         nanosleep(&tick, NULL);
@@ -78,5 +102,7 @@ jotd_sync_stop(struct jotd_sync *s)
     if (s == NULL)
         return;
     pthread_join(s->thread, NULL);
+    /* The HTTP layer is gone: the last counted events are final. */
+    jotd_audit_flush(s->st, jotd_now_ms(), 1);
     free(s);
 }

@@ -88,6 +88,16 @@ static const char *const migrations[] = {
     " ip TEXT,"
     " detail TEXT);"
     "CREATE INDEX audit_events_at ON audit_events (at);",
+    /* 2: settings that outlive a configuration, such as the largest
+     * access_ttl ever in force (setting_raise). */
+    "CREATE TABLE settings ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " value INTEGER NOT NULL);",
+    /* 3: what the pruning passes look up by age (audit_events has its
+     * index on at already). */
+    "CREATE INDEX sessions_expires_at ON sessions (expires_at)"
+    " WHERE revoked_at = 0;"
+    "CREATE INDEX login_failures_last_at ON login_failures (last_at);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -123,6 +133,8 @@ enum q {
     Q_SESSION_REVOKE_USER,
     Q_SESSION_LIST_USER,
     Q_REVOKED_SINCE,
+    Q_SETTING_RAISE,
+    Q_SETTING_GET,
     Q_FAILURE_ADD,
     Q_FAILURE_GET,
     Q_FAILURE_CLEAR,
@@ -131,6 +143,9 @@ enum q {
     Q_KEY_ACTIVATE,
     Q_KEY_RETIRE_OTHERS,
     Q_AUDIT,
+    Q_AUDIT_PRUNE,
+    Q_SESSION_PRUNE,
+    Q_FAILURE_PRUNE,
     N_Q
 };
 
@@ -173,7 +188,8 @@ static const char *const sql[N_Q] = {
         "WHERE id = ?1 AND revoked_at = 0",
     [Q_SESSION_REVOKE_USER] =
         "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
-        "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4)",
+        "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4) "
+        "RETURNING id",
     [Q_SESSION_LIST_USER] =
         "SELECT " SESSION_COLS " FROM sessions "
         "WHERE user_id = ?1 AND revoked_at = 0 AND expires_at > ?2 "
@@ -184,6 +200,12 @@ static const char *const sql[N_Q] = {
         "SELECT id, revoked_at FROM sessions "
         "WHERE revoked_at <> 0 AND revoked_at >= ?1 "
         "ORDER BY revoked_at, id",
+    /* Writes only a larger value: a no-op leaves the row untouched. */
+    [Q_SETTING_RAISE] =
+        "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value "
+        "WHERE excluded.value > settings.value",
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     /* One statement, so concurrent failures on one bucket all count.  In
      * the UPDATE, first_at and count are the row's values before it. */
     [Q_FAILURE_ADD] =
@@ -214,6 +236,21 @@ static const char *const sql[N_Q] = {
         "INSERT INTO audit_events "
         "(at, kind, user_id, session_id, ip, detail) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* The pruning deletes: at most ?2 rows each, oldest first, so that
+     * one pass never holds the write lock for long. */
+    [Q_AUDIT_PRUNE] =
+        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events "
+        "WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    [Q_SESSION_PRUNE] =
+        "DELETE FROM sessions WHERE id IN ("
+        "SELECT id FROM sessions WHERE revoked_at <> 0 AND revoked_at < ?1 "
+        "UNION ALL "
+        "SELECT id FROM sessions WHERE revoked_at = 0 AND expires_at < ?1 "
+        "LIMIT ?2)",
+    [Q_FAILURE_PRUNE] =
+        "DELETE FROM login_failures WHERE bucket IN ("
+        "SELECT bucket FROM login_failures WHERE last_at < ?1 "
+        "AND substr(bucket, 1, length(?3)) = ?3 ORDER BY last_at LIMIT ?2)",
 };
 
 struct sq {
@@ -817,13 +854,20 @@ sq_user_update(jotd_store *st, const struct jotd_user *u, int64_t now)
     return r;
 }
 
-/* Revokes the live sessions of user_id but except_id (may be NULL). */
+/*
+ * Revokes the live sessions of user_id but except_id (may be NULL),
+ * passing each id revoked to cb (NULL: none) and counting them in
+ * *n_revoked (may be NULL).  SQLite makes every change at the first step
+ * of an UPDATE ... RETURNING, so cb sees only ids that are revoked.
+ */
 static enum jotd_store_result
 revoke_user(struct sq *s, const char *user_id, const char *except_id,
-            const char *reason, int64_t now, size_t *n_revoked,
-            const char *what)
+            const char *reason, int64_t now, jotd_revoked_cb cb, void *ctx,
+            size_t *n_revoked, const char *what)
 {
     sqlite3_stmt *p = prep(s, Q_SESSION_REVOKE_USER);
+    char id[JOTD_ID_LEN + 1];
+    size_t n = 0;
     int rc;
 
     if (p == NULL)
@@ -835,13 +879,18 @@ revoke_user(struct sq *s, const char *user_id, const char *except_id,
         rc = bind_str(p, 3, reason, REASON_MAX);
     if (rc == SQLITE_OK)
         rc = bind_opt(p, 4, except_id, TEXT_MAX);
-    if (rc == SQLITE_OK)
-        rc = run(p);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+        n++;
+        rc = SQLITE_OK;
+        /* An id that does not read back whole is still revoked. */
+        if (cb != NULL && col_exact(p, 0, id, sizeof id) == 0)
+            (void)cb(ctx, id, now);
+    }
     done(p);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_DONE)
         return fail(s, rc, what);
     if (n_revoked != NULL)
-        *n_revoked = (size_t)sqlite3_changes(s->db);
+        *n_revoked = n;
     return JOTD_STORE_OK;
 }
 
@@ -869,7 +918,7 @@ sq_user_delete(jotd_store *st, const char *id, int64_t now)
     done(p);
     if (r != JOTD_STORE_OK)
         goto undo;
-    r = revoke_user(s, id, NULL, REASON_USER_DELETED, now, NULL,
+    r = revoke_user(s, id, NULL, REASON_USER_DELETED, now, NULL, NULL, NULL,
                     "user_delete");
     if (r != JOTD_STORE_OK)
         goto undo;
@@ -953,8 +1002,9 @@ out:
  * "Live" is not revoked and not expired at now, as in session_list_user:
  * an expired session is never rotated back to life.  When nothing
  * matched, a second look tells NOT_FOUND (no such session) from CONFLICT
- * (another gen, revoked or expired); sessions are never deleted, so the
- * answer cannot change in between.
+ * (another gen, revoked or expired).  Only sessions revoked or expired
+ * long ago are ever deleted (session_prune), so the answer cannot change
+ * in between.
  */
 static enum jotd_store_result
 sq_session_rotate(jotd_store *st, const char *id, int64_t from_gen,
@@ -1020,11 +1070,12 @@ sq_session_revoke(jotd_store *st, const char *id, const char *reason,
 static enum jotd_store_result
 sq_session_revoke_user(jotd_store *st, const char *user_id,
                        const char *except_id, const char *reason,
-                       int64_t now, size_t *n_revoked)
+                       int64_t now, jotd_revoked_cb cb, void *ctx,
+                       size_t *n_revoked)
 {
     if (n_revoked != NULL)
         *n_revoked = 0;
-    return revoke_user(sq_of(st), user_id, except_id, reason, now,
+    return revoke_user(sq_of(st), user_id, except_id, reason, now, cb, ctx,
                        n_revoked, "session_revoke_user");
 }
 
@@ -1100,6 +1151,50 @@ sq_revoked_since(jotd_store *st, int64_t since, jotd_revoked_cb cb,
             break;
     }
 out:
+    done(p);
+    return r;
+}
+
+/* ---- settings ---- */
+
+/*
+ * Two statements and no transaction: the value only ever grows, so a
+ * raise by another connection in between leaves a value at least as
+ * large as ours to read.
+ */
+static enum jotd_store_result
+sq_setting_raise(jotd_store *st, const char *name, int64_t value,
+                 int64_t *out)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SETTING_RAISE);
+    enum jotd_store_result r = JOTD_STORE_ERROR;
+    int rc;
+
+    *out = 0;
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, name, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, value);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "setting_raise");
+    p = prep(s, Q_SETTING_GET);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, name, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(p, 0);
+        r = JOTD_STORE_OK;
+    } else {
+        r = rc == SQLITE_DONE ? corrupt(s, "setting_raise")
+                              : fail(s, rc, "setting_raise");
+    }
     done(p);
     return r;
 }
@@ -1328,6 +1423,63 @@ sq_audit(jotd_store *st, int64_t at, const char *kind, const char *user_id,
     return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "audit");
 }
 
+/* ---- pruning ---- */
+
+/* Runs the pruning delete q for rows older than before, at most limit
+ * of them; prefix binds ?3 when not NULL. */
+static enum jotd_store_result
+prune(jotd_store *st, enum q q, int64_t before, size_t limit,
+      const char *prefix, size_t *n_deleted, const char *what)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p;
+    int rc;
+
+    *n_deleted = 0;
+    if (limit == 0)
+        return JOTD_STORE_OK;
+    p = prep(s, q);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int64(p, 1, before);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, limit > INT64_MAX ? INT64_MAX
+                                                         : (int64_t)limit);
+    if (rc == SQLITE_OK && prefix != NULL)
+        rc = bind_str(p, 3, prefix, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, what);
+    *n_deleted = (size_t)sqlite3_changes(s->db);
+    return JOTD_STORE_OK;
+}
+
+static enum jotd_store_result
+sq_audit_prune(jotd_store *st, int64_t before, size_t limit,
+               size_t *n_deleted)
+{
+    return prune(st, Q_AUDIT_PRUNE, before, limit, NULL, n_deleted,
+                 "audit_prune");
+}
+
+static enum jotd_store_result
+sq_session_prune(jotd_store *st, int64_t before, size_t limit,
+                 size_t *n_deleted)
+{
+    return prune(st, Q_SESSION_PRUNE, before, limit, NULL, n_deleted,
+                 "session_prune");
+}
+
+static enum jotd_store_result
+sq_failure_prune(jotd_store *st, const char *prefix, int64_t before,
+                 size_t limit, size_t *n_deleted)
+{
+    return prune(st, Q_FAILURE_PRUNE, before, limit, prefix, n_deleted,
+                 "failure_prune");
+}
+
 static const struct jotd_store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1346,6 +1498,7 @@ static const struct jotd_store_ops sq_ops = {
     .session_revoke_user = sq_session_revoke_user,
     .session_list_user = sq_session_list_user,
     .revoked_since = sq_revoked_since,
+    .setting_raise = sq_setting_raise,
     .failure_add = sq_failure_add,
     .failure_get = sq_failure_get,
     .failure_clear = sq_failure_clear,
@@ -1353,6 +1506,9 @@ static const struct jotd_store_ops sq_ops = {
     .key_list = sq_key_list,
     .key_activate = sq_key_activate,
     .audit = sq_audit,
+    .audit_prune = sq_audit_prune,
+    .session_prune = sq_session_prune,
+    .failure_prune = sq_failure_prune,
 };
 
 /*

@@ -132,12 +132,16 @@ struct jotd_store_ops {
     enum jotd_store_result (*session_revoke)(jotd_store *st, const char *id,
                                              const char *reason, int64_t now);
     /* Revokes every live session of user_id except except_id (NULL: all);
-     * *n_revoked gets the count. */
+     * *n_revoked (may be NULL) gets the count, and cb (may be NULL) each
+     * id revoked, with now, so that the caller can refuse their tokens at
+     * once.  cb must not call into st; its result is ignored. */
     enum jotd_store_result (*session_revoke_user)(jotd_store *st,
                                                   const char *user_id,
                                                   const char *except_id,
                                                   const char *reason,
                                                   int64_t now,
+                                                  jotd_revoked_cb cb,
+                                                  void *ctx,
                                                   size_t *n_revoked);
     /* Live sessions of a user, newest first. */
     enum jotd_store_result (*session_list_user)(jotd_store *st,
@@ -147,6 +151,13 @@ struct jotd_store_ops {
     /* Sessions revoked at or after since (for the revocation set). */
     enum jotd_store_result (*revoked_since)(jotd_store *st, int64_t since,
                                             jotd_revoked_cb cb, void *ctx);
+
+    /* Stores value under name (borrowed) unless a larger value is stored
+     * there already, and gives the stored value afterwards in *out (0 on
+     * failure): a maximum shared by every node, such as the largest
+     * access_ttl ever in force.  Values never go down. */
+    enum jotd_store_result (*setting_raise)(jotd_store *st, const char *name,
+                                            int64_t value, int64_t *out);
 
     /*
      * Login throttling buckets ("a:<user key>|<ip>" and "i:<ip>").
@@ -181,6 +192,31 @@ struct jotd_store_ops {
                                     const char *kind, const char *user_id,
                                     const char *session_id, const char *ip,
                                     const char *detail);
+
+    /*
+     * Pruning by age, a bounded batch at a time: each deletes at most
+     * limit rows (the oldest first where it says so), in one short
+     * statement, and *n_deleted gets how many; fewer than limit means
+     * nothing older is left.  The caller decides what "old" is.
+     *
+     * audit_prune: audit rows with at < before, oldest first.
+     * session_prune: sessions revoked before before (revoked_at <
+     * before), and live ones that expired before it (expires_at <
+     * before).  A revoked session must be kept for as long as any of its
+     * access tokens could be accepted: before is the caller's to choose
+     * accordingly.
+     * failure_prune: throttling buckets whose name starts with prefix
+     * ("" for all, borrowed) and whose last failure was before before,
+     * oldest first.
+     */
+    enum jotd_store_result (*audit_prune)(jotd_store *st, int64_t before,
+                                          size_t limit, size_t *n_deleted);
+    enum jotd_store_result (*session_prune)(jotd_store *st, int64_t before,
+                                            size_t limit, size_t *n_deleted);
+    enum jotd_store_result (*failure_prune)(jotd_store *st,
+                                            const char *prefix,
+                                            int64_t before, size_t limit,
+                                            size_t *n_deleted);
 };
 
 /*
