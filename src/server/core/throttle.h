@@ -8,24 +8,28 @@
 #include "jotd.h"
 
 /*
- * The gate in front of a password check for (user_key, ip) at now (ms):
- * JOTD_OK when it may run; JOTD_ERR_THROTTLED when it must wait, with
- * *retry_after the seconds to wait (>= 1), the refusal recorded in the
- * audit trail ("throttled"); JOTD_ERR_UNAVAILABLE when the database
- * failed.  A refusal is not itself a failure.
+ * Before a password check for (user_key, ip) at now (ms): reserves its
+ * place in the counts of the pair, the address and the account, each in
+ * one compare-and-set, so that concurrent checks cannot pass a limit
+ * together.  JOTD_OK when the check may run: then it must be settled
+ * with jotd_throttle_settle.  JOTD_ERR_THROTTLED when it must wait, with
+ * *retry_after the seconds to wait (>= 1), nothing counted and the
+ * refusal recorded in the audit trail ("throttled"): a refusal is not
+ * itself a failure.  JOTD_ERR_UNAVAILABLE when the database failed.
  */
-jotd_err jotd_throttle_gate(jotd_store *st, const struct jotd_config *cfg,
-                            const char *user_key, const char *ip,
-                            int64_t now, int64_t *retry_after);
+jotd_err jotd_throttle_reserve(jotd_store *st, const struct jotd_config *cfg,
+                               const char *user_key, const char *ip,
+                               int64_t now, int64_t *retry_after);
 
-/* Counts a failed password check for (user_key, ip), for ip and for
- * user_key. */
-void jotd_throttle_fail(jotd_store *st, const struct jotd_config *cfg,
-                        const char *user_key, const char *ip, int64_t now);
-
-/* A success clears the (user_key, ip) count and marks ip known to the
- * account (exempt from the account-wide count). */
-void jotd_throttle_success(jotd_store *st, const char *user_key,
-                           const char *ip, int64_t now);
+/*
+ * Settles a reserved check by its result: JOTD_ERR_CREDENTIALS leaves it
+ * counted as a failure; JOTD_OK clears the pair's count, gives back the
+ * address's and account's places and marks ip known to the account
+ * (exempt from the account-wide count); any other result (no check was
+ * made) gives back every place.
+ */
+void jotd_throttle_settle(jotd_store *st, const struct jotd_config *cfg,
+                          const char *user_key, const char *ip, int64_t now,
+                          jotd_err result);
 
 #endif /* JOTD_THROTTLE_H */
