@@ -17,8 +17,15 @@
  * compare-and-set in the database, failure_take), so that however many
  * checks run at once, on however many nodes, no more are admitted than
  * the limits allow; a check that was no failure gives its places back.
+ *
+ * An IPv6 client is counted by its /64, which one host (or one customer
+ * of a provider) has whole: counting single addresses would let it take
+ * a fresh address for every attempt.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "core/audit.h"
 #include "core/throttle.h"
@@ -31,28 +38,56 @@
  * check waits a second instead. */
 #define TAKE_TRIES 8
 
+jotd_err
+jotd_throttle_addr(const char *ip, char out[JOTD_THROTTLE_ADDR_LEN])
+{
+    unsigned char a[16];
+    char txt[INET6_ADDRSTRLEN];
+    int n;
+
+    if (inet_pton(AF_INET6, ip, a) == 1 &&
+        !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+        memset(a + 8, 0, 8);
+        if (inet_ntop(AF_INET6, a, txt, sizeof txt) == NULL)
+            return JOTD_ERR_INTERNAL;
+        n = snprintf(out, JOTD_THROTTLE_ADDR_LEN, "%s/64", txt);
+    } else if (inet_pton(AF_INET6, ip, a) == 1) {
+        if (inet_ntop(AF_INET, a + 12, txt, sizeof txt) == NULL)
+            return JOTD_ERR_INTERNAL;
+        n = snprintf(out, JOTD_THROTTLE_ADDR_LEN, "%s", txt);
+    } else {
+        n = snprintf(out, JOTD_THROTTLE_ADDR_LEN, "%s", ip);
+    }
+    return n < 0 || (size_t)n >= JOTD_THROTTLE_ADDR_LEN ? JOTD_ERR_INTERNAL
+                                                        : JOTD_OK;
+}
+
 /*
  * The bucket's name: kind 'a' the pair (account, address), 'i' the
  * address, 'u' the account, 'k' the pair when the address is known to
  * the account (a successful login from ip marks it: a bucket whose count
- * is the number of successes in the last KNOWN_DAYS).  A name that would
+ * is the number of successes in the last KNOWN_DAYS).  The address is
+ * counted as jotd_throttle_addr says.  A name that would
  * not fit (it always does: a key and an address are bounded) is
  * JOTD_ERR_INTERNAL rather than a shared, truncated bucket.
  */
 static jotd_err
 bucket(char out[BUCKET_LEN], char kind, const char *user_key, const char *ip)
 {
+    char addr[JOTD_THROTTLE_ADDR_LEN];
     int n;
 
+    if (jotd_throttle_addr(ip, addr) != JOTD_OK)
+        return JOTD_ERR_INTERNAL;
     switch (kind) {
     case 'i':
-        n = snprintf(out, BUCKET_LEN, "i:%s", ip);
+        n = snprintf(out, BUCKET_LEN, "i:%s", addr);
         break;
     case 'u':
         n = snprintf(out, BUCKET_LEN, "u:%s", user_key);
         break;
     default:
-        n = snprintf(out, BUCKET_LEN, "%c:%s|%s", kind, user_key, ip);
+        n = snprintf(out, BUCKET_LEN, "%c:%s|%s", kind, user_key, addr);
         break;
     }
     return n < 0 || (size_t)n >= BUCKET_LEN ? JOTD_ERR_INTERNAL : JOTD_OK;

@@ -7,6 +7,17 @@
 
 #include "jotd.h"
 
+/* Room for an address as jotd_throttle_addr writes it. */
+#define JOTD_THROTTLE_ADDR_LEN 64
+
+/*
+ * The address ip (borrowed) as the per-address counts see it, in out:
+ * an IPv6 address as its /64 ("2001:db8:1:2::/64"), an IPv4-mapped one
+ * as its IPv4 address, an IPv4 address as it is; any other text as it
+ * is.  JOTD_ERR_INTERNAL when it does not fit.
+ */
+jotd_err jotd_throttle_addr(const char *ip, char out[JOTD_THROTTLE_ADDR_LEN]);
+
 /*
  * Before a password check for (user_key, ip) at now (ms): reserves its
  * place in the counts of the pair, the address and the account, each in
