@@ -1,10 +1,15 @@
 """
-Hostile traffic: racing password guesses.
+Hostile traffic: sign-up floods and racing password guesses.
 
+- Sign-up is counted per client address (signup_max per signup_window):
+  past the limit 429 rate_limited with Retry-After, another address still
+  signs up, and an IPv6 client is counted by its /64.  A taken name is
+  still 409 (API.md), but each probe costs a place of the limit.
 - 40 concurrent wrong passwords from a fresh address: each check reserves
   its place before hashing, so at most login_max_failures checks are made
   (counted from the audit rows "login_failed"); the rest are 429.
 """
+
 
 import sqlite3
 import threading
@@ -14,6 +19,54 @@ from harness import FAST_HASH
 
 def xff(addr):
     return {"X-Forwarded-For": addr}
+
+
+def signup_limit(t):
+    s = t.server("floods-signup", FAST_HASH + [
+        "--signup_max=3", "--signup_window=60",
+        "--trusted_proxies=127.0.0.1"])
+    A = xff("198.51.100.1")
+    taken = t.name("taken")
+    got = [s.signup(taken, t.password(), headers=A).status,
+           s.signup(taken, t.password(), headers=A).status,
+           s.signup(t.name("u"), t.password(), headers=A).status]
+    t.eq("3 sign-ups from one address (one name taken) -> 201, 409, 201",
+         got, [201, 409, 201])
+    r = s.signup(t.name("u"), t.password(), headers=A)
+    t.error("the 4th sign-up from that address -> 429 rate_limited", r, 429,
+            "rate_limited")
+    ra = r.header("Retry-After")
+    t.check("... with Retry-After in 1..60", ra is not None and ra.isdigit()
+            and 1 <= int(ra) <= 60, "1..60", repr(ra))
+    r = s.signup(taken, t.password(), headers=A)
+    t.error("probing a taken name from that address -> 429, not 409", r,
+            429, "rate_limited")
+    r = s.signup(t.name("u"), t.password(), headers=xff("198.51.100.2"))
+    t.eq("another address -> 201", r.status, 201)
+    r = s.login(taken, "wrong password", headers=A)
+    t.error("login from the limited address is not limited by it", r, 401,
+            "invalid_credentials")
+
+    # An IPv6 client is counted by its /64.
+    codes = [s.signup(t.name("v6"), t.password(),
+                      headers=xff("2001:db8:1:2::%x" % (i + 1))).status
+             for i in range(3)]
+    t.eq("3 sign-ups from 3 addresses of one /64 -> 201 each", codes,
+         [201] * 3)
+    r = s.signup(t.name("v6"), t.password(),
+                 headers=xff("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+    t.error("a 4th address of that /64 -> 429", r, 429, "rate_limited")
+    r = s.signup(t.name("v6"), t.password(), headers=xff("2001:db8:1:3::1"))
+    t.eq("the next /64 -> 201", r.status, 201)
+    v, _ = s.user()
+    tok = s.session(v["username"], v["password"],
+                    headers=xff("2001:db8:1:2::abcd"))
+    r = s.get("/v1/me/sessions", token=tok["access_token"])
+    ips = [x.get("ip") for x in (r.json() or {}).get("sessions", [])
+           if x.get("current")]
+    t.eq("the session records the full IPv6 address", ips,
+         ["2001:db8:1:2::abcd"])
+    return s
 
 
 def racing_guesses(t):
@@ -58,4 +111,5 @@ def racing_guesses(t):
 
 
 def run(t):
+    signup_limit(t)
     racing_guesses(t)

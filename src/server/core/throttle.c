@@ -17,6 +17,7 @@
  * compare-and-set in the database, failure_take), so that however many
  * checks run at once, on however many nodes, no more are admitted than
  * the limits allow; a check that was no failure gives its places back.
+ * Sign-ups are counted per address the same way ('s' buckets).
  *
  * An IPv6 client is counted by its /64, which one host (or one customer
  * of a provider) has whole: counting single addresses would let it take
@@ -66,8 +67,8 @@ jotd_throttle_addr(const char *ip, char out[JOTD_THROTTLE_ADDR_LEN])
  * The bucket's name: kind 'a' the pair (account, address), 'i' the
  * address, 'u' the account, 'k' the pair when the address is known to
  * the account (a successful login from ip marks it: a bucket whose count
- * is the number of successes in the last KNOWN_DAYS).  The address is
- * counted as jotd_throttle_addr says.  A name that would
+ * is the number of successes in the last KNOWN_DAYS), 's' the sign-ups
+ * of the address.  The address is counted as jotd_throttle_addr says.  A name that would
  * not fit (it always does: a key and an address are bounded) is
  * JOTD_ERR_INTERNAL rather than a shared, truncated bucket.
  */
@@ -81,7 +82,8 @@ bucket(char out[BUCKET_LEN], char kind, const char *user_key, const char *ip)
         return JOTD_ERR_INTERNAL;
     switch (kind) {
     case 'i':
-        n = snprintf(out, BUCKET_LEN, "i:%s", addr);
+    case 's':
+        n = snprintf(out, BUCKET_LEN, "%c:%s", kind, addr);
         break;
     case 'u':
         n = snprintf(out, BUCKET_LEN, "u:%s", user_key);
@@ -248,4 +250,38 @@ jotd_throttle_settle(jotd_store *st, const struct jotd_config *cfg,
     (void)st->ops->failure_undo(st, p[2].name);
     if (bucket(name, 'k', user_key, ip) == JOTD_OK)
         (void)st->ops->failure_add(st, name, now, known_ms, &count, &last);
+}
+
+jotd_err
+jotd_throttle_signup(jotd_store *st, const struct jotd_config *cfg,
+                     const char *ip, int64_t now, int64_t *retry_after)
+{
+    struct jotd_failure f;
+    char name[BUCKET_LEN];
+    int64_t expect = 0, window = cfg->signup_window * 1000;
+    int taken = 0, tries;
+
+    *retry_after = 0;
+    if (cfg->signup_max == 0)
+        return JOTD_OK;
+    if (bucket(name, 's', "", ip) != JOTD_OK)
+        return JOTD_ERR_INTERNAL;
+    memset(&f, 0, sizeof f);
+    for (tries = 0; tries < TAKE_TRIES; tries++) {
+        if (st->ops->failure_take(st, name, now, window, expect, &taken,
+                                  &f) != JOTD_STORE_OK)
+            return JOTD_ERR_UNAVAILABLE;
+        if (taken)
+            return JOTD_OK;
+        if (f.count >= cfg->signup_max)
+            break;
+        expect = f.count;
+    }
+    /* Full until its window, from the first sign-up it counted, is
+     * over; a take lost TAKE_TRIES times waits a second. */
+    *retry_after = 1;
+    if (f.count >= cfg->signup_max && f.first_at + window > now)
+        *retry_after = (f.first_at + window - now + 999) / 1000;
+    jotd_audit(st, ip, "signup_throttled", NULL, NULL, NULL);
+    return JOTD_ERR_THROTTLED;
 }

@@ -43,4 +43,16 @@ void jotd_throttle_settle(jotd_store *st, const struct jotd_config *cfg,
                           const char *user_key, const char *ip, int64_t now,
                           jotd_err result);
 
+/*
+ * Counts a sign-up attempt from ip at now (ms), signup_max of them per
+ * signup_window seconds, in one compare-and-set (signup_max 0: no
+ * limit).  JOTD_OK when it may go on; JOTD_ERR_THROTTLED with
+ * *retry_after the seconds until the address's window is over (>= 1),
+ * recorded in the audit trail ("signup_throttled");
+ * JOTD_ERR_UNAVAILABLE.
+ */
+jotd_err jotd_throttle_signup(jotd_store *st, const struct jotd_config *cfg,
+                              const char *ip, int64_t now,
+                              int64_t *retry_after);
+
 #endif /* JOTD_THROTTLE_H */
