@@ -8,11 +8,13 @@ Hostile traffic: sign-up floods and racing password guesses.
 - 40 concurrent wrong passwords from a fresh address: each check reserves
   its place before hashing, so at most login_max_failures checks are made
   (counted from the audit rows "login_failed"); the rest are 429.
+- During a bounded concurrent sign-up flood, refresh and /v1/me are still
+  answered 200 (hashing has its own lane; nothing here measures speed).
 """
-
 
 import sqlite3
 import threading
+import time
 
 from harness import FAST_HASH
 
@@ -110,6 +112,54 @@ def racing_guesses(t):
          (codes.count(401), codes.count(429)), (checks, 40 - checks))
 
 
+def flood(t):
+    """40 clients sign up (bounded: 6 each, 90 s) while one refreshes and
+    reads /v1/me; those must be answered 200."""
+    s = t.server("floods-flood", FAST_HASH + ["--signup_max=0"])
+    u, tok = s.user()
+    stop = threading.Event()
+    deadline = time.monotonic() + 90
+    signups = []
+    lock = threading.Lock()
+
+    def client():
+        for _ in range(6):
+            if stop.is_set() or time.monotonic() > deadline:
+                return
+            try:
+                st = s.signup(t.name("flood"), t.password()).status
+            except Exception as e:
+                st = repr(e)
+            with lock:
+                signups.append(st)
+
+    th = [threading.Thread(target=client) for _ in range(40)]
+    for x in th:
+        x.start()
+    time.sleep(0.3)                 # let the flood fill the hashing lane
+    got = []
+    rt = tok["refresh_token"]
+    for _ in range(5):
+        r = s.refresh(rt)
+        doc = r.json() or {}
+        rt = doc.get("refresh_token", rt)
+        m = s.get("/v1/me", token=doc.get("access_token", ""))
+        got.append((r.status, m.status))
+    with lock:
+        pending = 40 * 6 - len(signups)
+    stop.set()
+    for x in th:
+        x.join(120)
+    t.eq("during a sign-up flood 5 refreshes and /v1/me -> 200 each", got,
+         [(200, 200)] * 5)
+    t.say("%d of 240 sign-ups still outstanding when the last /v1/me was "
+          "answered" % pending)
+    t.check("the flood's sign-ups were answered 201 or 503 (a full "
+            "hashing queue)", set(signups) <= {201, 503}, "{201, 503}",
+            str(sorted(set(map(str, signups)))))
+
+
 def run(t):
     signup_limit(t)
     racing_guesses(t)
+    flood(t)
