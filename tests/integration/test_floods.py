@@ -8,15 +8,19 @@ Hostile traffic: sign-up floods and racing password guesses.
 - 40 concurrent wrong passwords from a fresh address: each check reserves
   its place before hashing, so at most login_max_failures checks are made
   (counted from the audit rows "login_failed"); the rest are 429.
+- X-Forwarded-For over several header lines: a client that writes its
+  own line before the proxy's does not choose its address.
 - During a bounded concurrent sign-up flood, refresh and /v1/me are still
   answered 200 (hashing has its own lane; nothing here measures speed).
 """
 
+import http.client
+import json
 import sqlite3
 import threading
 import time
 
-from harness import FAST_HASH
+from harness import FAST_HASH, HTTP_TIMEOUT
 
 
 def xff(addr):
@@ -112,6 +116,36 @@ def racing_guesses(t):
          (codes.count(401), codes.count(429)), (checks, 40 - checks))
 
 
+def forwarded_lines(t, s):
+    """A client writes its own X-Forwarded-For line; the trusted proxy
+    (127.0.0.1, the test) appends its line after it."""
+    v, _ = s.user()
+    body = json.dumps({"username": v["username"],
+                       "password": v["password"]})
+    t.note_request({"username": v["username"], "password": v["password"]})
+    c = http.client.HTTPConnection("127.0.0.1", s.port,
+                                   timeout=HTTP_TIMEOUT)
+    try:
+        c.putrequest("POST", "/v1/auth/login")
+        c.putheader("Content-Type", "application/json")
+        c.putheader("Content-Length", str(len(body)))
+        c.putheader("X-Forwarded-For", "10.66.66.66")
+        c.putheader("X-Forwarded-For", "192.0.2.44, 127.0.0.1")
+        c.endheaders(body.encode())
+        r = c.getresponse()
+        doc = json.loads(r.read() or b"{}")
+        status = r.status
+    finally:
+        c.close()
+    t.eq("login with two X-Forwarded-For lines -> 200", status, 200)
+    r = s.get("/v1/me/sessions", token=doc.get("access_token", ""))
+    ips = [x.get("ip") for x in (r.json() or {}).get("sessions", [])
+           if x.get("current")]
+    t.eq("the client is the right-most untrusted address of all lines "
+         "(192.0.2.44), not the client's own first line", ips,
+         ["192.0.2.44"])
+
+
 def flood(t):
     """40 clients sign up (bounded: 6 each, 90 s) while one refreshes and
     reads /v1/me; those must be answered 200."""
@@ -160,6 +194,7 @@ def flood(t):
 
 
 def run(t):
-    signup_limit(t)
+    s = signup_limit(t)
+    forwarded_lines(t, s)
     racing_guesses(t)
     flood(t)
