@@ -19,6 +19,14 @@ so that a burst of load from elsewhere hits all of them alike):
   refresh       POST /v1/auth/refresh, every refresh token used once
   login         POST /v1/auth/login, one user, the right password
 
+Then, for jotd alone (BENCH_FLOOD): refresh and /v1/me during a sign-up
+flood.  BENCH_FLOOD_PROBES clients each refresh a session and read
+/v1/me with the new access token, in turn, for BENCH_FLOOD_SECONDS
+quiet, then as long again while BENCH_FLOOD_CLIENTS clients post
+/v1/users as fast as they are answered (jotd runs with signup_max = 0,
+so the flood is all password hashing); the report gives the probes'
+latencies and status codes in both phases, and what the flood got.
+
 The distinct access tokens are minted by refreshing: a few dozen logins
 open the sessions, and each refresh of a session gives a new access token
 (new jti, new signature) while the old ones stay valid, so ten thousand
@@ -49,6 +57,10 @@ Environment (defaults in brackets):
                            where its CPU goes to latest.md
   BENCH_PERF_DIR           with BENCH_PROFILE: keep the perf.data files
                            there (perf-<scenario>.data), for perf report
+  BENCH_FLOOD [1]          0: no sign-up flood scenario
+  BENCH_FLOOD_SECONDS [6]  seconds of each phase (quiet, flood)
+  BENCH_FLOOD_CLIENTS [64] clients posting /v1/users in the flood
+  BENCH_FLOOD_PROBES [4]   clients refreshing and reading /v1/me
 """
 import argparse
 import concurrent.futures
@@ -94,6 +106,10 @@ SLICE = max(1, round(DURATION / ROUNDS))
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 PERF_DIR = os.environ.get("BENCH_PERF_DIR", "")
 PROFILE_SCENARIOS = ("verify-hot", "verify-many", "refresh")
+FLOOD = os.environ.get("BENCH_FLOOD", "1") not in ("", "0")
+FLOOD_SECONDS = float(os.environ.get("BENCH_FLOOD_SECONDS", "6"))
+FLOOD_CLIENTS = int(os.environ.get("BENCH_FLOOD_CLIENTS", "64"))
+FLOOD_PROBES = int(os.environ.get("BENCH_FLOOD_PROBES", "4"))
 
 PASSWORD = "correct horse battery staple"
 N_USERS = 16
@@ -417,6 +433,119 @@ def fresh_sessions(server, tmp, tag):
     return path
 
 
+# ---- refresh and /v1/me during a sign-up flood -------------------------
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
+
+
+def probe_phase(server, tokens, seconds, flood_clients):
+    """Probes refresh and /v1/me for seconds, one client per refresh token
+    of tokens (used up), while flood_clients post /v1/users.  Returns
+    (probe latencies in us, probe status counts, flood status counts)."""
+    port = server.port
+    stop = time.monotonic() + seconds
+    lat, probe_st, flood_st = [], {}, {}
+    lock = threading.Lock()
+
+    def note(d, k):
+        with lock:
+            d[k] = d.get(k, 0) + 1
+
+    def probe(rt):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                status, doc, _ = request(port, "POST", "/v1/auth/refresh",
+                                         {"refresh_token": rt}, conn=conn)
+                t1 = time.perf_counter()
+                note(probe_st, f"refresh {status}")
+                if status != 200:
+                    return
+                rt = doc["refresh_token"]
+                status, _, _ = request(port, "GET", "/v1/me",
+                                       token=doc["access_token"], conn=conn)
+                t2 = time.perf_counter()
+                note(probe_st, f"me {status}")
+                with lock:
+                    lat.append(("refresh", (t1 - t0) * 1e6))
+                    lat.append(("me", (t2 - t1) * 1e6))
+        finally:
+            conn.close()
+
+    def flood(k):
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            try:
+                status, _, _ = request(port, "POST", "/v1/users",
+                                       {"username": f"flood-{k}-{n}-"
+                                        f"{time.monotonic_ns()}",
+                                        "password": PASSWORD}, timeout=30)
+            except OSError:
+                status = "error"
+            note(flood_st, status)
+
+    with concurrent.futures.ThreadPoolExecutor(
+            len(tokens) + flood_clients) as ex:
+        fs = [ex.submit(flood, k) for k in range(flood_clients)]
+        time.sleep(0.5 if flood_clients else 0)    # the flood first
+        fs += [ex.submit(probe, rt) for rt in tokens]
+        for f in fs:
+            f.result()
+    return lat, probe_st, flood_st
+
+
+def flood_scenario(server, tmp):
+    """Refresh and /v1/me quiet, then during a sign-up flood."""
+    out = {}
+    for phase, clients in (("quiet", 0), ("flood", FLOOD_CLIENTS)):
+        with open(fresh_sessions(server, tmp, "flood-" + phase)) as f:
+            tokens = f.read().split()[:FLOOD_PROBES]
+        lat, probe_st, flood_st = probe_phase(server, tokens, FLOOD_SECONDS,
+                                              clients)
+        row = {"probe": probe_st, "flood": flood_st}
+        for kind in ("refresh", "me"):
+            xs = [us for k, us in lat if k == kind]
+            row[kind] = (len(xs), percentile(xs, 0.5), percentile(xs, 0.99),
+                         max(xs) if xs else None)
+        out[phase] = row
+        log(f"flood {phase:5s}: refresh n={row['refresh'][0]} "
+            f"p50 {fmt_ms(row['refresh'][1])} ms p99 "
+            f"{fmt_ms(row['refresh'][2])} ms; /v1/me p50 "
+            f"{fmt_ms(row['me'][1])} ms p99 {fmt_ms(row['me'][2])} ms; "
+            f"probes {probe_st}; sign-ups {flood_st}")
+    return out
+
+
+def flood_section(fl):
+    L = ["\n## Refresh and /v1/me during a sign-up flood (jotd)\n",
+         f"{FLOOD_PROBES} clients refresh a session and read /v1/me in turn "
+         f"for {FLOOD_SECONDS:g} s quiet, then for {FLOOD_SECONDS:g} s "
+         f"while {FLOOD_CLIENTS} clients post /v1/users (bcrypt cost "
+         f"{BCRYPT_COST}, signup_max = 0).  Python clients on the same "
+         "cores; latencies in ms.\n",
+         "| phase | route | requests | p50 | p99 | max | statuses |",
+         "|---|---|---:|---:|---:|---:|---|"]
+    for phase in ("quiet", "flood"):
+        row = fl[phase]
+        for kind, label in (("refresh", "POST /v1/auth/refresh"),
+                            ("me", "GET /v1/me")):
+            n, p50, p99, mx = row[kind]
+            st = ", ".join(f"{k.split()[1]}: {v}" for k, v in
+                           sorted(row["probe"].items())
+                           if k.startswith(kind + " "))
+            L.append(f"| {phase} | {label} | {n} | {fmt_ms(p50)} | "
+                     f"{fmt_ms(p99)} | {fmt_ms(mx)} | {st} |")
+    fst = fl["flood"]["flood"]
+    L.append("\nThe flood's sign-ups: " + (", ".join(
+        f"{k}: {v}" for k, v in sorted(fst.items(), key=str)) or "none")
+        + f" in {FLOOD_SECONDS:g} s.\n")
+    return "\n".join(L) + "\n"
+
+
 # ---- wrk ---------------------------------------------------------------
 
 def run_wrk(server, scenario, seconds, tmp, perf_data=None):
@@ -603,6 +732,9 @@ def make_servers(jotd, tmp):
             f"--db=sqlite:{tmp}/jot.db", f"--secret_file={tmp}/secret",
             f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
             "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}",
+            # Every client here is 127.0.0.1: no sign-up limit, so that
+            # the flood scenario is a flood of password hashes.
+            "--signup_max=0",
             # One issuer, not one per port: jotd-nocache checks jotd's
             # tokens.
             "--issuer=http://jotd.bench.invalid"]
@@ -1111,6 +1243,9 @@ def main():
                         profiles[scen] = (r, shares, n)
                         log(f"profile {scen}: " + ", ".join(
                             f"{sh:.0f}% {nm}" for sh, nm in shares[:4]))
+        flood = None
+        if FLOOD and jotd_server is not None:
+            flood = flood_scenario(jotd_server, tmp)
         rows = targets(results, servers, ossl, bcrypt_s)
         elapsed = time.monotonic() - t_start
         for s in servers:
@@ -1118,6 +1253,9 @@ def main():
         md = write_report(results, servers, ossl, bcrypt_s, rows, started,
                           elapsed, args.jotd, profiles,
                           library_section(args.lib))
+        if flood is not None:
+            with open(md, "a") as f:
+                f.write(flood_section(flood))
         svg = write_chart(results, servers, tmp)
         log(f"wrote {os.path.relpath(md, ROOT)}"
             + (f" and {os.path.relpath(svg, ROOT)}" if svg else ""))

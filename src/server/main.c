@@ -44,12 +44,26 @@ cores(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* The hashing lane: as many threads as hashes may run at once, and a
+ * short queue (at some 40 ms a hash, 256 is seconds of work); the
+ * database lane: a few more threads than cores, as they wait on the
+ * database, and a long queue. */
+static void
+lane_sizes(const struct jotd_config *cfg,
+           struct jotd_lane_size sizes[JOTD_N_LANES])
+{
+    sizes[JOTD_LANE_DB].n_threads = cores() + 2;
+    sizes[JOTD_LANE_DB].queue_max = 1024;
+    sizes[JOTD_LANE_HASH].n_threads = cfg->hash_workers ? cfg->hash_workers
+                                                        : cores();
+    sizes[JOTD_LANE_HASH].queue_max = 256;
+}
+
 static int
 serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
     struct jotd_sync *sync;
-    unsigned workers = jotd_cfg(j)->hash_workers ? jotd_cfg(j)->hash_workers
-                                           : cores() + 2;
+    struct jotd_lane_size sizes[JOTD_N_LANES];
     char err[256];
     int sig;
 
@@ -59,10 +73,10 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
                 err[0] ? err : "cannot read revoked sessions");
         return 1;
     }
-    /* Hashing is bounded by cores (each argon2id hash holds 19 MiB);
-     * the extra workers keep database-only requests moving meanwhile. */
+    /* Hashing is bounded by cores (each argon2id hash holds 19 MiB). */
     jotd_hash_slots_init(j, cores());
-    j->workers = jotd_workers_start(workers, 1024, jotd_cfg(j)->db, err,
+    lane_sizes(jotd_cfg(j), sizes);
+    j->workers = jotd_workers_start(sizes, jotd_cfg(j)->db, err,
                                     sizeof err);
     if (j->workers == NULL) {
         fprintf(stderr, "jotd: %s\n", err);

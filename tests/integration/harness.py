@@ -33,6 +33,9 @@ B64URL_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 # Fast password hashing for every server that is not about argon2id.
 FAST_HASH = ["--password_hash=bcrypt", "--bcrypt_cost=10"]
+# Every test client is 127.0.0.1, one address making hundreds of sign-ups
+# in a run: servers get no sign-up limit unless a test sets signup_max.
+NO_SIGNUP_LIMIT = "--signup_max=0"
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
@@ -221,6 +224,8 @@ class Server:
             re.sub(r"[^A-Za-z0-9_-]", "_", self.name), self.starts))
         argv = [self.t.jotd, "--listen=127.0.0.1:%d" % self.port,
                 "--db=" + self.db] + self.flags
+        if not any(f.startswith("--signup_max") for f in self.flags):
+            argv.append(NO_SIGNUP_LIMIT)
         self.listening = threading.Event()
         self.lines = []
         log = open(self.log_path, "w", encoding="utf-8", errors="replace")

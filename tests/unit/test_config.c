@@ -20,8 +20,10 @@ static const char *const all_keys[] = {
     "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "hash_workers", "revocation_sync",
-    "key_sync", "jwks_max_age", "leeway", "clock_skew", "audit_retention", "session_retention", "verify_cache",
-    "login_max_failures", "login_window", "trusted_proxies", "tls_cert",
+    "key_sync", "jwks_max_age", "leeway", "clock_skew", "audit_retention",
+    "session_retention", "verify_cache", "login_max_failures",
+    "login_window", "signup_max", "signup_window", "trusted_proxies",
+    "tls_cert",
     "tls_key", "log_format", "secret_file", "secret",
 };
 #define N_ALL (sizeof all_keys / sizeof all_keys[0])
@@ -287,6 +289,8 @@ static const char default_print[] =
     "verify_cache = on\n"
     "login_max_failures = 5\n"
     "login_window = 900\n"
+    "signup_max = 20\n"
+    "signup_window = 3600\n"
     "trusted_proxies = \n"
     "tls_cert = \n"
     "tls_key = \n"
@@ -331,6 +335,8 @@ test_defaults(void **state)
     assert_int_equal(cfg->verify_cache, 1);
     assert_int_equal(cfg->login_max_failures, 5);
     assert_int_equal(cfg->login_window, 900);
+    assert_int_equal(cfg->signup_max, 20);
+    assert_int_equal(cfg->signup_window, 3600);
     assert_int_equal(cfg->n_trusted_proxies, 0);
     assert_string_equal(cfg->tls_cert, "");
     assert_string_equal(cfg->tls_key, "");
@@ -801,6 +807,8 @@ static const struct range ranges[] = {
     {"leeway", 0, 300},
     {"login_max_failures", 1, 1000},
     {"login_window", 1, 86400},
+    {"signup_max", 0, 100000},
+    {"signup_window", 1, 86400},
 };
 
 static void

@@ -4,7 +4,9 @@
  * body, and what API.md refuses is refused with the right description.
  * Form bodies (jotd_form_parse): a table of bodies with the parameters
  * they decode to, or the refusal they get.  The trusted proxies: which
- * peers' X-Forwarded-For is believed.
+ * peers' X-Forwarded-For is believed, and which of its addresses is the
+ * client: a client behind a proxy that appends its own line, or its own
+ * entry, must not choose its address by writing one first.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -380,6 +382,72 @@ test_trusted_proxies(void **state)
     assert_int_equal(trusted(&cfg, "1.0.0.16"), 0);
 }
 
+/* The client of X-Forwarded-For lines ("|" separates lines), with
+ * trusted_proxies 10.0.0.0/8 and 2001:db8::/32; NULL: none (the peer). */
+static void
+test_forwarded_client(void **state)
+{
+    static const struct {
+        const char *lines, *client;
+    } cases[] = {
+        {"203.0.113.5", "203.0.113.5"},
+        {"198.51.100.1, 203.0.113.5", "203.0.113.5"},
+        /* The client's own line first, the proxy's appended after it. */
+        {"198.51.100.1|203.0.113.5", "203.0.113.5"},
+        {"198.51.100.1|203.0.113.5, 10.0.0.2", "203.0.113.5"},
+        {"198.51.100.1, 203.0.113.5|10.0.0.2|10.1.1.1", "203.0.113.5"},
+        /* Our proxies are skipped over all lines. */
+        {"203.0.113.5, 10.0.0.3|10.0.0.2", "203.0.113.5"},
+        {"2001:db8::1, 2001:db9::7, 2001:db8::2", "2001:db9::7"},
+        /* Every one is ours: the left-most. */
+        {"10.0.0.9, 10.0.0.2|10.0.0.1", "10.0.0.9"},
+        /* Empty elements are nothing; blanks and tabs are trimmed. */
+        {"203.0.113.5,, \t,", "203.0.113.5"},
+        {" 203.0.113.5 \t", "203.0.113.5"},
+        /* What is no address ends the walk at the last address. */
+        {"203.0.113.5, unknown, 10.0.0.2", "10.0.0.2"},
+        {"203.0.113.5, 1.2.3.4:80", NULL},
+        {"unknown", NULL},
+        {"[2001:db9::1]", NULL},
+        {"", NULL},
+        {"198.51.100.1|", "198.51.100.1"},
+    };
+    struct jotd_config cfg;
+    char buf[256], out[64];
+    const char *lines[8];
+    size_t i, n;
+    int rc;
+
+    (void)state;
+    jotd_config_defaults(&cfg);
+    set_proxies(&cfg, "10.0.0.0/8, 2001:db8::/32");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = buf, *bar;
+
+        assert_true(strlen(cases[i].lines) < sizeof buf);
+        memcpy(buf, cases[i].lines, strlen(cases[i].lines) + 1);
+        for (n = 0; p != NULL && n < 8; n++) {
+            lines[n] = p;
+            bar = strchr(p, '|');
+            if (bar != NULL)
+                *bar++ = '\0';
+            p = bar;
+        }
+        out[0] = '\0';
+        rc = jotd_req_forwarded_client(&cfg, lines, n, out, sizeof out);
+        if (cases[i].client == NULL ? rc != -1
+                                    : rc != 0 ||
+                                          strcmp(out, cases[i].client) != 0)
+            fail_msg("'%s': expected %s, got %d '%s'", cases[i].lines,
+                     cases[i].client ? cases[i].client : "none", rc, out);
+    }
+    assert_int_equal(jotd_req_forwarded_client(&cfg, lines, 0, out,
+                                               sizeof out), -1);
+    /* An address longer than out is none. */
+    lines[0] = "203.0.113.5";
+    assert_int_equal(jotd_req_forwarded_client(&cfg, lines, 1, out, 8), -1);
+}
+
 int
 main(void)
 {
@@ -392,6 +460,7 @@ main(void)
         cmocka_unit_test(test_form_raw_nul),
         cmocka_unit_test(test_form_count),
         cmocka_unit_test(test_trusted_proxies),
+        cmocka_unit_test(test_forwarded_client),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -887,6 +887,77 @@ test_failures(void **state)
     assert_int_equal(last_at, 1000);
 }
 
+/* failure_take, a compare-and-set on the count, and failure_undo.  The
+ * steps: 't'ake with expect, 'u'ndo; then the state it must answer. */
+static void
+test_failure_take(void **state)
+{
+    static const struct {
+        char op;
+        int64_t now, expect;
+        int taken;
+        int64_t count, first_at, last_at;
+    } steps[] = {
+        {'t', 1000, 2, 0, 0, 0, 0},         /* absent: only 0 takes */
+        {'t', 1000, 0, 1, 1, 1000, 1000},
+        {'t', 1100, 0, 0, 1, 1000, 1000},   /* lost: the count moved on */
+        {'t', 1200, 1, 1, 2, 1000, 1200},
+        {'t', 1999, 2, 1, 3, 1000, 1999},   /* the window's last ms */
+        {'t', 2000, 3, 0, 0, 0, 0},         /* over: the count is 0 */
+        {'t', 2000, 0, 1, 1, 2000, 2000},   /* starts again */
+        {'u', 2100, 0, 0, 0, 2000, 2000},
+        {'u', 2100, 0, 0, 0, 2000, 2000},   /* never below 0 */
+        {'t', 2200, 1, 0, 0, 2000, 2000},
+        {'t', 2200, 0, 1, 1, 2000, 2200},
+    };
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_failure got;
+    char bucket[64];
+    int64_t count, last_at;
+    size_t i;
+
+    fmt(bucket, "s:192.0.2.7#%s", f->name);
+    for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        int taken = -1;
+
+        if (steps[i].op == 'u') {
+            assert_res(JOTD_STORE_OK, o->failure_undo(f->st, bucket));
+            assert_res(JOTD_STORE_OK, o->failure_get(f->st, bucket,
+                       T0 + steps[i].now, 1000, &count, &last_at));
+            got.count = count;
+            got.first_at = steps[i].first_at ? T0 + steps[i].first_at : 0;
+            got.last_at = last_at;
+            taken = 0;
+        } else {
+            assert_res(JOTD_STORE_OK, o->failure_take(f->st, bucket,
+                       T0 + steps[i].now, 1000, steps[i].expect, &taken,
+                       &got));
+        }
+        if (steps[i].op == 'u' && got.count == 0)
+            continue;               /* failure_get: 0 for an empty row */
+        if (taken != steps[i].taken || got.count != steps[i].count ||
+            got.first_at != (steps[i].first_at ? T0 + steps[i].first_at
+                                               : 0) ||
+            got.last_at != (steps[i].last_at ? T0 + steps[i].last_at : 0))
+            fail_msg("step %zu (%c at %lld, expect %lld): expected taken "
+                     "%d count %lld first %lld last %lld, got %d %lld "
+                     "%lld %lld", i, steps[i].op, (long long)steps[i].now,
+                     (long long)steps[i].expect, steps[i].taken,
+                     (long long)steps[i].count,
+                     (long long)steps[i].first_at,
+                     (long long)steps[i].last_at, taken,
+                     (long long)got.count,
+                     (long long)(got.first_at ? got.first_at - T0 : 0),
+                     (long long)(got.last_at ? got.last_at - T0 : 0));
+    }
+    /* It counts like failure_add: failure_get sees it. */
+    assert_res(JOTD_STORE_OK, o->failure_get(f->st, bucket, T0 + 2300,
+                                             1000, &count, &last_at));
+    assert_int_equal(count, 1);
+    assert_int_equal(last_at, T0 + 2200);
+}
+
 /* ---- signing keys --------------------------------------------------- */
 
 /* This test's keys as listed; others' are skipped. */
@@ -1536,6 +1607,75 @@ test_concurrent_failures(void **state)
                      2 * FAIL_ROUNDS);
 }
 
+#define TAKE_LIMIT 50
+
+/* Takes from r->bucket while its count is under TAKE_LIMIT, the way the
+ * throttle reserves a password check: read, then compare-and-set. */
+static void *
+take_slots(void *arg)
+{
+    struct failer *r = arg;
+    jotd_store *st = jotd_store_open(r->url, r->err, sizeof r->err);
+    struct jotd_failure now;
+    int taken;
+    size_t i;
+
+    pthread_barrier_wait(r->bar);
+    if (st == NULL) {
+        r->n_err++;
+        return NULL;
+    }
+    memset(&now, 0, sizeof now);
+    for (i = 0; i < 4 * TAKE_LIMIT && now.count < TAKE_LIMIT; i++) {
+        if (st->ops->failure_take(st, r->bucket, T0, 60000, now.count,
+                                  &taken, &now) != JOTD_STORE_OK) {
+            r->n_err++;
+            break;
+        }
+        if (taken)
+            r->max_count++;         /* here: how many it took */
+    }
+    jotd_store_close(st);
+    return NULL;
+}
+
+/* Two threads taking slots of one bucket take exactly the limit between
+ * them: a count read by both is taken by one. */
+static void
+test_concurrent_take(void **state)
+{
+    struct fx *f = *state;
+    struct failer r[2];
+    pthread_barrier_t bar;
+    pthread_t th[2];
+    int64_t count, last_at;
+    char bucket[64];
+    size_t i;
+
+    fmt(bucket, "a:take|198.51.100.8#%s", f->name);
+    memset(r, 0, sizeof r);
+    assert_int_equal(pthread_barrier_init(&bar, NULL, 2), 0);
+    for (i = 0; i < 2; i++) {
+        r[i].url = f->url;
+        r[i].bucket = bucket;
+        r[i].bar = &bar;
+        assert_int_equal(pthread_create(&th[i], NULL, take_slots, &r[i]),
+                         0);
+    }
+    for (i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&bar);
+    for (i = 0; i < 2; i++) {
+        if (r[i].n_err != 0)
+            fail_msg("thread %zu: %zu errors (%s)", i, r[i].n_err,
+                     r[i].err);
+    }
+    assert_int_equal(r[0].max_count + r[1].max_count, TAKE_LIMIT);
+    assert_res(JOTD_STORE_OK, f->st->ops->failure_get(f->st,
+               bucket, T0, 60000, &count, &last_at));
+    assert_int_equal(count, TAKE_LIMIT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1557,6 +1697,7 @@ main(int argc, char **argv)
         T(test_session_list_user),
         T(test_revoked_since),
         T(test_failures),
+        T(test_failure_take),
         T(test_keys),
         T(test_key_list_stop),
         T(test_audit),
@@ -1568,6 +1709,7 @@ main(int argc, char **argv)
         T(test_concurrent_rotate),
         T(test_concurrent_rotate_lockstep),
         T(test_concurrent_failures),
+        T(test_concurrent_take),
     };
 #undef T
 

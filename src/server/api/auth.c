@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "core/audit.h"
 #include "core/sessions.h"
+#include "core/throttle.h"
 #include "core/tokens.h"
 
 #define REFRESH_COOKIE "jot_refresh"
@@ -78,17 +79,27 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
     struct jotd_user u;
     const char *name, *pw;
     size_t name_len, pw_len;
+    int64_t retry = 0;
     jotd_err err;
 
     if (credentials(r, &name, &name_len, &pw, &pw_len) != 0)
         return;
     jotd_op_of(r, st, &op);
-    err = jotd_account_create(&op, name, name_len, pw, pw_len, NULL, 0, &u);
+    /* Open sign-up is counted per address before any hash is made, so
+     * that a flood of it, and the 409 that tells a taken name, cost one
+     * place of signup_max each.  With registration = admin only an
+     * admin gets this far. */
+    err = r->cfg->registration == JOTD_REG_OPEN
+              ? jotd_throttle_signup(st, r->cfg, r->ip, op.now, &retry)
+              : JOTD_OK;
+    if (err == JOTD_OK)
+        err = jotd_account_create(&op, name, name_len, pw, pw_len, NULL, 0,
+                                  &u);
     if (err != JOTD_OK) {
         jotd_answer_fail(r, err,
                          err == JOTD_ERR_CONFLICT ? "username already taken"
                                                   : NULL,
-                         0);
+                         retry);
         return;
     }
     jotd_audit(st, r->ip, "user_created", u.id, NULL, NULL);

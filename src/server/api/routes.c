@@ -8,16 +8,17 @@
 #define ASYNC JOTD_ROUTE_ASYNC
 #define JSON JOTD_ROUTE_JSON
 #define JSON_OPT JOTD_ROUTE_JSON_OPT
+#define HASH JOTD_ROUTE_HASH
 
 const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/users", jotd_h_users_create, jotd_guard_signup,
-     ASYNC | JSON},
-    {"POST", "/v1/auth/login", jotd_h_login, NULL, ASYNC | JSON},
+     ASYNC | HASH | JSON},
+    {"POST", "/v1/auth/login", jotd_h_login, NULL, ASYNC | HASH | JSON},
     {"POST", "/v1/auth/refresh", jotd_h_refresh, NULL, ASYNC | JSON_OPT},
     {"POST", "/v1/auth/logout", jotd_h_logout, jotd_guard_bearer, ASYNC},
     {"GET", "/v1/me", jotd_h_me, jotd_guard_bearer, ASYNC},
     {"POST", "/v1/me/password", jotd_h_password, jotd_guard_bearer,
-     ASYNC | JSON},
+     ASYNC | HASH | JSON},
     {"GET", "/v1/me/sessions", jotd_h_sessions, jotd_guard_bearer, ASYNC},
     {"DELETE", "/v1/me/sessions/{id}", jotd_h_session_delete,
      jotd_guard_bearer, ASYNC},

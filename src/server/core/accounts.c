@@ -238,21 +238,19 @@ jotd_account_change_password(const struct jotd_op *op, struct jotd_user *u,
 
     /* A wrong current password is a failed password check like a failed
      * login, and is throttled the same way (API.md). */
-    err = jotd_throttle_gate(op->st, op->cfg, u->username_key, op->ip,
-                             op->now, retry_after);
+    err = jotd_throttle_reserve(op->st, op->cfg, u->username_key, op->ip,
+                                op->now, retry_after);
     if (err != JOTD_OK)
         return err;
     err = jotd_password_verify_bounded(op->j, u->password_hash, cur,
                                        cur_len);
-    if (err == JOTD_ERR_CREDENTIALS) {
-        jotd_throttle_fail(op->st, op->cfg, u->username_key, op->ip,
-                           op->now);
+    jotd_throttle_settle(op->st, op->cfg, u->username_key, op->ip, op->now,
+                         err);
+    if (err == JOTD_ERR_CREDENTIALS)
         jotd_audit(op->st, op->ip, "password_change_failed", u->id, sid,
                    NULL);
-    }
     if (err != JOTD_OK)
         return err;
-    jotd_throttle_success(op->st, u->username_key, op->ip, op->now);
     err = jotd_account_set_password(op, u, next, next_len, sid);
     if (err == JOTD_OK)
         jotd_audit(op->st, op->ip, "password_changed", u->id, sid, NULL);
@@ -318,19 +316,17 @@ jotd_account_authenticate(const struct jotd_op *op, const char *name,
     if (jotd_username_key(name, name_len, key) != JOTD_OK ||
         pw_len > JOTD_PASSWORD_MAX)
         return JOTD_ERR_CREDENTIALS;
-    err = jotd_throttle_gate(op->st, op->cfg, key, op->ip, op->now,
-                             retry_after);
+    err = jotd_throttle_reserve(op->st, op->cfg, key, op->ip, op->now,
+                                retry_after);
     if (err != JOTD_OK)
         return err;
     err = check_password(op, key, pw, pw_len, &u);
-    if (err == JOTD_ERR_CREDENTIALS) {
-        jotd_throttle_fail(op->st, op->cfg, key, op->ip, op->now);
+    jotd_throttle_settle(op->st, op->cfg, key, op->ip, op->now, err);
+    if (err == JOTD_ERR_CREDENTIALS)
         jotd_audit(op->st, op->ip, "login_failed", u.id[0] ? u.id : NULL,
                    NULL, NULL);
-    }
     if (err != JOTD_OK)
         return err;
-    jotd_throttle_success(op->st, key, op->ip, op->now);
     maybe_rehash(op, &u, pw, pw_len);
     *out = u;
     return JOTD_OK;

@@ -921,6 +921,8 @@ static const struct key keys[] = {
     BOOL(verify_cache),
     UINT(login_max_failures, 1, 1000),
     I64(login_window, 1, 86400),
+    UINT(signup_max, 0, 100000),
+    I64(signup_window, 1, 86400),
     FNS(trusted_proxies, parse_proxies, trusted_proxies_raw, 0),
     STR(tls_cert, tls_cert),
     STR(tls_key, tls_key),
@@ -1072,6 +1074,8 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->verify_cache = 1;
     cfg->login_max_failures = 5;
     cfg->login_window = 900;
+    cfg->signup_max = 20;
+    cfg->signup_window = 3600;
     cfg->log_format = JOTD_LOG_TEXT;
 }
 

@@ -71,6 +71,8 @@ struct jotd_config {
     int verify_cache;                      /* 1: remember verified tokens */
     unsigned login_max_failures;           /* 5 */
     int64_t login_window;                  /* 900 */
+    unsigned signup_max;                   /* 20 per address; 0: no limit */
+    int64_t signup_window;                 /* 3600 */
     char trusted_proxies_raw[1024];
     struct jotd_cidr trusted_proxies[JOTD_MAX_PROXIES];
     size_t n_trusted_proxies;

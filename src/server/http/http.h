@@ -84,6 +84,8 @@ typedef int (*jotd_guard)(struct jotd_req *r);
 #define JOTD_ROUTE_JSON 2u      /* needs a JSON object body */
 #define JOTD_ROUTE_JSON_OPT 4u  /* takes a JSON object body if one is sent */
 #define JOTD_ROUTE_FORM 8u      /* takes an x-www-form-urlencoded body */
+#define JOTD_ROUTE_HASH 16u     /* with ASYNC: hashes a password, so runs
+                                 * on the hashing lane of the workers */
 
 /* One line of the table: see http/router.h for the patterns. */
 struct jotd_route {

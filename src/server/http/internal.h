@@ -42,6 +42,18 @@ struct sockaddr;
 int jotd_req_trusted_peer(const struct jotd_config *cfg,
                           const struct sockaddr *sa);
 
+/*
+ * request.c: the client address of the X-Forwarded-For lines (n_lines,
+ * borrowed, in the order received) of a request from a trusted proxy:
+ * the right-most address over all lines that is not in trusted_proxies,
+ * or, when all are, the left-most; an entry that is not an address ends
+ * the walk at the last address reached.  Written to out (cap octets);
+ * -1 when no address was reached (then the peer is the client).
+ */
+int jotd_req_forwarded_client(const struct jotd_config *cfg,
+                              const char *const *lines, size_t n_lines,
+                              char *out, size_t cap);
+
 /* request.c: sets r->ip from the connection (and trusted proxies). */
 void jotd_req_client_ip(struct jotd_req *r);
 

@@ -63,28 +63,6 @@ jotd_req_string(struct jotd_req *r, const char *name, size_t *len, int *bad)
 
 /* ---- the client address ------------------------------------------- */
 
-/* The last address of X-Forwarded-For, when it is a valid address. */
-static int
-last_forwarded(const char *xff, char *out, size_t cap)
-{
-    const char *start = strrchr(xff, ',');
-    unsigned char buf[16];
-    size_t len;
-
-    start = start ? start + 1 : xff;
-    while (*start == ' ' || *start == '\t')
-        start++;
-    len = strcspn(start, " \t");
-    if (len == 0 || len >= cap)
-        return -1;
-    memcpy(out, start, len);
-    out[len] = '\0';
-    if (inet_pton(AF_INET, out, buf) != 1 &&
-        inet_pton(AF_INET6, out, buf) != 1)
-        return -1;
-    return 0;
-}
-
 /* The address of sa with all its bits (see jotd_cidr_host). */
 static int
 peer_addr(const struct sockaddr *sa, struct jotd_cidr *c)
@@ -115,20 +93,133 @@ in_network(const struct jotd_cidr *net, const struct jotd_cidr *a)
             (unsigned char)(0xff << (8 - bits))) == 0;
 }
 
+/* 1 when a is in one of cfg's trusted_proxies networks. */
+static int
+trusted_addr(const struct jotd_config *cfg, const struct jotd_cidr *a)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->n_trusted_proxies; i++) {
+        if (in_network(&cfg->trusted_proxies[i], a))
+            return 1;
+    }
+    return 0;
+}
+
 int
 jotd_req_trusted_peer(const struct jotd_config *cfg,
                       const struct sockaddr *sa)
 {
     struct jotd_cidr a;
-    size_t i;
 
     if (sa == NULL || peer_addr(sa, &a) != 0)
         return 0;
-    for (i = 0; i < cfg->n_trusted_proxies; i++) {
-        if (in_network(&cfg->trusted_proxies[i], &a))
-            return 1;
-    }
+    return trusted_addr(cfg, &a);
+}
+
+/* The text s (len octets) as an address: its spelling in txt and its
+ * bits in c; -1 when it is none (a port, brackets, "unknown", ...). */
+static int
+parse_addr(const char *s, size_t len, char *txt, size_t cap,
+           struct jotd_cidr *c)
+{
+    unsigned char buf[16];
+
+    if (len == 0 || len >= cap)
+        return -1;
+    memcpy(txt, s, len);
+    txt[len] = '\0';
+    if (inet_pton(AF_INET, txt, buf) == 1)
+        jotd_cidr_host(AF_INET, buf, c);
+    else if (inet_pton(AF_INET6, txt, buf) == 1)
+        jotd_cidr_host(AF_INET6, buf, c);
+    else
+        return -1;
     return 0;
+}
+
+/*
+ * Each proxy appends the address it saw, so the list is read from the
+ * right: the addresses of our own proxies are skipped, and the first
+ * one that is not ours is the client, whatever it wrote further left.
+ * An entry that is no address ends the walk, leaving the last address
+ * reached: nothing left of it can be believed.
+ */
+int
+jotd_req_forwarded_client(const struct jotd_config *cfg,
+                          const char *const *lines, size_t n_lines,
+                          char *out, size_t cap)
+{
+    char txt[64];
+    struct jotd_cidr a;
+    int found = 0;
+    size_t i = n_lines;
+
+    while (i-- > 0) {
+        const char *line = lines[i], *end = line + strlen(line);
+
+        while (end > line) {
+            const char *s = end, *e = end;
+
+            while (s > line && s[-1] != ',')
+                s--;
+            end = s > line ? s - 1 : line;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (s == e)
+                continue;       /* an empty list element (RFC 9110 §5.6.1) */
+            if (parse_addr(s, (size_t)(e - s), txt, sizeof txt, &a) != 0 ||
+                strlen(txt) >= cap)
+                return found ? 0 : -1;
+            memcpy(out, txt, strlen(txt) + 1);
+            found = 1;
+            if (!trusted_addr(cfg, &a))
+                return 0;
+        }
+    }
+    return found ? 0 : -1;
+}
+
+/* The X-Forwarded-For lines of a request, the last XFF_LINES kept. */
+#define XFF_LINES 16
+
+struct xff_lines {
+    const char *at[XFF_LINES];  /* a ring: line n is at[n % XFF_LINES] */
+    size_t n;
+};
+
+static enum MHD_Result
+collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+            const char *value)
+{
+    struct xff_lines *x = cls;
+
+    (void)kind;
+    if (key != NULL && value != NULL &&
+        strcasecmp(key, "X-Forwarded-For") == 0)
+        x->at[x->n++ % XFF_LINES] = value;
+    return MHD_YES;
+}
+
+/* The client address the trusted proxies report, over all the request's
+ * X-Forwarded-For lines in order (libmicrohttpd's lookup would give the
+ * first line alone, which the client itself may have sent). */
+static int
+forwarded(struct jotd_req *r, char *out, size_t cap)
+{
+    struct xff_lines x;
+    const char *lines[XFF_LINES];
+    size_t i, n, first;
+
+    x.n = 0;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_xff, &x);
+    n = x.n < XFF_LINES ? x.n : XFF_LINES;
+    first = x.n - n;
+    for (i = 0; i < n; i++)
+        lines[i] = x.at[(first + i) % XFF_LINES];
+    return jotd_req_forwarded_client(r->cfg, lines, n, out, cap);
 }
 
 void
@@ -137,7 +228,6 @@ jotd_req_client_ip(struct jotd_req *r)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    const char *xff;
     char fwd[64];
 
     memcpy(r->ip, "unknown", sizeof "unknown");
@@ -149,11 +239,9 @@ jotd_req_client_ip(struct jotd_req *r)
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
                   r->ip, sizeof r->ip);
-    /* API.md: X-Forwarded-For counts only from a trusted proxy, and then
-     * only its last address, the one that proxy itself saw. */
-    xff = jotd_req_header(r, "X-Forwarded-For");
-    if (xff != NULL && jotd_req_trusted_peer(r->cfg, sa) &&
-        last_forwarded(xff, fwd, sizeof fwd) == 0)
+    /* API.md: X-Forwarded-For counts only from a trusted proxy. */
+    if (jotd_req_trusted_peer(r->cfg, sa) &&
+        forwarded(r, fwd, sizeof fwd) == 0)
         memcpy(r->ip, fwd, strlen(fwd) + 1);
 }
 

@@ -93,7 +93,12 @@ dispatch(struct jotd_req *r)
         return queue(r);
     }
     MHD_suspend_connection(r->conn);
-    if (jotd_workers_submit(r->j->workers, run_job, r) != 0) {
+    /* Hashing has its own lane, so that a flood of it never holds up
+     * the routes that only talk to the database. */
+    if (jotd_workers_submit(r->j->workers,
+                            flags & JOTD_ROUTE_HASH ? JOTD_LANE_HASH
+                                                    : JOTD_LANE_DB,
+                            run_job, r) != 0) {
         MHD_resume_connection(r->conn);
         jotd_resp_fail(r, JOTD_ERR_BUSY, NULL);
         atomic_store_explicit(&r->done, 1, memory_order_release);

@@ -138,6 +138,9 @@ enum q {
     Q_FAILURE_ADD,
     Q_FAILURE_GET,
     Q_FAILURE_CLEAR,
+    Q_FAILURE_TAKE,
+    Q_FAILURE_READ,
+    Q_FAILURE_UNDO,
     Q_KEY_INSERT,
     Q_KEY_LIST,
     Q_KEY_ACTIVATE,
@@ -220,6 +223,28 @@ static const char *const sql[N_Q] = {
         "SELECT count, last_at FROM login_failures "
         "WHERE bucket = ?1 AND ?2 - first_at < ?3",
     [Q_FAILURE_CLEAR] = "DELETE FROM login_failures WHERE bucket = ?1",
+    /* Q_FAILURE_ADD counting only when the live count is ?4: a new row
+     * only when ?4 is 0 (the SELECT gives a row to conflict with when
+     * the bucket exists), an update only when the row's count (0 when
+     * its window is over) is ?4; RETURNING gives no row when it did not
+     * count.  The WHERE also settles SQLite's parsing of INSERT ...
+     * SELECT ... ON CONFLICT. */
+    [Q_FAILURE_TAKE] =
+        "INSERT INTO login_failures (bucket, count, first_at, last_at) "
+        "SELECT ?1, 1, ?2, ?2 WHERE ?4 = 0 OR EXISTS "
+        "(SELECT 1 FROM login_failures WHERE bucket = ?1) "
+        "ON CONFLICT (bucket) DO UPDATE SET "
+        "count = CASE WHEN ?2 - first_at >= ?3 THEN 1 ELSE count + 1 END, "
+        "first_at = CASE WHEN ?2 - first_at >= ?3 THEN ?2 ELSE first_at END, "
+        "last_at = ?2 "
+        "WHERE (CASE WHEN ?2 - first_at >= ?3 THEN 0 ELSE count END) = ?4 "
+        "RETURNING count, first_at, last_at",
+    [Q_FAILURE_READ] =
+        "SELECT count, first_at, last_at FROM login_failures "
+        "WHERE bucket = ?1 AND ?2 - first_at < ?3",
+    [Q_FAILURE_UNDO] =
+        "UPDATE login_failures SET count = max(count - 1, 0) "
+        "WHERE bucket = ?1",
     [Q_KEY_INSERT] =
         "INSERT INTO signing_keys (" KEY_COLS ") "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -1279,6 +1304,83 @@ sq_failure_clear(jotd_store *st, const char *bucket)
     return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "failure_clear");
 }
 
+/*
+ * Runs Q_FAILURE_TAKE (take = 1) or Q_FAILURE_READ for bucket; *got is 1
+ * when it gave a row, read into *out.
+ */
+static enum jotd_store_result
+failure_state(struct sq *s, int take, const char *bucket, int64_t now,
+              int64_t window_ms, int64_t expect, int *got,
+              struct jotd_failure *out)
+{
+    sqlite3_stmt *p = prep(s, take ? Q_FAILURE_TAKE : Q_FAILURE_READ);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int rc;
+
+    *got = 0;
+    memset(out, 0, sizeof *out);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, bucket, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, now);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 3, window_ms);
+    if (rc == SQLITE_OK && take)
+        rc = sqlite3_bind_int64(p, 4, expect);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        *got = 1;
+        out->count = sqlite3_column_int64(p, 0);
+        out->first_at = sqlite3_column_int64(p, 1);
+        out->last_at = sqlite3_column_int64(p, 2);
+        /* The statement, and so its transaction, ends at SQLITE_DONE. */
+        rc = run(p);
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, take ? "failure_take" : "failure_read");
+        *got = 0;
+        memset(out, 0, sizeof *out);
+    }
+    done(p);
+    return r;
+}
+
+static enum jotd_store_result
+sq_failure_take(jotd_store *st, const char *bucket, int64_t now,
+                int64_t window_ms, int64_t expect, int *taken,
+                struct jotd_failure *out)
+{
+    struct sq *s = sq_of(st);
+    enum jotd_store_result r;
+    int got;
+
+    *taken = 0;
+    r = failure_state(s, 1, bucket, now, window_ms, expect, taken, out);
+    if (r == JOTD_STORE_OK && !*taken)
+        r = failure_state(s, 0, bucket, now, window_ms, 0, &got, out);
+    return r;
+}
+
+static enum jotd_store_result
+sq_failure_undo(jotd_store *st, const char *bucket)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_FAILURE_UNDO);
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, bucket, TEXT_MAX);
+    if (rc == SQLITE_OK)
+        rc = run(p);
+    done(p);
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "failure_undo");
+}
+
 /* ---- signing keys ---- */
 
 static enum jotd_store_result
@@ -1502,6 +1604,8 @@ static const struct jotd_store_ops sq_ops = {
     .failure_add = sq_failure_add,
     .failure_get = sq_failure_get,
     .failure_clear = sq_failure_clear,
+    .failure_take = sq_failure_take,
+    .failure_undo = sq_failure_undo,
     .key_insert = sq_key_insert,
     .key_list = sq_key_list,
     .key_activate = sq_key_activate,

@@ -70,6 +70,12 @@ struct jotd_signing_key {
 /* Frees the strings of a key filled by the store (not k itself). */
 void jotd_signing_key_clear(struct jotd_signing_key *k);
 
+/* A throttling bucket: its count within its window, the time (ms) of
+ * the first count of the window and of the last. */
+struct jotd_failure {
+    int64_t count, first_at, last_at;
+};
+
 typedef struct jotd_store jotd_store;
 
 /* Callbacks for listings; return non-zero to stop early. */
@@ -160,7 +166,8 @@ struct jotd_store_ops {
                                             int64_t value, int64_t *out);
 
     /*
-     * Login throttling buckets ("a:<user key>|<ip>" and "i:<ip>").
+     * Throttling buckets ("a:<user key>|<ip>", "i:<ip>", ..., see
+     * core/throttle.c).
      * failure_add counts one failure at now in bucket, restarting the
      * count when the previous window (window_ms from the first failure)
      * is over; *count and *last_at get the bucket's state afterwards.
@@ -175,6 +182,21 @@ struct jotd_store_ops {
                                           int64_t *count, int64_t *last_at);
     enum jotd_store_result (*failure_clear)(jotd_store *st,
                                             const char *bucket);
+    /*
+     * failure_take counts one at now in bucket like failure_add, but
+     * only when the bucket's count (0 when absent or its window over) is
+     * still expect: a compare-and-set, so that of callers that read the
+     * same count only one counts, on every node.  *taken is 1 when it
+     * counted; *out gets the bucket's state afterwards either way (all 0
+     * when absent or over).  failure_undo takes one back from bucket's
+     * count, never below 0 (a reservation that was no failure).
+     */
+    enum jotd_store_result (*failure_take)(jotd_store *st, const char *bucket,
+                                           int64_t now, int64_t window_ms,
+                                           int64_t expect, int *taken,
+                                           struct jotd_failure *out);
+    enum jotd_store_result (*failure_undo)(jotd_store *st,
+                                           const char *bucket);
 
     /* Signing keys. */
     enum jotd_store_result (*key_insert)(jotd_store *st,
