@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "api/guards.h"
 #include "core/access.h"
@@ -87,7 +86,10 @@ jotd_guard_bearer(struct jotd_req *r)
         return -1;
     }
     jotd_access_view_now(r->j, r->epoch, r->cfg, &v);
-    err = jotd_access_check(&v, tok, len, (int64_t)time(NULL), 0, &r->who);
+    /* The clock tokens are issued by (jotd_now_ms): time(2) may lag it
+     * by a tick, and a token issued at a second's start would then be
+     * "not yet valid" for a moment. */
+    err = jotd_access_check(&v, tok, len, jotd_now_ms() / 1000, 0, &r->who);
     return err == JOT_OK ? 0 : refuse(r, err);
 }
 
