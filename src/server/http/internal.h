@@ -52,6 +52,23 @@ int jotd_req_add_body(struct jotd_req *r, const char *data, size_t size);
 /* Parses the body as the route's flags ask; -1 when it has answered. */
 int jotd_req_parse_body(struct jotd_req *r);
 
+/*
+ * framing.c: what the request's header fields (of conn, borrowed) make
+ * of it before routing.  JOTD_OK when it may go on; else the error to
+ * answer with at once, closing the connection, and *why (static) its
+ * description: JOTD_ERR_INVALID for an ambiguous length (RFC 9112
+ * §6.3), a blank in a field name or two Authorization headers,
+ * JOTD_ERR_UNSUPPORTED for a transfer coding other than chunked, and
+ * JOTD_ERR_TOO_LARGE for a Content-Length over max_body.
+ */
+jotd_err jotd_req_framing(struct MHD_Connection *conn, size_t max_body,
+                          const char **why);
+
+/* framing.c: 1 when the path of the raw request target (borrowed, as
+ * sent, before libmicrohttpd decodes it) holds an encoded NUL or slash
+ * (%00, %2F, %2f), which decoding would turn into another path. */
+int jotd_path_unsafe(const char *target);
+
 /* Frees what the request holds besides its response. */
 void jotd_req_release(struct jotd_req *r);
 

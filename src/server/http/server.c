@@ -101,28 +101,82 @@ dispatch(struct jotd_req *r)
     return MHD_YES;
 }
 
-static enum MHD_Result
-count_length(void *cls, enum MHD_ValueKind kind, const char *key,
-             const char *value)
+/* The mark the URI log callback leaves in *con_cls for a request whose
+ * raw path jotd_path_unsafe refuses; the handler's first call reads it
+ * (libmicrohttpd decodes the path before that call). */
+static char unsafe_path;
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)kind;
-    (void)value;
-    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-        (*(unsigned *)cls)++;
-    return MHD_YES;
+    (void)cls;
+    (void)conn;
+    return jotd_path_unsafe(uri) ? &unsafe_path : NULL;
 }
 
-/* RFC 9112 §6.3: several Content-Length fields make the message length
- * ambiguous, the classic way to smuggle a request past a proxy that
- * reads the other one.  Such a request is refused and the connection
- * closed. */
-static int
-ambiguous_length(struct MHD_Connection *conn)
+/* Refuses, with err and why, a request before its body is read.  The
+ * answer is queued on this first call, which makes libmicrohttpd close
+ * the connection after it (and send no 100 Continue); Connection: close
+ * says so, and covers a request without a body too. */
+static enum MHD_Result
+refuse(struct jotd_req *r, jotd_err err, const char *why)
 {
-    unsigned n = 0;
+    /* A body over the limit on a path with no route: its 404 or 405. */
+    if (err != JOTD_ERR_TOO_LARGE || r->route != NULL)
+        jotd_resp_fail(r, err, why);
+    r->route = NULL;
+    jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    return queue(r);
+}
 
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_length, &n);
-    return n > 1;
+/* The handler's first call: the request and its route.  Refused at once
+ * when its framing or path is unsafe; else answered on a later call,
+ * which keeps the connection alive. */
+static enum MHD_Result
+begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
+      const char *method, void **con_cls)
+{
+    int unsafe = *con_cls == &unsafe_path;
+    struct jotd_req *r = calloc(1, sizeof *r);
+    const char *why = NULL;
+    char allow[128];
+    jotd_err err;
+    int n;
+
+    *con_cls = r;
+    if (r == NULL)
+        return MHD_NO;
+    r->j = j;
+    /* The pin covers the whole request, from its first callback to its
+     * completion (on a worker too): r->cfg and what the guard and
+     * handler load are all read under it. */
+    jotd_snapshot_enter(r->j, &r->pin);
+    r->epoch = atomic_load_explicit(&r->j->epoch, memory_order_acquire);
+    r->cfg = jotd_cfg(r->j);
+    r->conn = conn;
+    r->method = method;
+    r->started_us = now_us();
+    /* Cut short for the log when longer: such a path matches no route
+     * anyway. */
+    n = snprintf(r->path, sizeof r->path, "%s", url);
+    if (n < 0)
+        r->path[0] = '\0';
+    jotd_req_client_ip(r);
+    r->route = jotd_route_find(j->http->routes, j->http->n_routes, method,
+                               url, &r->params, allow, sizeof allow);
+    if (r->route == NULL && allow[0] != '\0') {
+        jotd_resp_fail(r, JOTD_ERR_METHOD, "method not allowed");
+        jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    } else if (r->route == NULL) {
+        jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such resource");
+    }
+    if (unsafe)
+        return refuse(r, JOTD_ERR_INVALID,
+                      "encoded NUL or slash in the path");
+    err = jotd_req_framing(conn, r->cfg->max_body, &why);
+    if (err != JOTD_OK)
+        return refuse(r, err, why);
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -131,48 +185,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            size_t *upload_size, void **con_cls)
 {
     struct jotd_req *r = *con_cls;
-    char allow[128];
-    int n;
 
     (void)version;
-    if (r == NULL) {
-        r = calloc(1, sizeof *r);
-        if (r == NULL)
-            return MHD_NO;
-        r->j = cls;
-        /* The pin covers the whole request, from its first callback to
-         * its completion (on a worker too): r->cfg and what the guard
-         * and handler load are all read under it. */
-        jotd_snapshot_enter(r->j, &r->pin);
-        r->epoch = atomic_load_explicit(&r->j->epoch, memory_order_acquire);
-        r->cfg = jotd_cfg(r->j);
-        r->conn = conn;
-        r->method = method;
-        r->started_us = now_us();
-        /* Cut short for the log when longer: such a path matches no
-         * route anyway. */
-        n = snprintf(r->path, sizeof r->path, "%s", url);
-        if (n < 0)
-            r->path[0] = '\0';
-        jotd_req_client_ip(r);
-        r->route = jotd_route_find(r->j->http->routes, r->j->http->n_routes,
-                                   method, url, &r->params, allow,
-                                   sizeof allow);
-        if (ambiguous_length(conn)) {
-            r->route = NULL;    /* answer below, read nothing */
-            jotd_resp_fail(r, JOTD_ERR_INVALID,
-                            "conflicting Content-Length headers");
-            jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-        } else if (r->route == NULL && allow[0] != '\0') {
-            jotd_resp_fail(r, JOTD_ERR_METHOD,
-                            "method not allowed");
-            jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-        } else if (r->route == NULL) {
-            jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such resource");
-        }
-        *con_cls = r;
-        return MHD_YES;         /* answer on a later call: keep-alive */
-    }
+    if (r == NULL || *con_cls == &unsafe_path)
+        return begin(cls, conn, url, method, con_cls);
     if (*upload_size > 0) {
         if (r->route != NULL && jotd_req_add_body(r, upload, *upload_size) != 0)
             return MHD_NO;
@@ -194,7 +210,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     (void)conn;
     (void)toe;
-    if (r == NULL)
+    if (r == NULL || *con_cls == &unsafe_path)
         return;
     jotd_log_request(r->method, r->path, r->resp.status,
                      now_us() - r->started_us, r->ip);
@@ -284,6 +300,7 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, j,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, j,
         /* Slow clients are cut off.  Headers up to 16 KiB fit the pool;
          * it is no larger, since libmicrohttpd clears all of it for every
          * request (with 64 KiB that was a third of a cached verify). */
