@@ -144,6 +144,7 @@ begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
     int n;
 
     *con_cls = r;
+    jotd_watch_header_done(conn);
     if (r == NULL)
         return MHD_NO;
     r->j = j;
@@ -205,11 +206,11 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    struct jotd *j = cls;
     struct jotd_req *r = *con_cls;
 
-    (void)cls;
-    (void)conn;
     (void)toe;
+    jotd_watch_request_done(&j->http->watch, conn);
     if (r == NULL || *con_cls == &unsafe_path)
         return;
     jotd_log_request(r->method, r->path, r->resp.status,
@@ -287,6 +288,7 @@ check_routes(const struct jotd_route *routes, size_t n_routes, char *err,
 static struct MHD_Daemon *
 start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
 {
+    const struct jotd_config *cfg = jotd_cfg(j);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
 
@@ -301,7 +303,13 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, j,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, j,
-        /* Slow clients are cut off.  Headers up to 16 KiB fit the pool;
+        MHD_OPTION_NOTIFY_CONNECTION, jotd_watch_notify, &h->watch,
+        /* Counted over the whole thread pool (libmicrohttpd 0.9.75
+         * keeps the count in the master daemon); over it, a connection
+         * is closed as soon as it is accepted. */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+        /* An idle connection is cut off after 30 s (a slow header by
+         * deadline.c, however it trickles).  Headers up to 16 KiB fit the pool;
          * it is no larger, since libmicrohttpd clears all of it for every
          * request (with 64 KiB that was a third of a cached verify). */
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
@@ -341,6 +349,10 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
     h->listen_fd = open_listener(cfg, err, err_len);
     if (h->listen_fd < 0)
         goto fail;
+    if (jotd_watch_start(&h->watch, cfg->header_timeout) != 0) {
+        jotd_errf(err, err_len, "cannot start the header deadline thread");
+        goto fail;
+    }
     h->daemon = start_daemon(j, h, threads);
     if (h->daemon == NULL) {
         jotd_errf(err, err_len, "cannot start the HTTP server%s",
@@ -363,6 +375,7 @@ jotd_http_destroy(struct jotd *j)
         return;
     if (h->daemon != NULL)
         MHD_stop_daemon(h->daemon);
+    jotd_watch_stop(&h->watch);     /* after the daemon's last notice */
     if (h->listen_fd >= 0)
         close(h->listen_fd);
     jotd_tls_clear(&h->tls);
