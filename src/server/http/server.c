@@ -52,9 +52,14 @@ queue(struct jotd_req *r)
     if (r->resp.content_type != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->resp.content_type);
+    /* libmicrohttpd 0.9.75 drops a header with an empty value; one blank
+     * is the same field on the wire (RFC 9110 §5.5: a value excludes
+     * the blanks around it), so "X-Auth-Roles:" is still sent empty. */
     for (i = 0; i < r->resp.n_hdr; i++)
         MHD_add_response_header(resp, r->resp.hdr[i].name,
-                                r->resp.hdr[i].value);
+                                r->resp.hdr[i].value[0] != '\0'
+                                    ? r->resp.hdr[i].value
+                                    : " ");
     ret = MHD_queue_response(r->conn, r->resp.status, resp);
     MHD_destroy_response(resp);
     return ret;
