@@ -16,10 +16,20 @@
 
 #include "http/internal.h"
 
+/*
+ * A body over max_body that is announced without Expect: 100-continue
+ * is still read, and thrown away, up to this size before the 413: such
+ * a client sends its body before it reads an answer, and a connection
+ * closed under it would reset before the 413 is read (RFC 9112 §9.6).
+ * A larger one is refused at once, unread.
+ */
+#define DRAIN_MAX ((size_t)1 << 20)
+
 /* What one pass over the header fields counts. */
 struct fields {
     unsigned n_length, n_coding, n_auth;
     int blank_name;             /* a name with a blank in it */
+    int expect_continue;        /* Expect: 100-continue */
     const char *length, *coding;
 };
 
@@ -40,6 +50,9 @@ count_field(void *cls, enum MHD_ValueKind kind, const char *key,
         f->coding = value;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) {
         f->n_auth++;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0 &&
+               strcasecmp(value, "100-continue") == 0) {
+        f->expect_continue = 1;
     }
     return MHD_YES;
 }
@@ -102,7 +115,8 @@ jotd_req_framing(struct MHD_Connection *conn, size_t max_body,
         return JOTD_ERR_INVALID;
     }
     /* Refused before a byte of it is read, and before 100 Continue. */
-    if (f.n_length == 1 && length_over(f.length, max_body)) {
+    if (f.n_length == 1 && length_over(f.length, max_body) &&
+        (f.expect_continue || length_over(f.length, DRAIN_MAX))) {
         *why = "the body is over the size limit";
         return JOTD_ERR_TOO_LARGE;
     }

@@ -100,7 +100,9 @@ int jotd_req_parse_body(struct jotd_req *r);
  * description: JOTD_ERR_INVALID for an ambiguous length (RFC 9112
  * §6.3), a blank in a field name or two Authorization headers,
  * JOTD_ERR_UNSUPPORTED for a transfer coding other than chunked, and
- * JOTD_ERR_TOO_LARGE for a Content-Length over max_body.
+ * JOTD_ERR_TOO_LARGE for a Content-Length over max_body that comes with
+ * Expect: 100-continue or is over 1 MiB (a smaller one is read, and
+ * answered 413 once read, for clients that send before they listen).
  */
 jotd_err jotd_req_framing(struct MHD_Connection *conn, size_t max_body,
                           const char **why);
