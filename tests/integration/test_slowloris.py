@@ -20,6 +20,7 @@ header deadline is still read and answered.
 """
 
 import http.client
+import json
 import select
 import socket
 import time
@@ -48,6 +49,28 @@ def get_from(s, source, path, token=None):
         c.close()
 
 
+def token_from(t, s, source):
+    """Signs up and logs in a new user from the loopback address source
+    (so that 127.0.0.1 holds no connection of it): the access token."""
+    name, pw = t.name("slow"), t.password()
+    body = json.dumps({"username": name, "password": pw})
+    token = None
+    for path in ("/v1/users", "/v1/auth/login"):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30,
+                                       source_address=(source, 0))
+        try:
+            c.request("POST", path, body=body,
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            c.close()
+        if path == "/v1/auth/login":
+            token = json.loads(data)["access_token"]
+            t.secrets.add(token)
+    return token
+
+
 def closed_by_peer(c, wait):
     """1 when the peer closes c (or resets it) within wait seconds, 0
     when it is still open, or the bytes it sent."""
@@ -64,8 +87,9 @@ def closed_by_peer(c, wait):
 def per_address_limit(t):
     s = t.server("slowloris-limit", FAST_HASH + [
         "--max_connections_per_ip=%d" % LIMIT, "--header_timeout=600"])
-    _, j = s.user()
-    at = j["access_token"]
+    # From 127.0.0.4: a connection of 127.0.0.1 that the server has not
+    # yet seen closed would take one of its 20.
+    at = token_from(t, s, "127.0.0.4")
     conns = []
     for _ in range(LIMIT + EXTRA):
         try:
@@ -177,6 +201,33 @@ def header_deadline(t):
     s.stop()
 
 
+def defaults(t):
+    """The defaults, cheaply: printed, and a handful of slow connections
+    from one address (far under 1024) all kept."""
+    tmp = t.tmpdir("slowloris-defaults")
+    rc, out, _ = t.cli(["--print-config", "--db=sqlite:%s/jot.db" % tmp],
+                       cwd=tmp)
+    lines = [l for l in out.splitlines()
+             if l.startswith(("max_connections_per_ip ", "header_timeout "))]
+    t.eq("--print-config: the defaults of both keys", (rc, lines),
+         (0, ["max_connections_per_ip = 1024", "header_timeout = 20"]))
+    s = t.server("slowloris-defaults", FAST_HASH)
+    conns = []
+    for _ in range(LIMIT + EXTRA):
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        c.sendall(SLOW_HEAD)
+        conns.append(c)
+    st = get_from(s, "127.0.0.1", "/healthz")
+    still = [closed_by_peer(c, 0.05) for c in conns]
+    t.eq("defaults: %d slow connections from one address are all kept, "
+         "and it is still served" % len(conns),
+         (still.count(0), st), (len(conns), 200))
+    for c in conns:
+        c.close()
+    s.stop()
+
+
 def run(t):
+    defaults(t)
     per_address_limit(t)
     header_deadline(t)

@@ -121,6 +121,11 @@ def framing(t, s):
                 ("Content-Type", JSON), ("Transfer-Encoding", "chunked"),
                 ("Transfer-Encoding", "chunked")], chunked_empty),
             400, "invalid_request")
+    refused(t, s, "a blank before the colon (Transfer-Encoding : chunked)",
+            request("POST", "/v1/users", [
+                ("Content-Type", JSON), ("Transfer-Encoding ", "chunked")],
+                chunked_empty),
+            400, "invalid_request")
     refused(t, s, "two different Content-Lengths (2 and 3)",
             request("POST", "/v1/users", [
                 ("Content-Type", JSON), ("Content-Length", "2"),
