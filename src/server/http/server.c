@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,10 +312,11 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
          * keeps the count in the master daemon); over it, a connection
          * is closed as soon as it is accepted. */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
-        /* An idle connection is cut off after 30 s (a slow header by
-         * deadline.c, however it trickles).  Headers up to 16 KiB fit the pool;
-         * it is no larger, since libmicrohttpd clears all of it for every
-         * request (with 64 KiB that was a third of a cached verify). */
+        /* An idle connection is cut off after 30 s, a slow header by
+         * deadline.c however it trickles.  Headers up to 16 KiB fit the
+         * pool; it is no larger, since libmicrohttpd clears all of it for
+         * every request (with 64 KiB that was a third of a cached
+         * verify). */
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(24 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
