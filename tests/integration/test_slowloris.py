@@ -21,7 +21,9 @@ header deadline is still read and answered.
 
 import http.client
 import json
+import os
 import select
+import signal
 import socket
 import time
 
@@ -227,7 +229,32 @@ def defaults(t):
     s.stop()
 
 
+def reload_keeps(t):
+    """Both keys are the daemon's, set when it starts: a SIGHUP that
+    changes them keeps the running values and says so."""
+    tmp = t.tmpdir("slowloris-reload")
+    conf = os.path.join(tmp, "jotd.conf")
+    with open(conf, "w") as f:
+        f.write("max_connections_per_ip = 20\nheader_timeout = 30\n")
+    s = t.server("slowloris-reload", FAST_HASH + ["--config=" + conf],
+                 tmp=tmp)
+    with open(conf, "w") as f:
+        f.write("max_connections_per_ip = 5\nheader_timeout = 3\n")
+    s.proc.send_signal(signal.SIGHUP)
+    want = ["reload: max_connections_per_ip needs a restart; unchanged",
+            "reload: header_timeout needs a restart; unchanged"]
+    for _ in range(100):            # bounded: the reload is logged soon
+        if all(w in s.log() for w in want):
+            break
+        time.sleep(0.05)
+    t.eq("SIGHUP with both keys changed: the log says each needs a restart",
+         [w in s.log() for w in want], [True, True])
+    healthy(t, s, "after the reload")
+    s.stop()
+
+
 def run(t):
     defaults(t)
+    reload_keeps(t)
     per_address_limit(t)
     header_deadline(t)
