@@ -40,6 +40,7 @@ jotd_strerror(jotd_err err)
     case JOTD_ERR_TOO_LARGE: return "the body is over the size limit";
     case JOTD_ERR_MEDIA_TYPE: return "the body must be application/json";
     case JOTD_ERR_THROTTLED: return "too many failed attempts, retry later";
+    case JOTD_ERR_UNSUPPORTED: return "not implemented";
     case JOTD_ERR_LAST: break;
     }
     return "unknown error";

@@ -41,6 +41,7 @@ typedef enum jotd_err {
     JOTD_ERR_TOO_LARGE,         /* 413 payload_too_large */
     JOTD_ERR_MEDIA_TYPE,        /* 415 unsupported_media_type */
     JOTD_ERR_THROTTLED,         /* 429 rate_limited */
+    JOTD_ERR_UNSUPPORTED,       /* 501 not_implemented: a transfer coding */
     JOTD_ERR_LAST               /* not a code */
 } jotd_err;
 

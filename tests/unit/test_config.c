@@ -19,7 +19,8 @@ static const char *const all_keys[] = {
     "config", "listen", "db", "issuer", "audience", "alg", "access_ttl",
     "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
-    "bcrypt_cost", "max_body", "threads", "hash_workers", "revocation_sync",
+    "bcrypt_cost", "max_body", "threads", "max_connections_per_ip",
+    "header_timeout", "hash_workers", "revocation_sync",
     "key_sync", "jwks_max_age", "leeway", "clock_skew", "audit_retention",
     "session_retention", "verify_cache", "login_max_failures",
     "login_window", "signup_max", "signup_window", "trusted_proxies",
@@ -278,6 +279,8 @@ static const char default_print[] =
     "bcrypt_cost = 12\n"
     "max_body = 16384\n"
     "threads = 0\n"
+    "max_connections_per_ip = 1024\n"
+    "header_timeout = 20\n"
     "hash_workers = 0\n"
     "revocation_sync = 2\n"
     "key_sync = 10\n"
@@ -324,6 +327,8 @@ test_defaults(void **state)
     assert_int_equal(cfg->bcrypt_cost, 12);
     assert_int_equal(cfg->max_body, 16384);
     assert_int_equal(cfg->threads, 0);
+    assert_int_equal(cfg->max_connections_per_ip, 1024);
+    assert_int_equal(cfg->header_timeout, 20);
     assert_int_equal(cfg->hash_workers, 0);
     assert_int_equal(cfg->revocation_sync, 2);
     assert_int_equal(cfg->key_sync, 10);
@@ -800,6 +805,8 @@ static const struct range ranges[] = {
     {"bcrypt_cost", 10, 15},
     {"max_body", 1024, 1048576},
     {"threads", 0, 256},
+    {"max_connections_per_ip", 0, 100000},
+    {"header_timeout", 1, 3600},
     {"hash_workers", 0, 64},
     {"revocation_sync", 1, 60},
     {"key_sync", 1, 3600},

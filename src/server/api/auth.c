@@ -104,6 +104,7 @@ jotd_h_users_create(struct jotd_req *r, jotd_store *st)
     }
     jotd_audit(st, r->ip, "user_created", u.id, NULL, NULL);
     jotd_resp_json(r, 201, jotd_account_json(&u));
+    jotd_resp_header(r, "Cache-Control", "no-store");
 }
 
 /* ---- POST /v1/auth/login ------------------------------------------- */

@@ -31,8 +31,12 @@ jotd_h_me(struct jotd_req *r, jotd_store *st)
     struct jotd_user u;
 
     jotd_op_of(r, st, &op);
-    if (load_me(r, &op, &u) == 0)
-        jotd_resp_json(r, 200, jotd_account_json(&u));
+    if (load_me(r, &op, &u) != 0)
+        return;
+    jotd_resp_json(r, 200, jotd_account_json(&u));
+    /* RFC 9111 §5.2.2.5: an account is never kept by a cache, whatever
+     * it makes of the path (web-cache deception). */
+    jotd_resp_header(r, "Cache-Control", "no-store");
 }
 
 void
@@ -107,6 +111,7 @@ jotd_h_sessions(struct jotd_req *r, jotd_store *st)
         return;
     }
     jotd_resp_json(r, 200, json_pack("{s:o}", "sessions", l.list));
+    jotd_resp_header(r, "Cache-Control", "no-store");
 }
 
 void

@@ -5,7 +5,8 @@
 #include "api/routes.h"
 
 /* GET /v1/verify: for nginx auth_request and forward-auth proxies; the
- * bearer check already ran, with no database call. */
+ * bearer check already ran, with no database call.  X-Auth-Roles is
+ * sent even when empty (API.md: "empty when the user has no role"). */
 void
 jotd_h_verify(struct jotd_req *r, jotd_store *st)
 {
@@ -14,6 +15,8 @@ jotd_h_verify(struct jotd_req *r, jotd_store *st)
     jotd_resp_header(r, "X-Auth-Subject", r->who.sub);
     jotd_resp_header(r, "X-Auth-Session", r->who.sid);
     jotd_resp_header(r, "X-Auth-Roles", r->who.roles);
+    /* The headers name the user and the session: never cached. */
+    jotd_resp_header(r, "Cache-Control", "no-store");
 }
 
 /* GET /healthz: 200 while the database answers, 503 when it does not. */

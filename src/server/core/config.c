@@ -910,6 +910,8 @@ static const struct key keys[] = {
     { "max_body", K_SIZE, offsetof(struct jotd_config, max_body), 0,
       1024, 1048576, NULL, NULL, 0 },
     UINT(threads, 0, 256),
+    UINT(max_connections_per_ip, 0, 100000),
+    I64(header_timeout, 1, 3600),
     UINT(hash_workers, 0, 64),
     I64(revocation_sync, 1, 60),
     I64(key_sync, 1, 3600),
@@ -1063,6 +1065,8 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->bcrypt_cost = 12;
     cfg->max_body = 16384;
     cfg->threads = 0;
+    cfg->max_connections_per_ip = 1024;
+    cfg->header_timeout = 20;
     cfg->hash_workers = 0;
     cfg->revocation_sync = 2;
     cfg->key_sync = 10;

@@ -60,6 +60,8 @@ struct jotd_config {
     unsigned bcrypt_cost;                  /* 12 */
     size_t max_body;                       /* 16384 */
     unsigned threads;                      /* 0 = number of cores */
+    unsigned max_connections_per_ip;       /* 1024; 0 = no limit */
+    int64_t header_timeout;                /* 20 s for a whole header */
     unsigned hash_workers;                 /* 0 = number of cores */
     int64_t revocation_sync;               /* 2 */
     int64_t key_sync;                      /* 10 */

@@ -8,9 +8,10 @@
 #include "core/log.h"
 #include "core/reload.h"
 
-/* Config keys a running server cannot change: the listening socket,
- * the thread pools, the database, and the secret its keys are sealed
- * under.  A reload keeps their running values and says so. */
+/* Config keys a running server cannot change: the listening socket
+ * and what its daemon was started with, the thread pools, the database,
+ * and the secret its keys are sealed under.  A reload keeps their
+ * running values and says so. */
 static int
 keep_fixed(void *ctx, const void *cur, void *next)
 {
@@ -30,6 +31,8 @@ keep_fixed(void *ctx, const void *cur, void *next)
     KEEP_NUM(listen_port);
     KEEP_STR(db);
     KEEP_NUM(threads);
+    KEEP_NUM(max_connections_per_ip);
+    KEEP_NUM(header_timeout);
     KEEP_NUM(hash_workers);
     KEEP_STR(tls_cert);
     KEEP_STR(tls_key);

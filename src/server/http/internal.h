@@ -6,6 +6,9 @@
 #ifndef JOTD_HTTP_INTERNAL_H
 #define JOTD_HTTP_INTERNAL_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "http/http.h"
 #include "http/router.h"
 
@@ -15,6 +18,18 @@ struct jotd_tls {
     char *cert_pem;
 };
 
+struct jotd_watched;
+
+/* deadline.c: the connections whose header has a deadline. */
+struct jotd_watch {
+    pthread_mutex_t lock;       /* guards the list and stop */
+    pthread_cond_t wake;
+    pthread_t thread;
+    int running, stop;
+    int64_t timeout_us;         /* header_timeout */
+    struct jotd_watched *head;
+};
+
 /* The running daemon, owned by struct jotd (j->http). */
 struct jotd_http {
     const struct jotd_route *routes;    /* the table it serves */
@@ -22,7 +37,33 @@ struct jotd_http {
     struct MHD_Daemon *daemon;
     int listen_fd;              /* -1 when closed */
     struct jotd_tls tls;
+    struct jotd_watch watch;
 };
+
+/*
+ * deadline.c: starts the thread that cuts off connections whose header
+ * is not complete header_timeout seconds after the connection started,
+ * or after its previous answer; 0, or -1 when it cannot.  Connections
+ * are watched through jotd_watch_notify, the daemon's
+ * MHD_OPTION_NOTIFY_CONNECTION callback with w as its argument.
+ */
+int jotd_watch_start(struct jotd_watch *w, int64_t header_timeout);
+
+/* Stops the thread; after the daemon, once no connection is left.  Does
+ * nothing when it was not started. */
+void jotd_watch_stop(struct jotd_watch *w);
+
+void jotd_watch_notify(void *cls, struct MHD_Connection *conn, void **ctx,
+                       enum MHD_ConnectionNotificationCode code);
+
+/* The header of conn's request is complete: no deadline while it is
+ * read and answered. */
+void jotd_watch_header_done(struct MHD_Connection *conn);
+
+/* conn's request is over: the next header is due header_timeout from
+ * now. */
+void jotd_watch_request_done(const struct jotd_watch *w,
+                             struct MHD_Connection *conn);
 
 /*
  * tls.c: reads cfg's tls_cert and tls_key into tls (both NULL when TLS
@@ -63,6 +104,25 @@ int jotd_req_add_body(struct jotd_req *r, const char *data, size_t size);
 
 /* Parses the body as the route's flags ask; -1 when it has answered. */
 int jotd_req_parse_body(struct jotd_req *r);
+
+/*
+ * framing.c: what the request's header fields (of conn, borrowed) make
+ * of it before routing.  JOTD_OK when it may go on; else the error to
+ * answer with at once, closing the connection, and *why (static) its
+ * description: JOTD_ERR_INVALID for an ambiguous length (RFC 9112
+ * §6.3), a blank in a field name or two Authorization headers,
+ * JOTD_ERR_UNSUPPORTED for a transfer coding other than chunked, and
+ * JOTD_ERR_TOO_LARGE for a Content-Length over max_body that comes with
+ * Expect: 100-continue or is over 1 MiB (a smaller one is read, and
+ * answered 413 once read, for clients that send before they listen).
+ */
+jotd_err jotd_req_framing(struct MHD_Connection *conn, size_t max_body,
+                          const char **why);
+
+/* framing.c: 1 when the path of the raw request target (borrowed, as
+ * sent, before libmicrohttpd decodes it) holds an encoded NUL or slash
+ * (%00, %2F, %2f), which decoding would turn into another path. */
+int jotd_path_unsafe(const char *target);
 
 /* Frees what the request holds besides its response. */
 void jotd_req_release(struct jotd_req *r);

@@ -81,6 +81,7 @@ status_of(jotd_err err, const char **code)
     case JOTD_ERR_TOO_LARGE: *code = "payload_too_large"; return 413;
     case JOTD_ERR_MEDIA_TYPE: *code = "unsupported_media_type"; return 415;
     case JOTD_ERR_THROTTLED: *code = "rate_limited"; return 429;
+    case JOTD_ERR_UNSUPPORTED: *code = "not_implemented"; return 501;
     case JOTD_ERR_UNAVAILABLE:
     case JOTD_ERR_BUSY:
         *code = "unavailable";

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,9 +51,14 @@ queue(struct jotd_req *r)
     if (r->resp.content_type != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->resp.content_type);
+    /* libmicrohttpd 0.9.75 drops a header with an empty value; one blank
+     * is the same field on the wire (RFC 9110 §5.5: a value excludes
+     * the blanks around it), so "X-Auth-Roles:" is still sent empty. */
     for (i = 0; i < r->resp.n_hdr; i++)
         MHD_add_response_header(resp, r->resp.hdr[i].name,
-                                r->resp.hdr[i].value);
+                                r->resp.hdr[i].value[0] != '\0'
+                                    ? r->resp.hdr[i].value
+                                    : " ");
     ret = MHD_queue_response(r->conn, r->resp.status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -106,28 +110,83 @@ dispatch(struct jotd_req *r)
     return MHD_YES;
 }
 
-static enum MHD_Result
-count_length(void *cls, enum MHD_ValueKind kind, const char *key,
-             const char *value)
+/* The mark the URI log callback leaves in *con_cls for a request whose
+ * raw path jotd_path_unsafe refuses; the handler's first call reads it
+ * (libmicrohttpd decodes the path before that call). */
+static char unsafe_path;
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)kind;
-    (void)value;
-    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-        (*(unsigned *)cls)++;
-    return MHD_YES;
+    (void)cls;
+    (void)conn;
+    return jotd_path_unsafe(uri) ? &unsafe_path : NULL;
 }
 
-/* RFC 9112 §6.3: several Content-Length fields make the message length
- * ambiguous, the classic way to smuggle a request past a proxy that
- * reads the other one.  Such a request is refused and the connection
- * closed. */
-static int
-ambiguous_length(struct MHD_Connection *conn)
+/* Refuses, with err and why, a request before its body is read.  The
+ * answer is queued on this first call, which makes libmicrohttpd close
+ * the connection after it (and send no 100 Continue); Connection: close
+ * says so, and covers a request without a body too. */
+static enum MHD_Result
+refuse(struct jotd_req *r, jotd_err err, const char *why)
 {
-    unsigned n = 0;
+    /* A body over the limit on a path with no route: its 404 or 405. */
+    if (err != JOTD_ERR_TOO_LARGE || r->route != NULL)
+        jotd_resp_fail(r, err, why);
+    r->route = NULL;
+    jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    return queue(r);
+}
 
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_length, &n);
-    return n > 1;
+/* The handler's first call: the request and its route.  Refused at once
+ * when its framing or path is unsafe; else answered on a later call,
+ * which keeps the connection alive. */
+static enum MHD_Result
+begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
+      const char *method, void **con_cls)
+{
+    int unsafe = *con_cls == &unsafe_path;
+    struct jotd_req *r = calloc(1, sizeof *r);
+    const char *why = NULL;
+    char allow[128];
+    jotd_err err;
+    int n;
+
+    *con_cls = r;
+    jotd_watch_header_done(conn);
+    if (r == NULL)
+        return MHD_NO;
+    r->j = j;
+    /* The pin covers the whole request, from its first callback to its
+     * completion (on a worker too): r->cfg and what the guard and
+     * handler load are all read under it. */
+    jotd_snapshot_enter(r->j, &r->pin);
+    r->epoch = atomic_load_explicit(&r->j->epoch, memory_order_acquire);
+    r->cfg = jotd_cfg(r->j);
+    r->conn = conn;
+    r->method = method;
+    r->started_us = now_us();
+    /* Cut short for the log when longer: such a path matches no route
+     * anyway. */
+    n = snprintf(r->path, sizeof r->path, "%s", url);
+    if (n < 0)
+        r->path[0] = '\0';
+    jotd_req_client_ip(r);
+    r->route = jotd_route_find(j->http->routes, j->http->n_routes, method,
+                               url, &r->params, allow, sizeof allow);
+    if (r->route == NULL && allow[0] != '\0') {
+        jotd_resp_fail(r, JOTD_ERR_METHOD, "method not allowed");
+        jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    } else if (r->route == NULL) {
+        jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such resource");
+    }
+    if (unsafe)
+        return refuse(r, JOTD_ERR_INVALID,
+                      "encoded NUL or slash in the path");
+    err = jotd_req_framing(conn, r->cfg->max_body, &why);
+    if (err != JOTD_OK)
+        return refuse(r, err, why);
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -136,48 +195,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            size_t *upload_size, void **con_cls)
 {
     struct jotd_req *r = *con_cls;
-    char allow[128];
-    int n;
 
     (void)version;
-    if (r == NULL) {
-        r = calloc(1, sizeof *r);
-        if (r == NULL)
-            return MHD_NO;
-        r->j = cls;
-        /* The pin covers the whole request, from its first callback to
-         * its completion (on a worker too): r->cfg and what the guard
-         * and handler load are all read under it. */
-        jotd_snapshot_enter(r->j, &r->pin);
-        r->epoch = atomic_load_explicit(&r->j->epoch, memory_order_acquire);
-        r->cfg = jotd_cfg(r->j);
-        r->conn = conn;
-        r->method = method;
-        r->started_us = now_us();
-        /* Cut short for the log when longer: such a path matches no
-         * route anyway. */
-        n = snprintf(r->path, sizeof r->path, "%s", url);
-        if (n < 0)
-            r->path[0] = '\0';
-        jotd_req_client_ip(r);
-        r->route = jotd_route_find(r->j->http->routes, r->j->http->n_routes,
-                                   method, url, &r->params, allow,
-                                   sizeof allow);
-        if (ambiguous_length(conn)) {
-            r->route = NULL;    /* answer below, read nothing */
-            jotd_resp_fail(r, JOTD_ERR_INVALID,
-                            "conflicting Content-Length headers");
-            jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-        } else if (r->route == NULL && allow[0] != '\0') {
-            jotd_resp_fail(r, JOTD_ERR_METHOD,
-                            "method not allowed");
-            jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-        } else if (r->route == NULL) {
-            jotd_resp_fail(r, JOTD_ERR_NOT_FOUND, "no such resource");
-        }
-        *con_cls = r;
-        return MHD_YES;         /* answer on a later call: keep-alive */
-    }
+    if (r == NULL || *con_cls == &unsafe_path)
+        return begin(cls, conn, url, method, con_cls);
     if (*upload_size > 0) {
         if (r->route != NULL && jotd_req_add_body(r, upload, *upload_size) != 0)
             return MHD_NO;
@@ -194,12 +215,12 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    struct jotd *j = cls;
     struct jotd_req *r = *con_cls;
 
-    (void)cls;
-    (void)conn;
     (void)toe;
-    if (r == NULL)
+    jotd_watch_request_done(&j->http->watch, conn);
+    if (r == NULL || *con_cls == &unsafe_path)
         return;
     jotd_log_request(r->method, r->path, r->resp.status,
                      now_us() - r->started_us, r->ip);
@@ -276,6 +297,7 @@ check_routes(const struct jotd_route *routes, size_t n_routes, char *err,
 static struct MHD_Daemon *
 start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
 {
+    const struct jotd_config *cfg = jotd_cfg(j);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
 
@@ -289,9 +311,17 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, j,
-        /* Slow clients are cut off.  Headers up to 16 KiB fit the pool;
-         * it is no larger, since libmicrohttpd clears all of it for every
-         * request (with 64 KiB that was a third of a cached verify). */
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, j,
+        MHD_OPTION_NOTIFY_CONNECTION, jotd_watch_notify, &h->watch,
+        /* Counted over the whole thread pool (libmicrohttpd 0.9.75
+         * keeps the count in the master daemon); over it, a connection
+         * is closed as soon as it is accepted. */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+        /* An idle connection is cut off after 30 s, a slow header by
+         * deadline.c however it trickles.  Headers up to 16 KiB fit the
+         * pool; it is no larger, since libmicrohttpd clears all of it for
+         * every request (with 64 KiB that was a third of a cached
+         * verify). */
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(24 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
@@ -329,6 +359,10 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
     h->listen_fd = open_listener(cfg, err, err_len);
     if (h->listen_fd < 0)
         goto fail;
+    if (jotd_watch_start(&h->watch, cfg->header_timeout) != 0) {
+        jotd_errf(err, err_len, "cannot start the header deadline thread");
+        goto fail;
+    }
     h->daemon = start_daemon(j, h, threads);
     if (h->daemon == NULL) {
         jotd_errf(err, err_len, "cannot start the HTTP server%s",
@@ -351,6 +385,7 @@ jotd_http_destroy(struct jotd *j)
         return;
     if (h->daemon != NULL)
         MHD_stop_daemon(h->daemon);
+    jotd_watch_stop(&h->watch);     /* after the daemon's last notice */
     if (h->listen_fd >= 0)
         close(h->listen_fd);
     jotd_tls_clear(&h->tls);
