@@ -123,6 +123,49 @@ test_batches(void **state)
     assert_false(more);
 }
 
+/* A bucket's count, read as the throttle reads it. */
+static int64_t
+count_of(struct fx *f, const char *bucket, int64_t window_s)
+{
+    int64_t count = -1, last_at;
+
+    assert_int_equal(f->c.op.st->ops->failure_get(f->c.op.st, bucket, T0,
+                                                  window_s * S, &count,
+                                                  &last_at),
+                     JOTD_STORE_OK);
+    return count;
+}
+
+/* Each kind of bucket lives as long as its own window: a sign-up count
+ * (signup_window) outlives the login window, or an address could sign
+ * up again as soon as its failures were pruned. */
+static void
+test_buckets_by_window(void **state)
+{
+    struct fx *f = *state;
+    jotd_store *st = f->c.op.st;
+    int64_t count, last_at;
+    size_t n;
+    int more;
+
+    f->c.cfg.login_window = 60;
+    f->c.cfg.signup_window = 3600;
+    assert_int_equal(st->ops->failure_add(st, "i:192.0.2.1", T0 - 120 * S,
+                                          60 * S, &count, &last_at),
+                     JOTD_STORE_OK);
+    assert_int_equal(st->ops->failure_add(st, "s:192.0.2.1", T0 - 120 * S,
+                                          3600 * S, &count, &last_at),
+                     JOTD_STORE_OK);
+    assert_err(JOTD_OK, jotd_retention_pass(&f->c.cfg, st, T0, 0,
+                                            JOTD_PRUNE_BATCH, &n, &more));
+    assert_int_equal(count_of(f, "i:192.0.2.1", 3600), 0);   /* pruned */
+    assert_int_equal(count_of(f, "s:192.0.2.1", 3600), 1);   /* kept */
+    f->c.cfg.signup_window = 60;
+    assert_err(JOTD_OK, jotd_retention_pass(&f->c.cfg, st, T0, 0,
+                                            JOTD_PRUNE_BATCH, &n, &more));
+    assert_int_equal(count_of(f, "s:192.0.2.1", 3600), 0);
+}
+
 int
 main(void)
 {
@@ -130,6 +173,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_revoked_kept_for_window, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buckets_by_window, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests_name("retention", tests, NULL, NULL);

@@ -16,7 +16,7 @@
 #include "core/log.h"
 
 /* The kinds that are counted rather than written one by one. */
-static const char *const counted[] = {"throttled"};
+static const char *const counted[] = {"throttled", "signup_throttled"};
 
 struct slot {
     char kind[24];

@@ -16,14 +16,25 @@
 
 /*
  * The bucket kinds of core/throttle.c and how long each can matter: the
- * failure counts ("a:", "i:", "u:") for login_window, and the known
- * addresses ("k:") for 30 days.  A final pass over every name ("") with
- * the longest window catches "k:" and any kind added later, so that a
- * bucket is never deleted while it still counts.
+ * failure counts ("a:", "i:", "u:") for login_window, the sign-up counts
+ * ("s:") for signup_window, and the known addresses ("k:") for 30 days.
+ * A final pass over every name ("") with the longest window catches
+ * "k:" and any kind added later, so that a bucket is never deleted while
+ * it still counts.
  */
 #define KNOWN_WINDOW_S (30 * 86400LL)
 
-static const char *const counting[] = {"a:", "i:", "u:"};
+static const struct {
+    const char *prefix;
+    int is_signup;              /* counted over signup_window */
+} counting[] = {{"a:", 0}, {"i:", 0}, {"u:", 0}, {"s:", 1}};
+
+/* The window of counting[i], in seconds. */
+static int64_t
+window_of(const struct jotd_config *cfg, size_t i)
+{
+    return counting[i].is_signup ? cfg->signup_window : cfg->login_window;
+}
 
 static int64_t
 ago(int64_t now, int64_t seconds)
@@ -55,7 +66,7 @@ jotd_retention_pass(const struct jotd_config *cfg, jotd_store *st,
                     int64_t now, int64_t revoked_window_ms, size_t limit,
                     size_t *n_deleted, int *more)
 {
-    int64_t window = cfg->login_window, longest, keep_s;
+    int64_t longest = KNOWN_WINDOW_S, keep_s;
     enum jotd_store_result sr;
     size_t i, n = 0;
     jotd_err err;
@@ -66,11 +77,12 @@ jotd_retention_pass(const struct jotd_config *cfg, jotd_store *st,
     err = tally(sr, n, limit, n_deleted, more);
     for (i = 0; err == JOTD_OK && i < sizeof counting / sizeof *counting;
          i++) {
-        sr = st->ops->failure_prune(st, counting[i], ago(now, window), limit,
-                                    &n);
+        sr = st->ops->failure_prune(st, counting[i].prefix,
+                                    ago(now, window_of(cfg, i)), limit, &n);
         err = tally(sr, n, limit, n_deleted, more);
+        if (window_of(cfg, i) > longest)
+            longest = window_of(cfg, i);
     }
-    longest = window > KNOWN_WINDOW_S ? window : KNOWN_WINDOW_S;
     if (err == JOTD_OK) {
         sr = st->ops->failure_prune(st, "", ago(now, longest), limit, &n);
         err = tally(sr, n, limit, n_deleted, more);
