@@ -1288,11 +1288,13 @@ sq_failure_get(jotd_store *st, const char *bucket, int64_t now,
     return failure_row(st, 0, bucket, now, window_ms, count, last_at);
 }
 
+/* Runs statement q on the one bucket name it takes; what names it in a
+ * failure's message. */
 static enum jotd_store_result
-sq_failure_clear(jotd_store *st, const char *bucket)
+on_bucket(jotd_store *st, enum q q, const char *bucket, const char *what)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *p = prep(s, Q_FAILURE_CLEAR);
+    sqlite3_stmt *p = prep(s, q);
     int rc;
 
     if (p == NULL)
@@ -1301,7 +1303,13 @@ sq_failure_clear(jotd_store *st, const char *bucket)
     if (rc == SQLITE_OK)
         rc = run(p);
     done(p);
-    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "failure_clear");
+    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, what);
+}
+
+static enum jotd_store_result
+sq_failure_clear(jotd_store *st, const char *bucket)
+{
+    return on_bucket(st, Q_FAILURE_CLEAR, bucket, "failure_clear");
 }
 
 /*
@@ -1368,17 +1376,7 @@ sq_failure_take(jotd_store *st, const char *bucket, int64_t now,
 static enum jotd_store_result
 sq_failure_undo(jotd_store *st, const char *bucket)
 {
-    struct sq *s = sq_of(st);
-    sqlite3_stmt *p = prep(s, Q_FAILURE_UNDO);
-    int rc;
-
-    if (p == NULL)
-        return JOTD_STORE_ERROR;
-    rc = bind_str(p, 1, bucket, TEXT_MAX);
-    if (rc == SQLITE_OK)
-        rc = run(p);
-    done(p);
-    return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "failure_undo");
+    return on_bucket(st, Q_FAILURE_UNDO, bucket, "failure_undo");
 }
 
 /* ---- signing keys ---- */
