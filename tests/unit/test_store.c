@@ -155,8 +155,13 @@ test_open_bad_urls(void **state)
         {"", "no database URL"},
         {"mysql://u:hunter2@db/jot", "unknown database URL scheme"},
         {"jot.db", "unknown database URL scheme"},
-        {"postgresql://u:hunter2@db/jot", "postgresql engine not built yet"},
-        {"postgres://u:hunter2@db/jot", "postgresql engine not built yet"},
+        /* Port 1 of loopback: refused at once, and the message names
+         * neither the password nor the URL. */
+        {"postgresql://u:hunter2@127.0.0.1:1/jot", "postgresql: "},
+        {"postgres://u:hunter2@127.0.0.1:1/jot", "postgresql: "},
+        {"postgresql://u:hunter2@127.0.0.1:1/jot?port=x", "postgresql: "},
+        {"postgresql://u:hunter2@[::1/jot",
+         "postgresql: the database URL does not parse"},
     };
 
     (void)state;

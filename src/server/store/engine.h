@@ -3,7 +3,7 @@
  * to store/ (the engines and store.c) and to the engines' own tests.
  * Nothing in core/ or above includes it: they see store.h only.
  *
- * An engine is one file (store/sqlite.c, later store/pg.c).  It defines
+ * An engine is one file (store/sqlite.c, store/pg.c).  It defines
  * its connection value with struct jotd_store as the first member,
  *
  *     struct sq {
@@ -36,6 +36,10 @@ typedef jotd_store *jotd_store_opener(const char *url, char *err,
 
 /* "sqlite:PATH" (store/sqlite.c). */
 jotd_store_opener jotd_store_sqlite_open;
+
+/* "postgresql://..." and "postgres://..." (store/pg.c): the whole URL
+ * goes to libpq, which reads its hosts, options and password. */
+jotd_store_opener jotd_store_pg_open;
 
 /*
  * For the SQLite engine's tests only: replaces the busy timeout of st

@@ -20,7 +20,7 @@ static const struct engine {
     jotd_store_opener *open;        /* NULL: not built in */
 } engines[] = {
     {"sqlite", {"sqlite:", NULL}, jotd_store_sqlite_open},
-    {"postgresql", {"postgresql://", "postgres://"}, NULL},
+    {"postgresql", {"postgresql://", "postgres://"}, jotd_store_pg_open},
 };
 
 static int

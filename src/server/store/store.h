@@ -1,8 +1,8 @@
 /*
  * store.h - jotd's storage, behind one table of functions.
  *
- * Engines: store/sqlite.c ("sqlite:PATH"), and later store/pg.c
- * ("postgresql://...").  Nothing outside an engine knows which one runs:
+ * Engines: store/sqlite.c ("sqlite:PATH") and store/pg.c
+ * ("postgresql://..." or "postgres://...").  Nothing outside an engine knows which one runs:
  * no SQL and no engine type leaves store/.  What an engine needs to
  * build a jotd_store is in store/engine.h, which only engines include.
  *
@@ -252,8 +252,10 @@ struct jotd_store {
 /*
  * Opens a connection for url: "sqlite:PATH" (the file and its directory
  * are created when missing, the file with mode 0600; WAL mode, a busy
- * timeout, foreign keys on) or, later, "postgresql://...".  Does not
- * migrate.  Returns NULL with a message in err (no secret in it).
+ * timeout, foreign keys on) or "postgresql://..." (any URL libpq
+ * takes, its multi-host form included; connect_timeout 5 s unless the
+ * URL sets one, statement_timeout 5 s).  Does not migrate.  Returns
+ * NULL with a message in err (no secret in it).
  */
 jotd_store *jotd_store_open(const char *url, char *err, size_t err_len);
 
