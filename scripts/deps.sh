@@ -9,10 +9,13 @@ BUILD="pkg-config gcc make libssl-dev libjansson-dev libmicrohttpd-dev \
 libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # Test: unit tests, the memory checker, the independent JWT implementations
 # used for interoperability, the library compared in benchmarks, and the
-# server benchmark's load generator, chart plotter and HTTP ceiling; and
-# clang with its libFuzzer runtime for fuzz/.
+# server benchmark's load generator, chart plotter and HTTP ceiling; clang
+# with its libFuzzer runtime for fuzz/; and the PostgreSQL server, whose
+# binaries tests/pg/cluster.sh runs in a cluster of its own (a system
+# cluster that the package may start is never used).
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
-libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev"
+libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev \
+postgresql"
 
 # Profile: perf, for BENCH_PROFILE=1 make bench.
 PROFILE="linux-perf"

@@ -11,6 +11,7 @@ Python standard library only.
 """
 
 import base64
+import glob
 import http.client
 import json
 import os
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 UUID_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -37,9 +39,32 @@ FAST_HASH = ["--password_hash=bcrypt", "--bcrypt_cost=10"]
 # in a run: servers get no sign-up limit unless a test sets signup_max.
 NO_SIGNUP_LIMIT = "--signup_max=0"
 
+# A PostgreSQL URL (tests/pg/cluster.sh prints one): when set, each
+# server gets a database of its own in that cluster, made fresh, instead
+# of a SQLite file in its directory.
+DB_URL = os.environ.get("JOT_INTEG_DB_URL", "")
+
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
 HTTP_TIMEOUT = 30.0
+
+
+def psql():
+    """Debian's newest psql, or the one on the PATH."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
+                   key=lambda p: int(p.split("/")[4])
+                   if p.split("/")[4].isdigit() else 0)
+    return found[-1] if found else (shutil.which("psql") or "psql")
+
+
+def fresh_database(base, name):
+    """Creates database NAME (safe characters only) in the cluster of the
+    URL base and returns base with NAME as its database."""
+    subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                    "-d", base, "-c", 'CREATE DATABASE "%s"' % name],
+                   check=True, capture_output=True, timeout=60)
+    u = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit(u._replace(path="/" + name))
 
 
 class StartError(Exception):
@@ -521,6 +546,13 @@ class Tester:
                secret=True):
         """A jotd with a fresh directory and database, started."""
         tmp = tmp or self.tmpdir(name)
+        if db is None and DB_URL:
+            with self.lock:
+                self.counter += 1
+                n = self.counter
+            db = fresh_database(DB_URL, "jot_%d_%s_%s" % (
+                n, re.sub(r"[^a-z0-9_]", "_", name.lower())[:32],
+                secrets.token_hex(3)))
         db = db or "sqlite:" + os.path.join(tmp, "jot.db")
         s = Server(self, name, flags, env if env is not None else
                    self.env(secret), tmp, db)
