@@ -278,6 +278,7 @@ struct pg {
     PGconn *conn;
     int in_tx;                  /* inside migrate's BEGIN ... COMMIT */
     int retry;                  /* the last failure may pass if re-run */
+    int broken;                 /* the server ended the connection */
     unsigned listing;           /* enum listing bits now running */
     char err[256];              /* the last failure, for debugging */
 };
@@ -439,12 +440,13 @@ ready(struct pg *p, const char *what)
 {
     PGresult *res;
 
-    if (PQstatus(p->conn) != CONNECTION_OK) {
+    if (p->broken || PQstatus(p->conn) != CONNECTION_OK) {
         if (p->in_tx) {
             conn_failed(p, what);
             return -1;
         }
         PQreset(p->conn);
+        p->broken = 0;
         if (PQstatus(p->conn) != CONNECTION_OK) {
             conn_failed(p, what);
             return -1;
@@ -479,6 +481,12 @@ backoff(int attempt)
  * unique key taken) is CONFLICT, anything else ERROR; p->retry is set
  * for 40001 and 40P01.  The message is the server's primary one, which
  * holds no argument of ours but a key's name.
+ *
+ * A failure with no SQLSTATE, of class 08 (connection exception) or
+ * 57P0x (the server shutting down or ending this backend) marks the
+ * connection broken, so the next call resets it: libpq may hand over
+ * the server's last words (57P01) before it has seen the socket close,
+ * with PQstatus still CONNECTION_OK.
  */
 static enum jotd_store_result
 failed(struct pg *p, const PGresult *res, const char *what)
@@ -490,6 +498,9 @@ failed(struct pg *p, const PGresult *res, const char *what)
         state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     }
+    if (state == NULL || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "57P0", 4) == 0)
+        p->broken = 1;
     if (msg == NULL) {
         conn_failed(p, what);
         return JOTD_STORE_ERROR;

@@ -1,0 +1,328 @@
+/*
+ * test_store_pg.c - what only the PostgreSQL engine does, beyond the
+ * contract of every engine in test_store.c: nodes migrating an empty
+ * database at once, with no lock left behind on the connection
+ * afterwards; reconnecting by itself after the server dropped the
+ * connection; and a user agent that is not UTF-8, which PostgreSQL
+ * would refuse as it is.
+ *
+ * The cluster is the one of JOTD_TEST_DB when that is a postgresql://
+ * URL (tests/pg/cluster.sh prints one); otherwise the suite starts its
+ * own with tests/pg/cluster.sh (run from the top of the tree) and stops
+ * it at the end.  Each test works in a fresh database of that cluster,
+ * made with libpq directly, as are the checks that look at the server.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "test_store.h"
+
+#define ENV_URL "JOTD_TEST_DB"
+#define N_NODES 4
+
+static char base_url[512];          /* the cluster's URL, database jot */
+static char own_dir[64];            /* the cluster this suite started */
+
+struct fx {
+    char db[64];                    /* the test's database */
+    char url[640];
+    jotd_store *st;
+};
+
+/* base_url with its database replaced by db, into out. */
+static void
+url_for(const char *db, char *out, size_t cap)
+{
+    const char *q = strchr(base_url, '?');
+    size_t end = q != NULL ? (size_t)(q - base_url) : strlen(base_url);
+    size_t slash = end;
+    int n;
+
+    while (slash > 0 && base_url[slash - 1] != '/')
+        slash--;
+    assert_true(slash > strlen("postgresql://"));
+    n = snprintf(out, cap, "%.*s%s%s", (int)slash, base_url, db,
+                 base_url + end);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+/* A libpq connection to database db (NULL: the cluster's "jot"). */
+static PGconn *
+admin(const char *db)
+{
+    char url[640];
+    PGconn *c;
+
+    if (db == NULL)
+        fmt(url, "%s", base_url);
+    else
+        url_for(db, url, sizeof url);
+    c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connect: %s", PQerrorMessage(c));
+    return c;
+}
+
+/* Runs sql (with at most one text parameter p1) on c; the result, which
+ * must be a success, is for the caller to PQclear. */
+static PGresult *
+sql(PGconn *c, const char *q, const char *p1)
+{
+    PGresult *r = PQexecParams(c, q, p1 != NULL ? 1 : 0, NULL, &p1, NULL,
+                               NULL, 0);
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+        PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", q, PQerrorMessage(c));
+    return r;
+}
+
+/* The one integer that q gives. */
+static long long
+sql_int(PGconn *c, const char *q, const char *p1)
+{
+    PGresult *r = sql(c, q, p1);
+    long long v;
+
+    assert_int_equal(PQntuples(r), 1);
+    v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
+static int
+group_setup(void **state)
+{
+    const char *env = getenv(ENV_URL);
+    char cmd[256], line[512];
+    FILE *p;
+
+    (void)state;
+    if (env != NULL && (strncmp(env, "postgresql://", 13) == 0 ||
+                        strncmp(env, "postgres://", 11) == 0)) {
+        fmt(base_url, "%s", env);
+        return 0;
+    }
+    fmt(own_dir, "/tmp/jot-pgunit-XXXXXX");
+    assert_non_null(mkdtemp(own_dir));
+    fmt(cmd, "sh tests/pg/cluster.sh start %s", own_dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    if (fgets(line, sizeof line, p) == NULL)
+        line[0] = '\0';
+    if (pclose(p) != 0 || strncmp(line, "postgresql://", 13) != 0) {
+        fprintf(stderr, "cannot start a PostgreSQL cluster: %s\n", line);
+        return -1;
+    }
+    line[strcspn(line, "\n")] = '\0';
+    fmt(base_url, "%s", line);
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    char cmd[256];
+    int n;
+
+    (void)state;
+    if (own_dir[0] == '\0')
+        return 0;
+    n = snprintf(cmd, sizeof cmd, "sh tests/pg/cluster.sh stop %s",
+                 own_dir);
+    if (n > 0 && (size_t)n < sizeof cmd && system(cmd) != 0)
+        fprintf(stderr, "could not stop the cluster in %s\n", own_dir);
+    return 0;
+}
+
+/* A fresh, empty database for the test; not migrated. */
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    char uuid[JOTD_ID_LEN + 1], q[128];
+    PGconn *c;
+
+    assert_non_null(f);
+    assert_int_equal(jotd_uuid(uuid), JOTD_OK);
+    fmt(f->db, "jot_unit_%.8s", uuid);
+    url_for(f->db, f->url, sizeof f->url);
+    c = admin(NULL);
+    fmt(q, "CREATE DATABASE %s", f->db);     /* hex digits only */
+    PQclear(sql(c, q, NULL));
+    PQfinish(c);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+    char q[128];
+    PGconn *c;
+
+    jotd_store_close(f->st);
+    c = admin(NULL);
+    fmt(q, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->db);
+    PQclear(sql(c, q, NULL));
+    PQfinish(c);
+    free(f);
+    return 0;
+}
+
+struct node {
+    const char *url;
+    pthread_barrier_t *bar;
+    enum jotd_store_result open, migrate;
+    int version;
+    char err[256];
+};
+
+/* One node starting: open, then migrate at the same moment as the
+ * others.  No cmocka assertion off the main thread. */
+static void *
+start_node(void *arg)
+{
+    struct node *n = arg;
+    jotd_store *st = jotd_store_open(n->url, n->err, sizeof n->err);
+
+    n->open = st != NULL ? JOTD_STORE_OK : JOTD_STORE_ERROR;
+    pthread_barrier_wait(n->bar);
+    n->migrate = JOTD_STORE_ERROR;
+    if (st != NULL)
+        n->migrate = st->ops->migrate(st, &n->version);
+    jotd_store_close(st);
+    return NULL;
+}
+
+/*
+ * Nodes starting at once on an empty database: every one migrates to
+ * the same version, no migration is applied twice (its CREATE TABLE
+ * would fail) and each version is recorded once.  Afterwards a
+ * connection that migrated holds no advisory lock: the lock is the
+ * transaction's, never the session's, which behind a pooler would stay
+ * with a server connection that other clients then get.
+ */
+static void
+test_migrate_race(void **state)
+{
+    struct fx *f = *state;
+    struct node n[N_NODES];
+    pthread_barrier_t bar;
+    pthread_t th[N_NODES];
+    int i, version = -1;
+    PGconn *c;
+
+    memset(n, 0, sizeof n);
+    assert_int_equal(pthread_barrier_init(&bar, NULL, N_NODES), 0);
+    for (i = 0; i < N_NODES; i++) {
+        n[i].url = f->url;
+        n[i].bar = &bar;
+        assert_int_equal(pthread_create(&th[i], NULL, start_node, &n[i]),
+                         0);
+    }
+    for (i = 0; i < N_NODES; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&bar);
+    for (i = 0; i < N_NODES; i++) {
+        if (n[i].open != JOTD_STORE_OK || n[i].migrate != JOTD_STORE_OK)
+            fail_msg("node %d: open %s, migrate %s (%s)", i,
+                     res_name(n[i].open), res_name(n[i].migrate),
+                     n[i].err);
+        assert_int_equal(n[i].version, 3);
+    }
+    c = admin(f->db);
+    assert_int_equal(sql_int(c, "SELECT count(*) FROM schema_version", NULL),
+                     3);
+    assert_int_equal(sql_int(c, "SELECT count(DISTINCT version) "
+                                "FROM schema_version", NULL), 3);
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
+    assert_int_equal(version, 3);
+    assert_int_equal(sql_int(c, "SELECT count(*) FROM pg_locks "
+                                "WHERE locktype = 'advisory'", NULL), 0);
+    PQfinish(c);
+}
+
+/*
+ * The server ends the connection (a restart, a failover, an idle
+ * timeout of a pooler): the call that finds it gone fails, and the next
+ * one reconnects by itself and sees what was written before.
+ */
+static void
+test_reconnect(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_user u, got;
+    PGconn *c;
+    PGresult *r;
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    memset(&u, 0, sizeof u);
+    fmt(u.id, "00000000-0000-4000-8000-000000000001");
+    fmt(u.username, "ivan");
+    fmt(u.username_key, "ivan");
+    fmt(u.password_hash, "$2b$10$x");
+    fmt(u.roles, "[]");
+    u.created_at = u.updated_at = T0;
+    assert_res(JOTD_STORE_OK, f->st->ops->user_create(f->st, &u));
+
+    c = admin(NULL);
+    /* Waits up to 10 s for each backend to be gone. */
+    r = sql(c, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, "
+               "10000)) FROM pg_stat_activity WHERE datname = $1",
+            f->db);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    PQclear(r);
+    PQfinish(c);
+
+    assert_res(JOTD_STORE_ERROR, f->st->ops->ping(f->st));
+    assert_res(JOTD_STORE_OK, f->st->ops->ping(f->st));
+    assert_res(JOTD_STORE_OK, f->st->ops->user_get(f->st, u.id, &got));
+    assert_memory_equal(&u, &got, sizeof u);
+}
+
+/* A user agent that is not UTF-8 is stored with '?' for each octet that
+ * starts no character, not refused (SQLite keeps the octets). */
+static void
+test_user_agent_not_utf8(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_session s, got;
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    memset(&s, 0, sizeof s);
+    fmt(s.id, "00000000-0000-4000-8000-000000000002");
+    fmt(s.user_id, "00000000-0000-4000-8000-000000000001");
+    s.gen = 1;
+    s.rotated_at = s.created_at = s.last_used_at = T0;
+    s.expires_at = T0 + DAY;
+    fmt(s.user_agent, "curl\xff/8 \xc3\xa9\xc3");
+    fmt(s.ip, "192.0.2.1");
+    assert_res(JOTD_STORE_OK, f->st->ops->session_create(f->st, &s));
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, s.id, &got));
+    assert_string_equal(got.user_agent, "curl?/8 \xc3\xa9?");
+    assert_int_equal(got.gen, 1);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_migrate_race),
+        T(test_reconnect),
+        T(test_user_agent_not_utf8),
+    };
+#undef T
+
+    return cmocka_run_group_tests_name("store_pg", tests, group_setup,
+                                       group_teardown);
+}
