@@ -1560,6 +1560,19 @@ password_of(PQconninfoOption *opts)
     return NULL;
 }
 
+/* Wipes the password of the parsed URL before its options are freed
+ * (libpq keeps its own copy in the connection). */
+static void
+forget_password(PQconninfoOption *opts)
+{
+    PQconninfoOption *o;
+
+    for (o = opts; o != NULL && o->keyword != NULL; o++) {
+        if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+            explicit_bzero(o->val, strlen(o->val));
+    }
+}
+
 jotd_store *
 jotd_store_pg_open(const char *url, char *err, size_t err_len)
 {
@@ -1603,7 +1616,10 @@ out:
         PQfinish(p->conn);
         free(p);
     }
+    if (perr != NULL)               /* it may quote the password */
+        explicit_bzero(perr, strlen(perr));
     PQfreemem(perr);
+    forget_password(opts);
     PQconninfoFree(opts);
     return ret != NULL ? &ret->base : NULL;
 }
