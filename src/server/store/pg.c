@@ -50,6 +50,7 @@
  * migration once ("jotdmigr" in ASCII).
  */
 #define MIGRATE_LOCK "6a6f74646d696772"
+#define MIGRATE_TIMEOUT "'600s'"   /* a migration's statement_timeout */
 
 /*
  * Migrations, applied in order, each in its own transaction; migration
@@ -834,8 +835,13 @@ migrate_step(struct pg *p, int *version, int *applied)
     if (r != JOTD_STORE_OK)
         return r;
     p->in_tx = 1;
-    r = run_script(p, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK
-                   "'::bigint)");
+    /* Building an index of a large table, or waiting for another node's
+     * migration, may take longer than a request's statement_timeout:
+     * this transaction gets its own bound. */
+    r = run_script(p, "SET LOCAL statement_timeout = " MIGRATE_TIMEOUT);
+    if (r == JOTD_STORE_OK)
+        r = run_script(p, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK
+                       "'::bigint)");
     if (r == JOTD_STORE_OK)
         r = run_script(p, SQL_VERSION_TABLE);
     if (r == JOTD_STORE_OK)
