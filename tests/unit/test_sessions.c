@@ -65,6 +65,9 @@ test_judge(void **state)
         {0.5, 4, 499, JOTD_REFRESH_GRACE},
         {0.5, 4, 500, JOTD_REFRESH_REUSE},
         {0, 4, 0, JOTD_REFRESH_REUSE},
+        /* the clock read before the rotation it lost to */
+        {0, 4, -3, JOTD_REFRESH_REUSE},
+        {10, 4, -3, JOTD_REFRESH_GRACE},
         {10, 3, 0, JOTD_REFRESH_REUSE},
         {10, 6, 0, JOTD_REFRESH_REUSE},
         {10, 0, 0, JOTD_REFRESH_REUSE},

@@ -22,8 +22,10 @@ jotd_session_judge(const struct jotd_config *cfg,
     if (gen == s->gen)
         return JOTD_REFRESH_ROTATE;
     /* API.md: one generation behind and within the grace period is a
-     * race between two requests of the same client, not a theft. */
-    if (gen == s->gen - 1 &&
+     * race between two requests of the same client, not a theft.  A
+     * request may have read the clock before the rotation it lost to
+     * (now < rotated_at): within any grace, never with none. */
+    if (gen == s->gen - 1 && cfg->refresh_reuse_grace > 0 &&
         (double)(now - s->rotated_at) < cfg->refresh_reuse_grace * 1000.0)
         return JOTD_REFRESH_GRACE;
     return JOTD_REFRESH_REUSE;
