@@ -187,6 +187,37 @@ test_migrate_twice(void **state)
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
     assert_res(JOTD_STORE_OK, f->st->ops->ping(f->st));
 }
+/*
+ * The outage ops on a database that works: it takes writes, and
+ * last_error gives a failure's text once, then "" until the next one.
+ */
+static void
+test_last_error(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_user u;
+    char text[256], tiny[4];
+
+    assert_res(JOTD_STORE_OK, o->writable(f->st));
+    o->last_error(f->st, text, sizeof text);
+    assert_string_equal(text, "");
+    make_user(f, &u, 1, "Carol", T0);
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+    assert_res(JOTD_STORE_CONFLICT, o->user_create(f->st, &u));
+    o->last_error(f->st, text, sizeof text);
+    if (strstr(text, "user_create") == NULL)
+        fail_msg("last_error: expected the failed call named, got \"%s\"",
+                 text);
+    o->last_error(f->st, text, sizeof text);
+    assert_string_equal(text, "");
+    /* A short buffer gets a cut, terminated text. */
+    assert_res(JOTD_STORE_CONFLICT, o->user_create(f->st, &u));
+    o->last_error(f->st, tiny, sizeof tiny);
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+    o->last_error(f->st, text, 0);
+}
+
 /* ---- users ---------------------------------------------------------- */
 
 static void
@@ -1688,6 +1719,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_bad_urls),
         T(test_migrate_twice),
+        T(test_last_error),
         T(test_user_crud),
         T(test_user_unterminated_field),
         T(test_user_list_paging),

@@ -414,6 +414,35 @@ test_busy_timeout(void **state)
     assert_res(JOTD_STORE_OK, f->st->ops->session_create(f->st, &s));
 }
 
+/*
+ * A file whose write lock another connection holds: the probe says it
+ * takes no writes and last_error names the lock, reads go on, and once
+ * the lock is given back the probe passes.
+ */
+static void
+test_writable_locked(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = NULL;
+    char text[256];
+
+    assert_res(JOTD_STORE_OK, f->st->ops->writable(f->st));
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+                                     NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    f->st->ops->last_error(f->st, text, sizeof text);
+    assert_res(JOTD_STORE_ERROR, f->st->ops->writable(f->st));
+    f->st->ops->last_error(f->st, text, sizeof text);
+    if (strstr(text, "database is locked") == NULL)
+        fail_msg("expected \"database is locked\", got \"%s\"", text);
+    assert_res(JOTD_STORE_OK, f->st->ops->ping(f->st));
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_res(JOTD_STORE_OK, f->st->ops->writable(f->st));
+}
+
 /* Only a SQLite connection takes a busy handler. */
 static void
 test_busy_other_engine(void **state)
@@ -440,6 +469,7 @@ main(void)
         T(test_audit_rows),
         T(test_busy_wait),
         T(test_busy_timeout),
+        T(test_writable_locked),
         cmocka_unit_test(test_busy_other_engine),
     };
 #undef T

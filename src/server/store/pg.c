@@ -4,8 +4,9 @@
  *
  * One engine value is one connection (PGconn), never shared between
  * threads.  The whole URL goes to libpq, so its multi-host URIs and
- * target_session_attrs work; connect_timeout, application_name and
- * client_encoding get defaults that the URL's own values override.
+ * target_session_attrs work; connect_timeout, application_name,
+ * client_encoding and the TCP keepalives get defaults that the URL's
+ * own values override.
  *
  * Every statement is parameterised and unnamed (PQexecParams): no SQL is
  * built from input, and no prepared statement outlives its call, so the
@@ -14,7 +15,11 @@
  * migration takes several statements, inside BEGIN ... COMMIT.
  *
  * Failures.  A lost connection or a failed statement is
- * JOTD_STORE_ERROR, and the next call reconnects (PQreset).  A
+ * JOTD_STORE_ERROR, and the next call reconnects (PQreset); a failed
+ * reconnection makes the calls of the next second fail at once, and
+ * every wait is bounded (connect, statement, a silent peer: see
+ * CONNECT_BUDGET_S and the keepalives), so an unreachable database is a
+ * 503 within 5 s, never a hang.  A
  * serialization failure or a deadlock (SQLSTATE 40001, 40P01) is run
  * again, a few times, after a short random pause, before it is an
  * error.  A unique key taken (23505) is JOTD_STORE_CONFLICT.  Messages
@@ -37,7 +42,32 @@
 #include "store/engine.h"
 #include "util.h"
 
-#define CONNECT_TIMEOUT "5"         /* seconds, unless the URL says */
+/*
+ * A request that meets an unreachable database answers 503 within the
+ * 5 s of API.md, so a connection attempt over every host of the URL
+ * takes at most CONNECT_BUDGET_S in all: libpq's connect_timeout is per
+ * host (and at least 2 s), so each of n hosts gets budget / n of it,
+ * unless the URL sets connect_timeout itself.
+ */
+#define CONNECT_BUDGET_S 4
+#define CONNECT_MIN_S 2             /* libpq reads less as 2 */
+/*
+ * After a failed reconnection, the calls of the next RECONNECT_PAUSE_MS
+ * fail at once with its cause, rather than each wait out a connection
+ * attempt of its own while requests queue behind it.
+ */
+#define RECONNECT_PAUSE_MS 1000
+/*
+ * A server that dies without a word (its host gone, a cable cut) is
+ * noticed within about 4 s: a keepalive probe after 2 s of silence,
+ * then 2 more a second apart, and TCP_USER_TIMEOUT for data sent but
+ * never acknowledged.  A live server's kernel answers the probes, so a
+ * long statement is not cut.
+ */
+#define KEEPALIVES_IDLE "2"
+#define KEEPALIVES_INTERVAL "1"
+#define KEEPALIVES_COUNT "2"
+#define TCP_USER_TIMEOUT "4000"     /* ms */
 #define STATEMENT_TIMEOUT_MS 5000
 #define MAX_TRIES 5                 /* for 40001 and 40P01 */
 #define TEXT_MAX 65536              /* ceiling on any text argument */
@@ -260,6 +290,10 @@ static const char *const migrations[] = {
     "AND revoked_at < $1::bigint UNION ALL "                              \
     "SELECT id FROM sessions WHERE revoked_at = 0 "                       \
     "AND expires_at < $1::bigint LIMIT $2::bigint)"
+/* A standby, or a database set read-only, refuses every write. */
+#define SQL_WRITABLE                                                      \
+    "SELECT NOT pg_is_in_recovery() AND "                                 \
+    "current_setting('transaction_read_only') = 'off'"
 #define SQL_FAILURE_PRUNE                                                 \
     "DELETE FROM login_failures WHERE bucket IN ("                        \
     "SELECT bucket FROM login_failures WHERE last_at < $1::bigint "       \
@@ -281,7 +315,9 @@ struct pg {
     int retry;                  /* the last failure may pass if re-run */
     int broken;                 /* the server ended the connection */
     unsigned listing;           /* enum listing bits now running */
-    char err[256];              /* the last failure, for debugging */
+    char err[256];              /* the last failure (last_error) */
+    int64_t retry_at;           /* monotonic ms; 0: may reconnect now */
+    char down[256];             /* why the last reconnection failed */
 };
 
 /*
@@ -431,6 +467,44 @@ configure(struct pg *p)
     return ok ? 0 : -1;
 }
 
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Connects again (PQreset, bounded by the connect_timeout of open),
+ * unless the last attempt failed less than RECONNECT_PAUSE_MS ago: then
+ * fails at once with that attempt's cause.  Either way a failure leaves
+ * the connection broken, so the next call tries again.
+ */
+static int
+reconnect(struct pg *p, const char *what)
+{
+    if (p->retry_at != 0 && mono_ms() < p->retry_at) {
+        jotd_errf(p->err, sizeof p->err, "%s: %s", what, p->down);
+        return -1;
+    }
+    PQreset(p->conn);
+    p->broken = 0;
+    if (PQstatus(p->conn) == CONNECTION_OK && configure(p) == 0) {
+        p->retry_at = 0;
+        return 0;
+    }
+    /* The cause without the name of the call that met it: the calls
+     * that fail fast on it are others. */
+    first_line(p->down, sizeof p->down, "reconnect",
+               PQerrorMessage(p->conn));
+    jotd_errf(p->err, sizeof p->err, "%s: %s", what, p->down);
+    p->broken = 1;
+    p->retry_at = mono_ms() + RECONNECT_PAUSE_MS;
+    return -1;
+}
+
 /*
  * Makes the connection usable before a statement: reconnects when it was
  * lost (not inside a transaction, which went with it), and ends what a
@@ -446,13 +520,7 @@ ready(struct pg *p, const char *what)
             conn_failed(p, what);
             return -1;
         }
-        PQreset(p->conn);
-        p->broken = 0;
-        if (PQstatus(p->conn) != CONNECTION_OK) {
-            conn_failed(p, what);
-            return -1;
-        }
-        if (configure(p) != 0)
+        if (reconnect(p, what) != 0)
             return -1;
     }
     if (!p->in_tx && PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
@@ -1500,6 +1568,37 @@ pg_failure_prune(jotd_store *st, const char *prefix, int64_t before,
                  "failure_prune");
 }
 
+/* ---- outages ------------------------------------------------------ */
+
+static enum jotd_store_result
+pg_writable(jotd_store *st)
+{
+    struct pg *p = pg_of(st);
+    PGresult *res;
+    enum jotd_store_result r = run(p, SQL_WRITABLE, NULL, &res,
+                                   "write probe");
+
+    if (r == JOTD_STORE_OK &&
+        (PQntuples(res) != 1 || !col_bool(res, 0, 0))) {
+        jotd_errf(p->err, sizeof p->err, "write probe: the server takes "
+                  "no writes (a standby, or read-only)");
+        r = JOTD_STORE_ERROR;
+    }
+    PQclear(res);
+    return r;
+}
+
+static void
+pg_last_error(jotd_store *st, char *out, size_t cap)
+{
+    struct pg *p = pg_of(st);
+
+    if (cap == 0)
+        return;
+    jotd_errf(out, cap, "%s", p->err);
+    p->err[0] = '\0';
+}
+
 static const struct jotd_store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1531,6 +1630,8 @@ static const struct jotd_store_ops pg_ops = {
     .audit_prune = pg_audit_prune,
     .session_prune = pg_session_prune,
     .failure_prune = pg_failure_prune,
+    .writable = pg_writable,
+    .last_error = pg_last_error,
 };
 
 /* ---- opening ------------------------------------------------------- */
@@ -1579,13 +1680,51 @@ forget_password(PQconninfoOption *opts)
     }
 }
 
+/* How many hosts the URL names: its host or hostaddr list, the longer. */
+static int
+n_hosts(PQconninfoOption *opts)
+{
+    PQconninfoOption *o;
+    const char *v;
+    int n, most = 1;
+
+    for (o = opts; o != NULL && o->keyword != NULL; o++) {
+        if ((strcmp(o->keyword, "host") != 0 &&
+             strcmp(o->keyword, "hostaddr") != 0) || o->val == NULL)
+            continue;
+        for (n = 1, v = o->val; *v != '\0'; v++)
+            n += *v == ',';
+        if (n > most)
+            most = n;
+    }
+    return most;
+}
+
+/* The per-host connect_timeout that keeps an attempt over every host
+ * within CONNECT_BUDGET_S (out: at least 12 bytes). */
+static void
+connect_timeout(PQconninfoOption *opts, char *out, size_t cap)
+{
+    int per = CONNECT_BUDGET_S / n_hosts(opts);
+
+    if (per < CONNECT_MIN_S)
+        per = CONNECT_MIN_S;
+    jotd_errf(out, cap, "%d", per);
+}
+
 jotd_store *
 jotd_store_pg_open(const char *url, char *err, size_t err_len)
 {
     /* Defaults first: the URL, expanded from dbname, overrides them. */
     const char *const keys[] = {"connect_timeout", "application_name",
-                                "client_encoding", "dbname", NULL};
-    const char *vals[] = {CONNECT_TIMEOUT, "jotd", "UTF8", url, NULL};
+                                "client_encoding", "keepalives",
+                                "keepalives_idle", "keepalives_interval",
+                                "keepalives_count", "tcp_user_timeout",
+                                "dbname", NULL};
+    char timeout[12];
+    const char *vals[] = {timeout, "jotd", "UTF8", "1", KEEPALIVES_IDLE,
+                          KEEPALIVES_INTERVAL, KEEPALIVES_COUNT,
+                          TCP_USER_TIMEOUT, url, NULL};
     PQconninfoOption *opts = NULL;
     struct pg *p = NULL, *ret = NULL;
     char *perr = NULL;
@@ -1599,6 +1738,7 @@ jotd_store_pg_open(const char *url, char *err, size_t err_len)
                   "parse");
         goto out;
     }
+    connect_timeout(opts, timeout, sizeof timeout);
     p = calloc(1, sizeof *p);
     if (p == NULL) {
         jotd_errf(err, err_len, "postgresql: out of memory");

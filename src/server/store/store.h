@@ -239,6 +239,21 @@ struct jotd_store_ops {
                                             const char *prefix,
                                             int64_t before, size_t limit,
                                             size_t *n_deleted);
+
+    /*
+     * Outages.  writable: OK when the database would take a write now;
+     * ERROR when it does not answer, or answers but refuses writes: a
+     * SQLite file locked by another process (after a short wait, not
+     * the whole busy timeout), a PostgreSQL standby or a read-only
+     * database.  It writes nothing: a full disk shows only when a write
+     * fails.  last_error copies into out (cap bytes, always
+     * NUL-terminated) the engine's own words for this connection's last
+     * failure ("database is locked", libpq's first line), "" when there
+     * was none since the previous call, and forgets it.  The text names
+     * no password and no URL; it is for the log, never for an answer.
+     */
+    enum jotd_store_result (*writable)(jotd_store *st);
+    void (*last_error)(jotd_store *st, char *out, size_t cap);
 };
 
 /*
@@ -253,8 +268,9 @@ struct jotd_store {
  * Opens a connection for url: "sqlite:PATH" (the file and its directory
  * are created when missing, the file with mode 0600; WAL mode, a busy
  * timeout, foreign keys on) or "postgresql://..." (any URL libpq
- * takes, its multi-host form included; connect_timeout 5 s unless the
- * URL sets one, statement_timeout 5 s).  Does not migrate.  Returns
+ * takes, its multi-host form included; a connect_timeout that keeps an
+ * attempt over every host within 4 s unless the URL sets one, TCP
+ * keepalives, statement_timeout 5 s).  Does not migrate.  Returns
  * NULL with a message in err (no secret in it).
  */
 jotd_store *jotd_store_open(const char *url, char *err, size_t err_len);
