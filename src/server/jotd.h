@@ -15,6 +15,7 @@
 #include <jot/jot.h>
 
 #include "core/config.h"
+#include "core/dbhealth.h"
 #include "core/seal.h"
 #include "core/snapshot.h"
 #include "store/store.h"
@@ -51,6 +52,8 @@ struct jotd {
     atomic_uint_fast64_t epoch;
     atomic_int stopping;
     atomic_int reload;          /* set by SIGHUP */
+    struct jotd_dbhealth db;    /* the database's failures, for the log
+                                 * and /healthz (core/dbhealth.h) */
     int argc;                   /* the command line, for reloads */
     char **argv;
 };

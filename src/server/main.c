@@ -223,6 +223,7 @@ main(int argc, char **argv)
         return 2;
     }
     jotd_snapshot_init(&j);
+    jotd_dbhealth_init(&j.db);
     atomic_init(&j.cfg, cfg);
     j.argc = argc;
     j.argv = argv;
@@ -232,6 +233,7 @@ main(int argc, char **argv)
         rc = run(&j, rest, n_rest, &signals);
     }
     jotd_snapshot_finish(&j);
+    jotd_dbhealth_destroy(&j.db);
     jot_keyset_free(j.refresh_keys);
     jot_wipe(j.seal_key, sizeof j.seal_key);
     return rc;

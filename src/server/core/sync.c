@@ -5,6 +5,7 @@
  * a request: freeing replaced snapshots, writing buffered log lines and
  * counted audit events, and pruning old rows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -25,17 +26,70 @@ struct jotd_sync {
     pthread_t thread;
 };
 
+/*
+ * Reports how a database task of the thread went, what it is, to the
+ * health record: a failure with the engine's cause (logged once per
+ * outage and cause, not every tick), a read that worked.  A prune that
+ * worked proves no write: deleting nothing writes nothing.
+ */
+static void
+report(struct jotd *j, jotd_store *st, const char *what, int failed,
+       int write)
+{
+    char cause[JOTD_DB_CAUSE_MAX];
+
+    st->ops->last_error(st, cause, sizeof cause);
+    if (failed && cause[0] == '\0')    /* not the database's fault */
+        jotd_log_message("jotd", "%s failed", what);
+    else if (failed)
+        jotd_db_failed(&j->db, what, cause, write, jotd_now_ms());
+    else if (!write)
+        jotd_db_answered(&j->db, 0);
+}
+
+/* Drops what an earlier task left as the store's last failure, so that
+ * the next report names its own cause only. */
+static void
+forget(jotd_store *st)
+{
+    char stale[8];
+
+    st->ops->last_error(st, stale, sizeof stale);
+}
+
+/* A failed key sync: err is keys.c's message (a key that does not
+ * unseal is no database failure, but is logged as rarely). */
+static void
+report_keys(struct jotd *j, jotd_store *st, const char *err)
+{
+    char cause[JOTD_DB_CAUSE_MAX], what[JOTD_DB_CAUSE_MAX + 16];
+    int n;
+
+    st->ops->last_error(st, cause, sizeof cause);
+    if (cause[0] == '\0') {
+        jotd_log_message("jotd", "key sync failed: %s", err);
+        return;
+    }
+    n = snprintf(what, sizeof what, "key sync: %s", err);
+    if (n < 0 || (size_t)n >= sizeof what)
+        what[0] = '\0';
+    jotd_db_failed(&j->db, what, cause, 0, jotd_now_ms());
+}
+
 /* A pruning pass when one is due; returns when the next one is. */
 static int64_t
 prune(struct jotd *j, jotd_store *st, int64_t now)
 {
     size_t n;
-    int more = 0;
+    int more = 0, failed;
 
-    if (jotd_retention_pass(jotd_cfg(j), st, now,
-                            jotd_revoked_window_current(j), JOTD_PRUNE_BATCH,
-                            &n, &more) != JOTD_OK)
-        jotd_log_message("jotd", "pruning failed");
+    forget(st);
+    failed = jotd_retention_pass(jotd_cfg(j), st, now,
+                                 jotd_revoked_window_current(j),
+                                 JOTD_PRUNE_BATCH, &n, &more) != JOTD_OK;
+    report(j, st, "pruning", failed, 1);
+    if (failed)
+        more = 0;
     return more ? now : now + PRUNE_EVERY_MS;
 }
 
@@ -57,13 +111,20 @@ sync_main(void *p)
         if (atomic_exchange(&j->reload, 0))
             next_rev = next_keys = now;
         if (now >= next_rev) {
-            if (jotd_revoked_sync(j, c->st) != 0)
-                jotd_log_message("jotd", "revocation sync failed");
+            forget(c->st);
+            report(j, c->st, "revocation sync",
+                   jotd_revoked_sync(j, c->st) != 0, 0);
             next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
         }
         if (now >= next_keys) {
-            if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
-                jotd_log_message("jotd", "key sync failed: %s", err);
+            forget(c->st);
+            if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0) {
+                /* Its message says what of the keys failed; the
+                 * engine's cause, when there is one, says why. */
+                report_keys(j, c->st, err);
+            } else {
+                report(j, c->st, "key sync", 0, 0);
+            }
             next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
         if (now >= next_prune)

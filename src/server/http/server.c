@@ -64,15 +64,49 @@ queue(struct jotd_req *r)
     return ret;
 }
 
+/*
+ * What the answer of a request that ran on a worker says of the
+ * database: a 503 logs the engine's cause (rate-limited, never in the
+ * answer), a 2xx shows it answered, and one of a method that writes
+ * that writes work.  A 503 with no cause from the store is no database
+ * failure (a full queue, no free hashing slot).
+ */
+static void
+note_db(struct jotd_req *r, jotd_store *st)
+{
+    char cause[JOTD_DB_CAUSE_MAX], where[96];
+    int write = strcmp(r->method, "GET") != 0 &&
+                strcmp(r->method, "HEAD") != 0;
+    int n;
+
+    st->ops->last_error(st, cause, sizeof cause);
+    if (r->resp.status >= 200 && r->resp.status < 300) {
+        jotd_db_answered(&r->j->db, write);
+        return;
+    }
+    if (r->resp.status != 503 || cause[0] == '\0')
+        return;
+    n = snprintf(where, sizeof where, "%s %s answered 503", r->method,
+                 r->route->pattern);
+    if (n < 0 || (size_t)n >= sizeof where)
+        where[0] = '\0';
+    jotd_db_failed(&r->j->db, where, cause, write, jotd_now_ms());
+}
+
 static void
 run_job(void *arg, jotd_store *st)
 {
     struct jotd_req *r = arg;
+    char stale[8];
 
-    if (st == NULL)
+    if (st == NULL) {
         jotd_resp_fail(r, JOTD_ERR_UNAVAILABLE, NULL);
-    else
+    } else {
+        /* Only this request's failure may be its cause. */
+        st->ops->last_error(st, stale, sizeof stale);
         r->route->fn(r, st);
+        note_db(r, st);
+    }
     atomic_store_explicit(&r->done, 1, memory_order_release);
     MHD_resume_connection(r->conn);
 }
