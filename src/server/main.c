@@ -64,7 +64,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
     struct jotd_sync *sync;
     struct jotd_lane_size sizes[JOTD_N_LANES];
-    char err[256];
+    char err[256], db[2 * sizeof jotd_cfg(j)->db];
     int sig;
 
     if (jotd_keys_load(j, st, 1, err, sizeof err) != 0 ||
@@ -79,7 +79,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
     j->workers = jotd_workers_start(sizes, jotd_cfg(j)->db, err,
                                     sizeof err);
     if (j->workers == NULL) {
-        fprintf(stderr, "jotd: %s\n", err);
+        fprintf(stderr, "jotd: cannot connect to the database: %s\n", err);
         return 1;
     }
     if (jotd_http_start(j, jotd_routes, jotd_n_routes, err, sizeof err) !=
@@ -97,8 +97,9 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         jotd_workers_free(j->workers);
         return 1;
     }
+    jotd_config_db_shown(jotd_cfg(j), db, sizeof db);
     jotd_log_message("jotd", "listening on %s (%s, %s)", jotd_cfg(j)->issuer,
-                     jotd_cfg(j)->db, jot_alg_name(jotd_cfg(j)->alg));
+                     db, jot_alg_name(jotd_cfg(j)->alg));
     for (;;) {
         if (sigwait(signals, &sig) != 0)
             continue;
@@ -134,6 +135,10 @@ block_signals(sigset_t *signals)
     sigaddset(signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) reached is then a failed write,
+     * which the database reports and a request answers with 503, rather
+     * than the end of the process. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /*
@@ -168,6 +173,18 @@ answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
     return -1;
 }
 
+/* The engine's cause without the name of the operation it gave, when
+ * the message names it already. */
+static const char *
+cause_of(const char *cause, const char *op)
+{
+    size_t n = strlen(op);
+
+    if (cause[0] == '\0')
+        return "unknown cause";
+    return strncmp(cause, op, n) == 0 ? cause + n : cause;
+}
+
 /* Opens and migrates the database, derives the server's keys; then
  * serves or runs the subcommand of rest.  The exit status. */
 static int
@@ -175,21 +192,26 @@ run(struct jotd *j, char **rest, size_t n_rest, sigset_t *signals)
 {
     const struct jotd_config *cfg = jotd_cfg(j);
     jotd_store *st;
-    char err[512];
+    char err[512], db[2 * sizeof cfg->db];
     int version = 0, rc = 1;
 
+    /* Down at start, jotd exits with the reason rather than wait: its
+     * supervisor restarts it, and says why in its own log meanwhile. */
     st = jotd_store_open(cfg->db, err, sizeof err);
     if (st == NULL) {
-        fprintf(stderr, "jotd: %s\n", err);
+        fprintf(stderr, "jotd: cannot connect to the database: %s\n", err);
         return 1;
     }
-    if (st->ops->migrate(st, &version) != JOTD_STORE_OK)
-        fprintf(stderr, "jotd: %s: cannot migrate the database\n", cfg->db);
-    else if (jotd_secrets_setup(j, err, sizeof err) != 0)
+    if (st->ops->migrate(st, &version) != JOTD_STORE_OK) {
+        jotd_config_db_shown(cfg, db, sizeof db);
+        st->ops->last_error(st, err, sizeof err);
+        fprintf(stderr, "jotd: %s: cannot migrate the database: %s\n", db,
+                cause_of(err, "migrate: "));
+    } else if (jotd_secrets_setup(j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
-    else if (n_rest == 0 || strcmp(rest[0], "serve") == 0)
+    } else if (n_rest == 0 || strcmp(rest[0], "serve") == 0) {
         rc = serve(j, st, signals);
-    else {
+    } else {
         if (strcmp(rest[0], "migrate") == 0)
             printf("schema version %d\n", version);
         rc = jotd_admin_run(j, st, rest, n_rest);

@@ -1417,6 +1417,14 @@ put(FILE *f, const char *name, const char *v)
 }
 
 void
+jotd_config_db_shown(const struct jotd_config *cfg, char *out,
+                     size_t out_len)
+{
+    if (out_len > 0)
+        format_db(cfg, out, out_len);
+}
+
+void
 jotd_config_print(const struct jotd_config *cfg, FILE *f)
 {
     char buf[2 * sizeof cfg->db];

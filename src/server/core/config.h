@@ -132,4 +132,9 @@ jotd_err jotd_config_finish(struct jotd_config *cfg, char *err,
  */
 void jotd_config_print(const struct jotd_config *cfg, FILE *f);
 
+/* cfg->db as it may be shown (a log line, an error): its passwords
+ * masked as jotd --print-config masks them.  out_len bytes. */
+void jotd_config_db_shown(const struct jotd_config *cfg, char *out,
+                          size_t out_len);
+
 #endif /* JOTD_CONFIG_H */
