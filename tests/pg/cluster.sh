@@ -5,6 +5,10 @@
 #                                       it and prints its URL
 #   sh tests/pg/cluster.sh url DIR      prints the URL again
 #   sh tests/pg/cluster.sh stop DIR     stops the cluster, removes DIR
+#   sh tests/pg/cluster.sh pause DIR    stops the server (pg_ctl stop -m
+#                                       fast), keeping DIR: an outage
+#   sh tests/pg/cluster.sh resume DIR   starts it again on the same port
+#                                       and data directory
 #
 # The cluster listens on 127.0.0.1 only, on a free port, with its socket
 # in DIR (never a system cluster's port or socket), trusts loopback
@@ -16,7 +20,7 @@
 set -eu
 
 usage() {
-    echo "usage: cluster.sh start|stop|url DIR" >&2
+    echo "usage: cluster.sh start|stop|url|pause|resume DIR" >&2
     exit 2
 }
 [ $# -eq 2 ] || usage
@@ -83,11 +87,10 @@ start() {
     for _ in 1 2 3; do
         port=$(free_port)
         if as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-            -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$port \
--c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off \
--c max_connections=300 -c shared_buffers=32MB" start >/dev/null; then
+            -t 60 -o "$(server_opts "$port")" start >/dev/null; then
             as_user "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$user" jot
             echo "postgresql://$user@127.0.0.1:$port/jot" >"$dir/url"
+            echo "$port" >"$dir/port"
             cat "$dir/url"
             return 0
         fi
@@ -107,9 +110,35 @@ stop() {
     rm -rf "$dir"
 }
 
+# The server's settings at start, on port $1.
+server_opts() {
+    echo "-c listen_addresses=127.0.0.1 -c port=$1 \
+-c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off \
+-c max_connections=300 -c shared_buffers=32MB"
+}
+
+pause() {
+    bin=$(bindir)
+    user=$(stat -c %U "$dir/data")
+    as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+}
+
+resume() {
+    bin=$(bindir)
+    user=$(stat -c %U "$dir/data")
+    port=$(cat "$dir/port")
+    as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "$(server_opts "$port")" start >/dev/null || {
+        cat "$dir/server.log" >&2
+        exit 1
+    }
+}
+
 case $cmd in
 start) start ;;
 stop) stop ;;
+pause) pause ;;
+resume) resume ;;
 url) cat "$dir/url" ;;
 *) usage ;;
 esac
