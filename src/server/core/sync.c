@@ -26,15 +26,27 @@ struct jotd_sync {
     pthread_t thread;
 };
 
+/* What a task of the thread does to the database. */
+enum task {
+    T_READ,
+    /* It writes every time: the revocation sync raises the largest
+     * access_ttl (setting_raise updates its row even when the value
+     * stays), so writes that work again show within revocation_sync
+     * seconds with no request at all.  (On a full disk, a write that
+     * fits the room the WAL file has works, and one that needs more
+     * fails: /healthz then tells the last one.) */
+    T_WRITE,
+    T_PRUNE             /* may write nothing: a success proves nothing */
+};
+
 /*
  * Reports how a database task of the thread went, what it is, to the
  * health record: a failure with the engine's cause (logged once per
- * outage and cause, not every tick), a read that worked.  A prune that
- * worked proves no write: deleting nothing writes nothing.
+ * outage and cause, not every tick), or what a success proves.
  */
 static void
 report(struct jotd *j, jotd_store *st, const char *what, int failed,
-       int write)
+       enum task task)
 {
     char cause[JOTD_DB_CAUSE_MAX];
 
@@ -42,9 +54,9 @@ report(struct jotd *j, jotd_store *st, const char *what, int failed,
     if (failed && cause[0] == '\0')    /* not the database's fault */
         jotd_log_message("jotd", "%s failed", what);
     else if (failed)
-        jotd_db_failed(&j->db, what, cause, write, jotd_now_ms());
-    else if (!write)
-        jotd_db_answered(&j->db, 0);
+        jotd_db_failed(&j->db, what, cause, task != T_READ, jotd_now_ms());
+    else if (task != T_PRUNE)
+        jotd_db_answered(&j->db, task == T_WRITE);
 }
 
 /* Drops what an earlier task left as the store's last failure, so that
@@ -87,7 +99,7 @@ prune(struct jotd *j, jotd_store *st, int64_t now)
     failed = jotd_retention_pass(jotd_cfg(j), st, now,
                                  jotd_revoked_window_current(j),
                                  JOTD_PRUNE_BATCH, &n, &more) != JOTD_OK;
-    report(j, st, "pruning", failed, 1);
+    report(j, st, "pruning", failed, T_PRUNE);
     if (failed)
         more = 0;
     return more ? now : now + PRUNE_EVERY_MS;
@@ -113,7 +125,7 @@ sync_main(void *p)
         if (now >= next_rev) {
             forget(c->st);
             report(j, c->st, "revocation sync",
-                   jotd_revoked_sync(j, c->st) != 0, 0);
+                   jotd_revoked_sync(j, c->st) != 0, T_WRITE);
             next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
         }
         if (now >= next_keys) {
@@ -123,7 +135,7 @@ sync_main(void *p)
                  * engine's cause, when there is one, says why. */
                 report_keys(j, c->st, err);
             } else {
-                report(j, c->st, "key sync", 0, 0);
+                report(j, c->st, "key sync", 0, T_READ);
             }
             next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
