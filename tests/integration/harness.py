@@ -15,6 +15,7 @@ import glob
 import http.client
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -66,6 +67,55 @@ def fresh_database(base, name):
                    check=True, capture_output=True, timeout=60)
     u = urllib.parse.urlsplit(base)
     return urllib.parse.urlunsplit(u._replace(path="/" + name))
+
+
+class DatabasePool:
+    """Fresh databases of the cluster at base, made ahead on a thread of
+    their own: CREATE DATABASE takes a good part of a second (it copies
+    template1), more than most servers take to start, so the next one is
+    made while the tests run.  A database the thread could not make (the
+    cluster down a moment) is made when it is taken instead, which fails
+    loudly if it still cannot be."""
+
+    AHEAD = 2
+
+    def __init__(self, base):
+        self.base = base
+        self.made = queue.Queue(maxsize=self.AHEAD)
+        self.stopping = threading.Event()
+        self.n = 0
+        self.thread = threading.Thread(target=self._fill, daemon=True)
+        self.thread.start()
+
+    def _name(self):
+        self.n += 1
+        return "jot_%d_%s" % (self.n, secrets.token_hex(3))
+
+    def _fill(self):
+        while not self.stopping.is_set():
+            try:
+                item = fresh_database(self.base, self._name())
+            except Exception as e:  # handed to take(), which retries
+                item = e
+            while not self.stopping.is_set():
+                try:
+                    self.made.put(item, timeout=0.5)
+                    break
+                except queue.Full:
+                    pass
+            if isinstance(item, Exception):
+                self.stopping.wait(1.0)
+
+    def take(self):
+        item = self.made.get(timeout=120)
+        if isinstance(item, Exception):
+            return fresh_database(self.base, "jot_late_%s" %
+                                  secrets.token_hex(4))
+        return item
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(70)
 
 
 class StartError(Exception):
@@ -583,6 +633,7 @@ class Tester:
         self.counter = 0
         self.lock = threading.Lock()
         self.group = ""
+        self.pool = None            # DatabasePool, on PostgreSQL
 
     # -- output -------------------------------------------------------
 
@@ -691,11 +742,11 @@ class Tester:
         if not DB_URL:
             return "sqlite:" + os.path.join(tmp, "jot.db")
         with self.lock:
-            self.counter += 1
-            n = self.counter
-        return fresh_database(DB_URL, "jot_%d_%s_%s" % (
-            n, re.sub(r"[^a-z0-9_]", "_", name.lower())[:32],
-            secrets.token_hex(3)))
+            if self.pool is None:
+                self.pool = DatabasePool(DB_URL)
+        url = self.pool.take()
+        self.say("database of %s: %s" % (name, url.rsplit("/", 1)[-1]))
+        return url
 
     def skip(self, what, why):
         """A check that does not apply to this engine: a comment line,
@@ -719,6 +770,8 @@ class Tester:
         self.processes = []
 
     def cleanup(self, keep=False):
+        if self.pool is not None:
+            self.pool.stop()
         for s in self.processes:
             if s.proc is not None and s.proc.poll() is None:
                 s.proc.kill()
