@@ -15,11 +15,13 @@ import glob
 import http.client
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -67,8 +69,108 @@ def fresh_database(base, name):
     return urllib.parse.urlunsplit(u._replace(path="/" + name))
 
 
+class DatabasePool:
+    """Fresh databases of the cluster at base, made ahead on a thread of
+    their own: CREATE DATABASE takes a good part of a second (it copies
+    template1), more than most servers take to start, so the next one is
+    made while the tests run.  A database the thread could not make (the
+    cluster down a moment) is made when it is taken instead, which fails
+    loudly if it still cannot be."""
+
+    AHEAD = 2
+
+    def __init__(self, base):
+        self.base = base
+        self.made = queue.Queue(maxsize=self.AHEAD)
+        self.stopping = threading.Event()
+        self.n = 0
+        self.thread = threading.Thread(target=self._fill, daemon=True)
+        self.thread.start()
+
+    def _name(self):
+        self.n += 1
+        return "jot_%d_%s" % (self.n, secrets.token_hex(3))
+
+    def _fill(self):
+        while not self.stopping.is_set():
+            try:
+                item = fresh_database(self.base, self._name())
+            except Exception as e:  # handed to take(), which retries
+                item = e
+            while not self.stopping.is_set():
+                try:
+                    self.made.put(item, timeout=0.5)
+                    break
+                except queue.Full:
+                    pass
+            if isinstance(item, Exception):
+                self.stopping.wait(1.0)
+
+    def take(self):
+        item = self.made.get(timeout=120)
+        if isinstance(item, Exception):
+            return fresh_database(self.base, "jot_late_%s" %
+                                  secrets.token_hex(4))
+        return item
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(70)
+
+
 class StartError(Exception):
     pass
+
+
+class SQLError(Exception):
+    """A statement Server.sql could not run (psql's message)."""
+
+
+# A string literal in SQL ('' doubles a quote) or a ? outside one.
+_SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?")
+
+
+def pg_statement(query, params, prefix="p"):
+    """query with each ? outside a string literal replaced for psql:
+    (text, {variable: value}).  Strings become psql variables quoted by
+    psql itself (:'name'), so no test data is ever spliced into the SQL;
+    integers are written as literals, None as NULL."""
+    params = list(params)
+    names = {}
+    used = [0]
+
+    def one(m):
+        if m.group(0) != "?":
+            return m.group(0)
+        if used[0] >= len(params):
+            raise SQLError("fewer parameters than ? in %r" % query)
+        v = params[used[0]]
+        used[0] += 1
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):         # no boolean columns: say so
+            raise SQLError("a bool parameter in %r" % query)
+        if isinstance(v, int):
+            return str(int(v))
+        if isinstance(v, str):
+            if "\0" in v:
+                raise SQLError("a NUL in a text parameter")
+            name = "%s%d" % (prefix, used[0])
+            names[name] = v
+            return ":'%s'" % name
+        raise SQLError("parameter of type %s in %r" % (type(v).__name__,
+                                                       query))
+
+    text = _SQL_TOKEN.sub(one, query)
+    if used[0] != len(params):
+        raise SQLError("more parameters than ? in %r" % query)
+    return text, names
+
+
+def _rows_of_json(line):
+    """A row_to_json line as a tuple, in column order."""
+    return json.loads(line, object_pairs_hook=lambda kv: tuple(
+        v for _, v in kv))
 
 
 def b64url_decode(s):
@@ -418,9 +520,83 @@ class Server:
                 return None, r
             time.sleep(step)
 
+    @property
+    def engine(self):
+        """"sqlite" or "pg": what a test that must differ looks at."""
+        return "sqlite" if self.db.startswith("sqlite:") else "pg"
+
     def db_file(self):
-        """The SQLite file of this server's database."""
+        """The SQLite file of this server's database (SQLite only)."""
+        if self.engine != "sqlite":
+            raise SQLError("%s has no database file (%s)" % (self.name,
+                                                             self.engine))
         return self.db[len("sqlite:"):]
+
+    def secret_path(self):
+        """Where jotd generates its secret when none is given (seal.c):
+        beside the SQLite file, else data/secret in its directory."""
+        if self.engine == "sqlite":
+            return os.path.join(os.path.dirname(self.db_file()), "secret")
+        return os.path.join(self.tmp, "data", "secret")
+
+    def sql(self, query, params=()):
+        """Runs one statement on this server's database, whatever the
+        engine, and returns its rows as a list of tuples (integers as
+        int, text as str, NULL as None; [] for a statement without
+        rows).  Parameters are ? in query, never spliced in: the sqlite3
+        module binds them, and on PostgreSQL psql quotes them.  Reads
+        open a SQLite file read-only."""
+        if self.engine == "sqlite":
+            read = query.lstrip().split(None, 1)[0].upper() in (
+                "SELECT", "WITH", "PRAGMA")
+            target = ("file:%s?mode=ro" % urllib.parse.quote(
+                self.db_file())) if read else self.db_file()
+            con = sqlite3.connect(target, uri=read, timeout=10)
+            try:
+                with con:
+                    return con.execute(query, tuple(params)).fetchall()
+            finally:
+                con.close()
+        text, names = pg_statement(query.strip().rstrip(";"), params)
+        if query.lstrip().split(None, 1)[0].upper() in ("SELECT", "WITH"):
+            text = "SELECT row_to_json(q) FROM (%s) q" % text
+        out = self._psql(text + ";\n", names)
+        return [_rows_of_json(l) for l in out.splitlines() if l.strip()]
+
+    def sql_many(self, query, rows):
+        """Runs query once per parameter tuple of rows, in one
+        transaction (sqlite3's executemany, or one psql script)."""
+        rows = [tuple(r) for r in rows]
+        if self.engine == "sqlite":
+            con = sqlite3.connect(self.db_file(), timeout=10)
+            try:
+                with con:
+                    con.executemany(query, rows)
+            finally:
+                con.close()
+            return
+        script, names = ["BEGIN;"], {}
+        for i, r in enumerate(rows):
+            text, v = pg_statement(query.strip().rstrip(";"), r,
+                                   "r%d_" % i)
+            script.append(text + ";")
+            names.update(v)
+        script.append("COMMIT;")
+        self._psql("\n".join(script) + "\n", names)
+
+    def _psql(self, script, names):
+        """Runs a psql script with variables names on this server's
+        database: its output, one unaligned row a line."""
+        argv = [psql(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                "-d", self.db, "-f", "-"]
+        for k, v in names.items():
+            argv += ["-v", "%s=%s" % (k, v)]
+        p = subprocess.run(argv, input=script.encode("utf-8"),
+                           capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise SQLError("psql: %s" % p.stderr.decode("utf-8",
+                                                        "replace").strip())
+        return p.stdout.decode("utf-8")
 
     def users(self):
         """{id: username} from "jotd user list" (None if it failed)."""
@@ -457,6 +633,7 @@ class Tester:
         self.counter = 0
         self.lock = threading.Lock()
         self.group = ""
+        self.pool = None            # DatabasePool, on PostgreSQL
 
     # -- output -------------------------------------------------------
 
@@ -546,19 +723,35 @@ class Tester:
                secret=True):
         """A jotd with a fresh directory and database, started."""
         tmp = tmp or self.tmpdir(name)
-        if db is None and DB_URL:
-            with self.lock:
-                self.counter += 1
-                n = self.counter
-            db = fresh_database(DB_URL, "jot_%d_%s_%s" % (
-                n, re.sub(r"[^a-z0-9_]", "_", name.lower())[:32],
-                secrets.token_hex(3)))
-        db = db or "sqlite:" + os.path.join(tmp, "jot.db")
+        db = db or self.database(name, tmp)
         s = Server(self, name, flags, env if env is not None else
                    self.env(secret), tmp, db)
         if start:
             s.start()
         return s
+
+    @property
+    def engine(self):
+        """The engine servers get by default: "pg" or "sqlite"."""
+        return "pg" if DB_URL else "sqlite"
+
+    def database(self, name, tmp):
+        """A new, empty database URL for the default engine: a fresh
+        database in the JOT_INTEG_DB_URL cluster, else a SQLite file
+        jot.db in tmp (created by the first jotd to open it)."""
+        if not DB_URL:
+            return "sqlite:" + os.path.join(tmp, "jot.db")
+        with self.lock:
+            if self.pool is None:
+                self.pool = DatabasePool(DB_URL)
+        url = self.pool.take()
+        self.say("database of %s: %s" % (name, url.rsplit("/", 1)[-1]))
+        return url
+
+    def skip(self, what, why):
+        """A check that does not apply to this engine: a comment line,
+        never counted as passed."""
+        self.say("skipped on %s: %s (%s)" % (self.engine, what, why))
 
     def cli(self, args, env=None, stdin=None, cwd=None, timeout=60):
         """Runs jotd ARGS: (exit status, stdout, stderr)."""
@@ -577,6 +770,8 @@ class Tester:
         self.processes = []
 
     def cleanup(self, keep=False):
+        if self.pool is not None:
+            self.pool.stop()
         for s in self.processes:
             if s.proc is not None and s.proc.poll() is None:
                 s.proc.kill()

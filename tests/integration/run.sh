@@ -1,6 +1,7 @@
 #!/bin/sh
 # Black-box tests of jotd: real servers on loopback ports, real SQLite
-# databases in temporary directories, real HTTP (see README.md here).
+# databases in temporary directories (or fresh databases of the
+# PostgreSQL cluster at JOT_INTEG_DB_URL), real HTTP (see README.md here).
 #
 #   sh tests/integration/run.sh BUILD_DIR [GROUP...]
 #

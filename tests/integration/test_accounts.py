@@ -60,6 +60,17 @@ def run(t):
     r2 = s.signup("\u00c9" + name, pw)
     t.eq("the same name with that letter in other case -> 201 "
          "(only ASCII folds)", r2.status, 201)
+    # Quotes, backslashes and what looks like SQL or psql variables are
+    # stored as sent; read back through s.sql, which must not splice
+    # them into its statement on either engine.
+    odd = "o'b\"r\\n:'p1' ?;--" + t.name("q")
+    r = s.signup(odd, pw)
+    uid = (r.json() or {}).get("id")
+    t.eq("a name with quotes, a backslash, :'p1' and ? -> 201", r.status,
+         201)
+    t.eq("... the database holds it as sent (%s)" % s.engine,
+         s.sql("SELECT id, username FROM users WHERE username = ?", (odd,)),
+         [(uid, odd)])
 
     # Field validation.
     bad_request(t, s, "no username",

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 import subprocess
+import urllib.parse
 
 import harness
 
@@ -28,9 +29,30 @@ def refused(t, name, args, words, tmp, env=None):
             "one line containing one of %r" % (words,), repr(err))
 
 
+def unusable_database(t, tmp, url):
+    """A database jotd cannot open, in each engine's terms."""
+    listen = "--listen=127.0.0.1:%d" % harness.free_port()
+    if t.engine == "sqlite":
+        refused(t, "--db in an unreadable place",
+                [listen, "--db=sqlite:/proc/nope/jot.db"],
+                ["/proc/nope/jot.db"], tmp)
+        return
+    t.skip("--db=sqlite: in an unreadable place", "a SQLite file")
+    u = urllib.parse.urlsplit(url)
+    gone = urllib.parse.urlunsplit(u._replace(path="/no_such_database"))
+    refused(t, "--db naming a PostgreSQL database that does not exist",
+            [listen, "--db=" + gone], ["no_such_database"], tmp)
+    port = harness.free_port()
+    nobody = urllib.parse.urlunsplit(u._replace(
+        netloc="%s@127.0.0.1:%d" % (u.username, port)))
+    refused(t, "--db at a port where no PostgreSQL listens",
+            [listen, "--db=" + nobody], [str(port)], tmp)
+
+
 def run(t):
     tmp = t.tmpdir("config")
-    db = "--db=sqlite:" + os.path.join(tmp, "jot.db")
+    url = t.database("config", tmp)
+    db = "--db=" + url
 
     refused(t, "unknown flag", ["--no_such_key=1", db],
             ["no_such_key"], tmp)
@@ -52,10 +74,7 @@ def run(t):
     finally:
         holder.close()
 
-    refused(t, "--db in an unreadable place",
-            ["--listen=127.0.0.1:%d" % harness.free_port(),
-             "--db=sqlite:/proc/nope/jot.db"],
-            ["/proc/nope/jot.db"], tmp)
+    unusable_database(t, tmp, url)
 
     # --print-config masks the secret, from a flag or the environment.
     secret = secrets.token_hex(20)          # 40 characters

@@ -16,7 +16,6 @@ Hostile traffic: sign-up floods and racing password guesses.
 
 import http.client
 import json
-import sqlite3
 import threading
 import time
 
@@ -101,12 +100,8 @@ def racing_guesses(t):
         x.start()
     for x in th:
         x.join(120)
-    db = sqlite3.connect(s.db_file())
-    try:
-        checks = db.execute("SELECT count(*) FROM audit_events "
-                            "WHERE kind = 'login_failed'").fetchone()[0]
-    finally:
-        db.close()
+    checks = s.sql("SELECT count(*) FROM audit_events "
+                   "WHERE kind = 'login_failed'")[0][0]
     t.eq("40 concurrent wrong passwords: every one answered 401 or 429",
          sorted(set(codes)), [401, 429] if 401 in codes else [429])
     t.check("... at most login_max_failures (%d) password checks made "

@@ -8,7 +8,6 @@ by "jotd user list" with characters that would display them as another.
 
 import json
 import os
-import sqlite3
 import time
 
 from harness import FAST_HASH, raw_exchange
@@ -96,14 +95,6 @@ def user_list_escaped(t):
     s.stop()
 
 
-def db_rows(path, sql, args=()):
-    c = sqlite3.connect(path, timeout=10)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
-
-
 FLOOD = 3000                # requests
 FLOOD_LIMIT = 60.0          # seconds at most, whatever the machine
 
@@ -119,8 +110,7 @@ def flood(t):
     r = s.post("/v1/auth/login", bad)
     t.eq("flood: one wrong password -> 401", r.status, 401)
     s.stop()
-    path = s.db_file()
-    before = db_rows(path, "SELECT count(*) FROM audit_events")[0][0]
+    before = s.sql("SELECT count(*) FROM audit_events")[0][0]
     s.start()
     body = json.dumps(bad).encode()
     codes = {}
@@ -147,8 +137,8 @@ def flood(t):
         n429, sent, FLOOD_LIMIT), n429 >= 1000 and n429 >= sent * 0.9,
         ">= 1000 and >= 90%% of %d" % sent, repr(codes))
     s.stop()
-    rows = db_rows(path, "SELECT kind, ip, detail FROM audit_events "
-                   "ORDER BY id")[before:]
+    rows = s.sql("SELECT kind, ip, detail FROM audit_events "
+                 "ORDER BY id")[before:]
     t.check("flood: %d 429s added %d audit rows (at most 20)" % (
         n429, len(rows)), len(rows) <= 20, "<= 20", repr(rows[:25]))
     counted = sum(json.loads(d).get("count", 0) for k, _, d in rows
@@ -176,53 +166,48 @@ def pruning(t):
     u, a = s.user()
     port = s.port
     s.stop()
-    path = s.db_file()
     now = int(time.time() * 1000)
     old = now - 2 * DAY_MS
-    c = sqlite3.connect(path, timeout=10)
-    with c:
-        c.executemany("INSERT INTO audit_events (at, kind, ip, detail) "
-                      "VALUES (?, 'old', '192.0.2.1', NULL)",
-                      [(old + i,) for i in range(700)])
-        c.execute("INSERT INTO audit_events (at, kind, ip) "
-                  "VALUES (?, 'recent', '192.0.2.1')", (now - 60000,))
-        c.executemany("INSERT INTO login_failures (bucket, count, first_at, "
-                      "last_at) VALUES (?, 3, ?, ?)",
-                      [("a:old%d|192.0.2.1" % i, old, old)
-                       for i in range(300)] +
-                      [("i:192.0.2.7", now - 1000, now - 1000),
-                       ("k:alice|192.0.2.8", old, old)])
-        row = c.execute("SELECT user_id FROM sessions").fetchone()
-        for i, (exp, rev) in enumerate([(old, 0), (now + DAY_MS, old),
-                                        (now + DAY_MS, now - 1000)]):
-            c.execute("INSERT INTO sessions (id, user_id, gen, rotated_at, "
-                      "created_at, last_used_at, expires_at, revoked_at) "
-                      "VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
-                      ("00000000-0000-4000-8000-00000000000%d" % i, row[0],
-                       old, old, old, exp, rev))
-    c.close()
+    s.sql_many("INSERT INTO audit_events (at, kind, ip, detail) "
+               "VALUES (?, 'old', '192.0.2.1', NULL)",
+               [(old + i,) for i in range(700)])
+    s.sql("INSERT INTO audit_events (at, kind, ip) "
+          "VALUES (?, 'recent', '192.0.2.1')", (now - 60000,))
+    s.sql_many("INSERT INTO login_failures (bucket, count, first_at, "
+               "last_at) VALUES (?, 3, ?, ?)",
+               [("a:old%d|192.0.2.1" % i, old, old) for i in range(300)] +
+               [("i:192.0.2.7", now - 1000, now - 1000),
+                ("k:alice|192.0.2.8", old, old)])
+    user_id = s.sql("SELECT user_id FROM sessions")[0][0]
+    s.sql_many("INSERT INTO sessions (id, user_id, gen, rotated_at, "
+               "created_at, last_used_at, expires_at, revoked_at) "
+               "VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
+               [("00000000-0000-4000-8000-00000000000%d" % i, user_id,
+                 old, old, old, exp, rev)
+                for i, (exp, rev) in enumerate([(old, 0),
+                                                (now + DAY_MS, old),
+                                                (now + DAY_MS, now - 1000)])])
     s.flags += ["--audit_retention=3600", "--session_retention=3600"]
     s.start(port=port)      # the same issuer
 
     def pruned():
-        return (db_rows(path, "SELECT count(*) FROM audit_events "
-                        "WHERE kind = 'old'")[0][0] == 0 and
-                db_rows(path, "SELECT count(*) FROM login_failures "
-                        "WHERE bucket LIKE 'a:old%'")[0][0] == 0)
+        return (s.sql("SELECT count(*) FROM audit_events "
+                      "WHERE kind = 'old'")[0][0] == 0 and
+                s.sql("SELECT count(*) FROM login_failures "
+                      "WHERE bucket LIKE 'a:old%'")[0][0] == 0)
 
     t.check("prune: 700 old audit rows and 300 dead buckets are gone "
             "within 10 s (batches of 200)", wait_for(pruned, 10.0, 0.2),
             "pruned", "still there")
-    t.eq("prune: a recent audit row stays", db_rows(
-        path, "SELECT count(*) FROM audit_events WHERE kind = 'recent'"),
-        [(1,)])
+    t.eq("prune: a recent audit row stays", s.sql(
+        "SELECT count(*) FROM audit_events WHERE kind = 'recent'"), [(1,)])
     t.eq("prune: a live bucket stays, and a known-address mark within 30 "
-         "days", db_rows(path, "SELECT bucket FROM login_failures "
-                         "WHERE bucket IN ('i:192.0.2.7', "
-                         "'k:alice|192.0.2.8') ORDER BY bucket"),
+         "days", s.sql("SELECT bucket FROM login_failures "
+                       "WHERE bucket IN ('i:192.0.2.7', "
+                       "'k:alice|192.0.2.8') ORDER BY bucket"),
          [("i:192.0.2.7",), ("k:alice|192.0.2.8",)])
-    ids = [r[0] for r in db_rows(path, "SELECT id FROM sessions "
-                                 "WHERE id LIKE '00000000-%' ORDER BY id")]
+    ids = [r[0] for r in s.sql("SELECT id FROM sessions "
+                               "WHERE id LIKE '00000000-%' ORDER BY id")]
     t.eq("prune: the session expired and the one revoked 2 days ago are "
          "gone, the one revoked just now stays", ids,
          ["00000000-0000-4000-8000-000000000002"])

@@ -13,7 +13,6 @@ Each answer is printed as a "# answer | case | ..." comment line.
 import json
 import resource
 import socket
-import sqlite3
 import struct
 import threading
 import time
@@ -27,16 +26,10 @@ def snapshot(s):
     """What no hostile request may change: the users jotd lists, their
     rows, and every session's generation and revocation."""
     listed = s.users()
-    con = sqlite3.connect("file:%s?mode=ro" % s.db_file(), uri=True,
-                          timeout=10)
-    try:
-        users = con.execute("SELECT id, username, password_hash, roles, "
-                            "disabled, updated_at FROM users ORDER BY id"
-                            ).fetchall()
-        sessions = con.execute("SELECT id, gen, revoked_at, expires_at "
-                               "FROM sessions ORDER BY id").fetchall()
-    finally:
-        con.close()
+    users = s.sql("SELECT id, username, password_hash, roles, disabled, "
+                  "updated_at FROM users ORDER BY id")
+    sessions = s.sql("SELECT id, gen, revoked_at, expires_at "
+                     "FROM sessions ORDER BY id")
     return {"jotd user list": sorted((listed or {}).items()),
             "users": users, "sessions": sessions}
 

@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import socket
-import sqlite3
 import threading
 import time
 
@@ -132,7 +131,7 @@ class Insider:
 
     def __init__(self, server):
         self.secret = server.env["JOTD_SECRET"].encode()
-        self.db = server.db_file()
+        self.server = server
 
     def derive(self, label):
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
@@ -140,13 +139,8 @@ class Insider:
 
     def keys(self):
         """{kid: {"alg", "key", "activated", "retired"}}."""
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
-                              timeout=10)
-        try:
-            rows = con.execute("SELECT kid, alg, private_enc, activated_at, "
-                               "retired_at FROM signing_keys").fetchall()
-        finally:
-            con.close()
+        rows = self.server.sql("SELECT kid, alg, private_enc, "
+                               "activated_at, retired_at FROM signing_keys")
         seal = self.derive("jotd key sealing v1")
         out = {}
         for kid, alg, enc, act, ret in rows:

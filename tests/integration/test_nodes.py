@@ -1,6 +1,7 @@
 """
-Two jotd nodes on one SQLite database: the same keys, and a logout on
-one node reaching the other within revocation_sync + 1 seconds.
+Two jotd nodes on one database (one SQLite file, or one PostgreSQL
+database): the same keys, and a logout on one node reaching the other
+within revocation_sync + 1 seconds.
 """
 
 from harness import FAST_HASH

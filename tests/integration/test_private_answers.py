@@ -13,7 +13,6 @@ API.md: X-Auth-Roles is "comma-separated, empty when the user has no
 role": the header is there, with an empty value, not left out.
 """
 
-import sqlite3
 
 from harness import FAST_HASH, jwt_parts
 
@@ -44,13 +43,7 @@ def run(t):
 
     # A user whose roles are [] (set in the database: no subcommand makes
     # one), logged in anew so that the token carries "roles":[].
-    con = sqlite3.connect(s.db_file(), timeout=10)
-    try:
-        with con:
-            con.execute("UPDATE users SET roles = '[]' WHERE username = ?",
-                        (name,))
-    finally:
-        con.close()
+    s.sql("UPDATE users SET roles = '[]' WHERE username = ?", (name,))
     j = s.session(name, pw)
     claims = jwt_parts(j["access_token"])[1]
     t.eq("a user with no role: the access token says \"roles\":[]",

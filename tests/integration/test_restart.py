@@ -72,9 +72,9 @@ def run(t):
     # With a secret generated into the data directory.
     g = t.server("restart-generated", FAST_HASH + ["--issuer=" + ISSUER],
                  secret=False)
-    path = os.path.join(g.tmp, "secret")
-    t.check("no secret given: one is generated beside the database and "
-            "the log says so",
+    path = g.secret_path()
+    t.check("no secret given: one is generated (beside the SQLite file, "
+            "else data/secret) and the log says so",
             os.path.exists(path) and "new server secret" in g.log(),
             "a file and a log line", repr(g.log()[:300]))
     if os.path.exists(path):

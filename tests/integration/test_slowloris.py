@@ -211,7 +211,8 @@ def defaults(t):
     """The defaults, cheaply: printed, and a handful of slow connections
     from one address (far under 1024) all kept."""
     tmp = t.tmpdir("slowloris-defaults")
-    rc, out, _ = t.cli(["--print-config", "--db=sqlite:%s/jot.db" % tmp],
+    rc, out, _ = t.cli(["--print-config",
+                        "--db=" + t.database("slowloris-print", tmp)],
                        cwd=tmp)
     lines = [l for l in out.splitlines()
              if l.startswith(("max_connections_per_ip ", "header_timeout "))]

@@ -1,20 +1,23 @@
 #!/bin/sh
 # The PostgreSQL suite: the storage contract (BUILD_DIR/tests/test_store)
-# against a throw-away cluster, then the black-box groups that exercise
-# the database most, with every jotd on that cluster.
+# against a throw-away cluster, then every black-box group of
+# tests/integration (the ones run.sh finds there), with every jotd on
+# that cluster: each server gets a fresh database of it, and a test that
+# restarts a server or starts a second node keeps the same database.
 #
 #   sh tests/pg/run.sh BUILD_DIR
 #
 # The cluster (tests/pg/cluster.sh) lives in a temporary directory and is
-# stopped and removed at the end.  A cluster that cannot start is a
-# failure, never a skip.  The groups that open the SQLite file or name
-# sqlite: URLs (config, crash, floods, growth, hostile_http,
-# hostile_tokens, private_answers, secrets, slowloris) are not run here,
-# nor yet the rest.  The last line is "pg: N passed, M failed".
+# stopped and removed at the end; the groups find that directory in
+# JOT_INTEG_PG_DIR and its URL in JOT_INTEG_DB_URL.  A cluster that
+# cannot start is a failure, never a skip.  The checks about the SQLite
+# file itself (integrity_check, file modes, sqlite: URLs) are skipped
+# inside their groups with a "# skipped on pg: ..." line, and have
+# PostgreSQL counterparts where there are any.  The last line is
+# "pg: N passed, M failed".
 set -u
 B=${1:?usage: tests/pg/run.sh BUILD_DIR}
 HERE=$(dirname "$0")
-GROUPS="accounts refresh sessions tokens verify"
 pass=0
 fail=0
 dir=$(mktemp -d /tmp/jot-pg-XXXXXX) || exit 1
@@ -40,8 +43,8 @@ pass=$((pass + p))
 fail=$((fail + f))
 
 # jotd on PostgreSQL: each server gets a fresh database of the cluster.
-# shellcheck disable=SC2086
-JOT_INTEG_DB_URL=$url sh tests/integration/run.sh "$B" $GROUPS >"$log" 2>&1
+JOT_INTEG_DB_URL=$url JOT_INTEG_PG_DIR=$dir \
+    sh "$HERE/../integration/run.sh" "$B" >"$log" 2>&1
 rc=$?
 cat "$log"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
