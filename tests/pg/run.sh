@@ -14,7 +14,7 @@
 set -u
 B=${1:?usage: tests/pg/run.sh BUILD_DIR}
 HERE=$(dirname "$0")
-GROUPS="accounts refresh sessions tokens verify"
+GROUPS="accounts nodes refresh sessions tokens verify"
 pass=0
 fail=0
 dir=$(mktemp -d /tmp/jot-pg-XXXXXX) || exit 1

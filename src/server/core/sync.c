@@ -1,11 +1,22 @@
 /*
  * sync.c - the sync thread.  A logout or a key rotation on another node
- * reaches this one through the database only, so the thread reads both
- * again on a timer; it also does the housekeeping that must not run on
- * a request: freeing replaced snapshots, writing buffered log lines and
+ * reaches this one through the database only.  Each change there takes
+ * a number of the database's revocation or key sequence (store.h), and
+ * this thread learns of a new number at once: on PostgreSQL a
+ * listening connection of its own hears the NOTIFY that the change
+ * sent at commit; on SQLite, which cannot tell one process of
+ * another's commit, it reads the counters every tick (a local file).
+ * Then it reads only the revocations after the last number it applied,
+ * or the keys again.  Notifications are lost while the listening
+ * connection is down (a failover, a restart), so the thread still
+ * reads everything on a timer, revocation_sync and key_sync, and at
+ * once when the connection is back; with db_listen = off that timer is
+ * all there is.  It also does the housekeeping that must not run on a
+ * request: freeing replaced snapshots, writing buffered log lines and
  * counted audit events, and pruning old rows.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/audit.h"
@@ -18,10 +29,29 @@
 /* A pruning pass every PRUNE_EVERY_MS; one that found a full batch is
  * followed by another at the next tick, until the backlog is gone. */
 #define PRUNE_EVERY_MS 10000
+#define TICK_MS 100
+/* The wait before connecting the listening connection again, doubled
+ * after each failure up to the bound. */
+#define RETRY_MIN_MS 250
+#define RETRY_MAX_MS 10000
+
+/* How the thread hears of a change made elsewhere. */
+enum hearing {
+    HEAR_LISTEN,                /* notifications, on lst */
+    HEAR_COUNTERS,              /* the counters, read every tick */
+    HEAR_OFF                    /* neither: the timers alone */
+};
 
 struct jotd_sync {
     struct jotd *j;
     jotd_store *st;
+    jotd_store *lst;            /* the listening connection, or NULL */
+    enum hearing hear;
+    int64_t retry_at, retry_ms; /* when to connect lst again, and then */
+    int lost;                   /* lst was lost, and that was logged */
+    int failing;                /* a catch-up failed, and that was logged */
+    unsigned pending;           /* jotd_store_change bits not applied */
+    int64_t keys_seq;           /* the key number last loaded (counters) */
     pthread_t thread;
 };
 
@@ -39,13 +69,120 @@ prune(struct jotd *j, jotd_store *st, int64_t now)
     return more ? now : now + PRUNE_EVERY_MS;
 }
 
+/*
+ * Opens the listening connection and listens; under a pin (it reads
+ * the configuration).  Returns 1 when it is back after a loss, when
+ * changes may have been missed: read everything again.  A failure is
+ * logged once, and tried again later, each time a little later.
+ */
+static int
+hear_open(struct jotd_sync *c, int64_t now)
+{
+    const struct jotd_config *cfg = jotd_cfg(c->j);
+    const char *url = cfg->db_listen[0] != '\0' ? cfg->db_listen : cfg->db;
+    enum jotd_store_result r = JOTD_STORE_ERROR;
+    char err[256] = "cannot listen";
+    int back = c->lost;
+
+    c->lst = jotd_store_open(url, err, sizeof err);
+    if (c->lst != NULL)
+        r = c->lst->ops->listen(c->lst);
+    if (r == JOTD_STORE_OK) {
+        if (c->lost)
+            jotd_log_message("jotd", "listening connection back: changes "
+                             "on other nodes reach this one at once");
+        c->lost = 0;
+        c->retry_ms = RETRY_MIN_MS;
+        /* What committed before the LISTEN was not announced to us. */
+        c->pending |= JOTD_CHANGE_REVOKED | JOTD_CHANGE_KEYS;
+        return back;
+    }
+    jotd_store_close(c->lst);
+    c->lst = NULL;
+    if (r == JOTD_STORE_NOT_FOUND) {
+        c->hear = HEAR_COUNTERS;        /* this engine pushes nothing */
+        return 0;
+    }
+    if (!c->lost)
+        jotd_log_message("jotd", "no listening connection (%s): changes "
+                         "on other nodes reach this one every "
+                         "revocation_sync s until there is one", err);
+    c->lost = 1;
+    c->retry_at = now + c->retry_ms;
+    c->retry_ms = c->retry_ms * 2 < RETRY_MAX_MS ? c->retry_ms * 2
+                                                 : RETRY_MAX_MS;
+    return 0;
+}
+
+/* The tick's wait: for a notification on lst when there is one. */
+static void
+hear_wait(struct jotd_sync *c)
+{
+    struct timespec tick = {0, TICK_MS * 1000 * 1000};
+    unsigned changes = 0;
+
+    if (c->lst == NULL) {
+        nanosleep(&tick, NULL);
+        return;
+    }
+    if (c->lst->ops->wait(c->lst, TICK_MS, &changes) == JOTD_STORE_OK) {
+        c->pending |= changes;
+        return;
+    }
+    jotd_store_close(c->lst);
+    c->lst = NULL;
+    c->lost = 1;
+    c->retry_at = 0;            /* at once, then backing off */
+    jotd_log_message("jotd", "listening connection lost: changes on other "
+                     "nodes reach this one every revocation_sync s until "
+                     "it is back");
+}
+
+/* With counters: what moved since this node last applied it; *known
+ * gets the revocation number read. */
+static void
+hear_counters(struct jotd_sync *c, int64_t *known)
+{
+    struct jotd_seqs q;
+
+    *known = 0;
+    if (c->st->ops->seqs_get(c->st, &q) != JOTD_STORE_OK)
+        return;                 /* the timers still run */
+    *known = q.revoked;
+    if (q.revoked > jotd_revoked_seq(c->j))
+        c->pending |= JOTD_CHANGE_REVOKED;
+    if (q.keys != c->keys_seq) {
+        c->pending |= JOTD_CHANGE_KEYS;
+        c->keys_seq = q.keys;
+    }
+}
+
+/* The new revocations, a batch at a time; a failure is logged once
+ * until one succeeds (the full read on the timer logs its own). */
+static void
+catch_up(struct jotd_sync *c, int64_t known)
+{
+    int more = 0;
+
+    c->pending &= ~(unsigned)JOTD_CHANGE_REVOKED;
+    if (jotd_revoked_catch_up(c->j, c->st, known, &more) != JOTD_OK) {
+        if (!c->failing)
+            jotd_log_message("jotd", "revocation catch-up failed");
+        c->failing = 1;
+        return;
+    }
+    c->failing = 0;
+    if (more)
+        c->pending |= JOTD_CHANGE_REVOKED;
+}
+
+/* Each tick, every duty in turn; the wait for a notification ends it. */
 static void *
 sync_main(void *p)
 {
     struct jotd_sync *c = p;
     struct jotd *j = c->j;
-    int64_t now, next_rev = 0, next_keys = 0, next_prune = 0;
-    struct timespec tick = {0, 100 * 1000 * 1000};
+    int64_t now, known, next_rev = 0, next_keys = 0, next_prune = 0;
     struct jotd_snap_pin pin = {NULL};
     char err[256];
 
@@ -56,15 +193,26 @@ sync_main(void *p)
         now = jotd_now_ms();
         if (atomic_exchange(&j->reload, 0))
             next_rev = next_keys = now;
+        if (c->hear == HEAR_LISTEN && c->lst == NULL && now >= c->retry_at &&
+            hear_open(c, now))
+            next_rev = next_keys = now;
+        known = 0;
+        if (c->hear == HEAR_COUNTERS)
+            hear_counters(c, &known);
         if (now >= next_rev) {
+            c->pending &= ~(unsigned)JOTD_CHANGE_REVOKED;
             if (jotd_revoked_sync(j, c->st) != 0)
                 jotd_log_message("jotd", "revocation sync failed");
             next_rev = now + jotd_cfg(j)->revocation_sync * 1000;
+        } else if (c->pending & JOTD_CHANGE_REVOKED) {
+            catch_up(c, known);
         }
-        if (now >= next_keys) {
+        if (now >= next_keys || (c->pending & JOTD_CHANGE_KEYS)) {
+            c->pending &= ~(unsigned)JOTD_CHANGE_KEYS;
             if (jotd_keys_load(j, c->st, 0, err, sizeof err) != 0)
                 jotd_log_message("jotd", "key sync failed: %s", err);
-            next_keys = now + jotd_cfg(j)->key_sync * 1000;
+            if (now >= next_keys)
+                next_keys = now + jotd_cfg(j)->key_sync * 1000;
         }
         if (now >= next_prune)
             next_prune = prune(j, c->st, now);
@@ -72,7 +220,7 @@ sync_main(void *p)
         jotd_audit_flush(c->st, now, 0);
         jotd_snapshot_collect(j);
         jotd_log_flush();
-        nanosleep(&tick, NULL);
+        hear_wait(c);
     }
     return NULL;
 }
@@ -88,6 +236,11 @@ jotd_sync_start(struct jotd *j, jotd_store *st, char *err, size_t err_len)
     }
     s->j = j;
     s->st = st;
+    /* db_listen is fixed until a restart (core/reload.c). */
+    s->hear = strcmp(jotd_cfg(j)->db_listen, "off") == 0 ? HEAR_OFF
+                                                          : HEAR_LISTEN;
+    s->retry_ms = RETRY_MIN_MS;
+    s->keys_seq = -1;
     if (pthread_create(&s->thread, NULL, sync_main, s) != 0) {
         jotd_errf(err, err_len, "cannot start the sync thread");
         free(s);
@@ -102,6 +255,7 @@ jotd_sync_stop(struct jotd_sync *s)
     if (s == NULL)
         return;
     pthread_join(s->thread, NULL);
+    jotd_store_close(s->lst);
     /* The HTTP layer is gone: the last counted events are final. */
     jotd_audit_flush(s->st, jotd_now_ms(), 1);
     free(s);
