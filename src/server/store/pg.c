@@ -234,9 +234,11 @@ static const char *const migrations[] = {
 /* As sqlite.c's: up to the number of the $2-th session, that one whole. */
 #define SQL_REVOKED_AFTER                                                 \
     "SELECT id, revoked_at, revoked_seq FROM sessions "                   \
-    "WHERE revoked_seq > $1::bigint AND revoked_seq <= "                  \
+    "WHERE revoked_seq <> 0 AND revoked_seq > $1::bigint "                \
+    "AND revoked_seq <= "                                                 \
     "(SELECT max(revoked_seq) FROM (SELECT revoked_seq FROM sessions "    \
-    "WHERE revoked_seq > $1::bigint ORDER BY revoked_seq "                \
+    "WHERE revoked_seq <> 0 AND revoked_seq > $1::bigint "                \
+    "ORDER BY revoked_seq "                                               \
     "LIMIT $2::bigint) p) "                                               \
     "ORDER BY revoked_seq, id COLLATE \"C\""
 #define SQL_SEQS                                                          \

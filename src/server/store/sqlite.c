@@ -236,9 +236,10 @@ static const char *const sql[N_Q] = {
      * (store.h). */
     [Q_REVOKED_AFTER] =
         "SELECT id, revoked_at, revoked_seq FROM sessions "
-        "WHERE revoked_seq > ?1 AND revoked_seq <= "
+        "WHERE revoked_seq <> 0 AND revoked_seq > ?1 AND revoked_seq <= "
         "(SELECT max(revoked_seq) FROM (SELECT revoked_seq FROM sessions "
-        "WHERE revoked_seq > ?1 ORDER BY revoked_seq LIMIT ?2)) "
+        "WHERE revoked_seq <> 0 AND revoked_seq > ?1 "
+        "ORDER BY revoked_seq LIMIT ?2)) "
         "ORDER BY revoked_seq, id",
     [Q_SEQS] =
         "SELECT (SELECT value FROM counters WHERE name = '"
