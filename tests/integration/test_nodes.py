@@ -11,7 +11,9 @@ SQLite) carries them.  With db_listen = off the same logout must NOT
 reach B that fast: the timer alone is left, which proves that the fast
 path is what does it.  On PostgreSQL the server also ends the listening
 connections: each node says so in its log, listens again, says that too,
-and hears the next logout as fast.
+and hears the next logout as fast; a node given db_listen (the URL of
+the same database) hears through it, and one whose db_listen cannot be
+reached says so, without the URL's password, and serves all the same.
 """
 
 import subprocess
@@ -82,8 +84,39 @@ def fast_path(t):
             took is not None, kid, got)
     if DB_URL:
         listener_lost(t, a, b)
+        listen_elsewhere(t, a, flags)
     b.stop()
     a.stop()
+
+
+def listen_elsewhere(t, a, flags):
+    c = t.server("fast-c", flags + ["--db_listen=" + a.db], env=a.env,
+                 tmp=a.tmp, db=a.db)
+    _, s = a.user()
+    r = a.request("POST", "/v1/auth/logout", token=s["access_token"])
+    t.eq("db_listen=<the database's URL>: logout on node A -> 204",
+         r.status, 204)
+    took, r = c.wait_refused(s["access_token"], FAST, step=0.01)
+    t.check("a node listening on db_listen refuses it within %.0f s" % FAST,
+            took is not None, "<= %.1f s" % FAST, "%s (%r)" % (took, r))
+    c.stop()
+
+    password = "listen-" + t.password()
+    t.secrets.add(password)
+    d = t.server("fast-d", flags + [
+        "--db_listen=postgresql://jot:%s@127.0.0.1:1/jot" % password],
+        env=a.env, tmp=a.tmp, db=a.db)
+    _, s = a.user()
+    t.eq("a node whose db_listen cannot be reached serves",
+         d.verify(s["access_token"]).status, 200)
+    t.check("... and logs that it has no listening connection",
+            wait_log(d, "no listening connection", 10), "a log line",
+            d.log()[-300:])
+    time.sleep(1.0)             # a few more tries, backing off
+    t.check("... once, however often it tries again",
+            d.log().count("no listening connection") == 1, "1",
+            str(d.log().count("no listening connection")))
+    d.stop()
 
 
 def wait_log(node, text, limit):
