@@ -13,10 +13,15 @@ path is what does it.  On PostgreSQL the server also ends the listening
 connections: each node says so in its log, listens again, says that too,
 and hears the next logout as fast; a node given db_listen (the URL of
 the same database) hears through it, and one whose db_listen cannot be
-reached says so, without the URL's password, and serves all the same.
+reached says so, without the URL's password, and serves all the same;
+one whose db_listen accepts connections but never answers (each attempt
+then lasts the whole connect timeout) still reads the revocations on
+its timer, as the attempts run off the sync thread.
 """
 
+import socket
 import subprocess
+import threading
 import time
 
 from harness import DB_URL, FAST_HASH, jwt_parts, psql
@@ -117,6 +122,46 @@ def listen_elsewhere(t, a, flags):
             d.log().count("no listening connection") == 1, "1",
             str(d.log().count("no listening connection")))
     d.stop()
+    silent_listen(t, a)
+
+
+def silent_listen(t, a):
+    """A db_listen that accepts and never answers."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def hold():
+        lsock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(lsock.accept()[0])
+            except OSError:
+                pass
+
+    th = threading.Thread(target=hold, daemon=True)
+    th.start()
+    flags = FAST_HASH + ["--revocation_sync=%d" % SYNC, "--key_sync=3600",
+                         "--issuer=https://cluster.test",
+                         "--db_listen=postgresql://jot@127.0.0.1:%d/jot" %
+                         lsock.getsockname()[1]]
+    e = t.server("fast-e", flags, env=a.env, tmp=a.tmp, db=a.db)
+    _, s = a.user()
+    time.sleep(0.5)             # e is inside a connection attempt by now
+    r = a.request("POST", "/v1/auth/logout", token=s["access_token"])
+    t.eq("silent db_listen: logout on node A -> 204", r.status, 204)
+    took, r = e.wait_refused(s["access_token"], SYNC + 1.0, step=0.02)
+    t.check("a node whose db_listen never answers still refuses it within "
+            "revocation_sync + 1 s", took is not None,
+            "<= %.1f s" % (SYNC + 1.0), "%s (%r)" % (took, r))
+    e.stop()
+    stop.set()
+    th.join(2)
+    for c in held:
+        c.close()
+    lsock.close()
 
 
 def wait_log(node, text, limit):

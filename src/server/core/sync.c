@@ -11,7 +11,10 @@
  * connection is down (a failover, a restart), so the thread still
  * reads everything on a timer, revocation_sync and key_sync, and at
  * once when the connection is back; with db_listen = off that timer is
- * all there is.  It also does the housekeeping that must not run on a
+ * all there is.  Connecting may take up to the connect timeout, so each
+ * attempt runs on a short-lived thread of its own (struct opener) and
+ * hands the connection over when it is ready: the tick never waits for
+ * more than its wait for a notification.  It also does the housekeeping that must not run on a
  * request: freeing replaced snapshots, writing buffered log lines and
  * counted audit events, and pruning old rows.
  */
@@ -35,6 +38,18 @@
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 10000
 
+/* One attempt at the listening connection, on a thread of its own:
+ * the sync thread reads st, r and err only once done is set, and then
+ * owns st. */
+struct opener {
+    pthread_t thread;
+    char url[sizeof ((struct jotd_config *)0)->db_listen];  /* wiped */
+    jotd_store *st;
+    enum jotd_store_result r;
+    char err[256];
+    atomic_int done;
+};
+
 /* How the thread hears of a change made elsewhere. */
 enum hearing {
     HEAR_LISTEN,                /* notifications, on lst */
@@ -46,6 +61,7 @@ struct jotd_sync {
     struct jotd *j;
     jotd_store *st;
     jotd_store *lst;            /* the listening connection, or NULL */
+    struct opener *op;          /* the attempt under way, or NULL */
     enum hearing hear;
     int64_t retry_at, retry_ms; /* when to connect lst again, and then */
     int lost;                   /* lst was lost, and that was logged */
@@ -69,49 +85,96 @@ prune(struct jotd *j, jotd_store *st, int64_t now)
     return more ? now : now + PRUNE_EVERY_MS;
 }
 
-/*
- * Opens the listening connection and listens; under a pin (it reads
- * the configuration).  Returns 1 when it is back after a loss, when
- * changes may have been missed: read everything again.  A failure is
- * logged once, and tried again later, each time a little later.
- */
-static int
-hear_open(struct jotd_sync *c, int64_t now)
+static void *
+opener_main(void *p)
+{
+    struct opener *o = p;
+
+    o->r = JOTD_STORE_ERROR;
+    o->st = jotd_store_open(o->url, o->err, sizeof o->err);
+    if (o->st != NULL)
+        o->r = o->st->ops->listen(o->st);
+    atomic_store(&o->done, 1);
+    return NULL;
+}
+
+/* Waits for the attempt o (NULL: none) to end, and frees it with the
+ * connection it made. */
+static void
+opener_free(struct opener *o)
+{
+    if (o == NULL)
+        return;
+    pthread_join(o->thread, NULL);
+    jotd_store_close(o->st);
+    jot_free_wiped(o, sizeof *o);       /* the URL may hold a password */
+}
+
+/* Starts an attempt at the listening connection, on db_listen or db;
+ * under a pin (it reads the configuration). */
+static void
+hear_start(struct jotd_sync *c, int64_t now)
 {
     const struct jotd_config *cfg = jotd_cfg(c->j);
     const char *url = cfg->db_listen[0] != '\0' ? cfg->db_listen : cfg->db;
-    enum jotd_store_result r = JOTD_STORE_ERROR;
-    char err[256] = "cannot listen";
+    struct opener *o = calloc(1, sizeof *o);
+    int n;
+
+    c->retry_at = now + c->retry_ms;
+    c->retry_ms = c->retry_ms * 2 < RETRY_MAX_MS ? c->retry_ms * 2
+                                                 : RETRY_MAX_MS;
+    if (o == NULL)
+        return;
+    n = snprintf(o->url, sizeof o->url, "%s", url);
+    atomic_init(&o->done, 0);
+    if (n < 0 || (size_t)n >= sizeof o->url ||
+        pthread_create(&o->thread, NULL, opener_main, o) != 0) {
+        jot_free_wiped(o, sizeof *o);
+        return;
+    }
+    c->op = o;
+}
+
+/*
+ * Takes the outcome of the finished attempt: the listening connection,
+ * or the knowledge that this engine pushes nothing (then the counters
+ * are read instead), or a failure, logged once and tried again later,
+ * each time a little later.  Returns 1 when the connection is back
+ * after a loss, when changes may have been missed: read everything.
+ */
+static int
+hear_finish(struct jotd_sync *c)
+{
+    struct opener *o = c->op;
     int back = c->lost;
 
-    c->lst = jotd_store_open(url, err, sizeof err);
-    if (c->lst != NULL)
-        r = c->lst->ops->listen(c->lst);
-    if (r == JOTD_STORE_OK) {
+    c->op = NULL;
+    pthread_join(o->thread, NULL);
+    if (o->r == JOTD_STORE_OK) {
         if (c->lost)
             jotd_log_message("jotd", "listening connection back: changes "
                              "on other nodes reach this one at once");
+        c->lst = o->st;
         c->lost = 0;
         c->retry_ms = RETRY_MIN_MS;
         /* What committed before the LISTEN was not announced to us. */
         c->pending |= JOTD_CHANGE_REVOKED | JOTD_CHANGE_KEYS;
-        return back;
+    } else {
+        jotd_store_close(o->st);
+        back = 0;
+        if (o->r == JOTD_STORE_NOT_FOUND) {
+            c->hear = HEAR_COUNTERS;    /* this engine pushes nothing */
+        } else {
+            if (!c->lost)
+                jotd_log_message("jotd", "no listening connection (%s): "
+                                 "changes on other nodes reach this one "
+                                 "every revocation_sync s until there is "
+                                 "one", o->err[0] ? o->err : "cannot listen");
+            c->lost = 1;
+        }
     }
-    jotd_store_close(c->lst);
-    c->lst = NULL;
-    if (r == JOTD_STORE_NOT_FOUND) {
-        c->hear = HEAR_COUNTERS;        /* this engine pushes nothing */
-        return 0;
-    }
-    if (!c->lost)
-        jotd_log_message("jotd", "no listening connection (%s): changes "
-                         "on other nodes reach this one every "
-                         "revocation_sync s until there is one", err);
-    c->lost = 1;
-    c->retry_at = now + c->retry_ms;
-    c->retry_ms = c->retry_ms * 2 < RETRY_MAX_MS ? c->retry_ms * 2
-                                                 : RETRY_MAX_MS;
-    return 0;
+    jot_free_wiped(o, sizeof *o);
+    return back;
 }
 
 /* The tick's wait: for a notification on lst when there is one. */
@@ -133,6 +196,7 @@ hear_wait(struct jotd_sync *c)
     c->lst = NULL;
     c->lost = 1;
     c->retry_at = 0;            /* at once, then backing off */
+    c->retry_ms = RETRY_MIN_MS;
     jotd_log_message("jotd", "listening connection lost: changes on other "
                      "nodes reach this one every revocation_sync s until "
                      "it is back");
@@ -193,9 +257,11 @@ sync_main(void *p)
         now = jotd_now_ms();
         if (atomic_exchange(&j->reload, 0))
             next_rev = next_keys = now;
-        if (c->hear == HEAR_LISTEN && c->lst == NULL && now >= c->retry_at &&
-            hear_open(c, now))
+        if (c->op != NULL && atomic_load(&c->op->done) && hear_finish(c))
             next_rev = next_keys = now;
+        if (c->hear == HEAR_LISTEN && c->lst == NULL && c->op == NULL &&
+            now >= c->retry_at)
+            hear_start(c, now);
         known = 0;
         if (c->hear == HEAR_COUNTERS)
             hear_counters(c, &known);
@@ -255,6 +321,8 @@ jotd_sync_stop(struct jotd_sync *s)
     if (s == NULL)
         return;
     pthread_join(s->thread, NULL);
+    /* An attempt under way ends within its connect timeout. */
+    opener_free(s->op);
     jotd_store_close(s->lst);
     /* The HTTP layer is gone: the last counted events are final. */
     jotd_audit_flush(s->st, jotd_now_ms(), 1);
