@@ -16,8 +16,8 @@
 
 /* Every key, in the order jotd_config_print writes them. */
 static const char *const all_keys[] = {
-    "config", "listen", "db", "issuer", "audience", "alg", "access_ttl",
-    "refresh_ttl", "session_max_age", "refresh_reuse_grace",
+    "config", "listen", "db", "db_listen", "issuer", "audience", "alg",
+    "access_ttl", "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "max_connections_per_ip",
     "header_timeout", "hash_workers", "revocation_sync",
@@ -265,6 +265,7 @@ static const char default_print[] =
     "config = \n"
     "listen = 127.0.0.1:8080\n"
     "db = sqlite:data/jot.db\n"
+    "db_listen = \n"
     "issuer = http://127.0.0.1:8080\n"
     "audience = \n"
     "alg = ES256\n"
@@ -1170,6 +1171,46 @@ test_db_print_masks_password(void **state)
     }
 }
 
+/* db_listen: "" (db itself), off, or a PostgreSQL URL, validated like db
+ * and printed with its password masked; a URL needs a PostgreSQL db. */
+static void
+test_db_listen(void **state)
+{
+    static const char *const bad[] = {
+        "on", "sqlite:data/jot.db", "mysql://u:hunter2@h/d", "OFF",
+        "postgresql://u:hunter2@h/d\n",
+    };
+    struct jotd_config cfg;
+    char err[256];
+    size_t i;
+
+    (void)state;
+    jotd_config_defaults(&cfg);
+    assert_string_equal(cfg.db_listen, "");
+    check_set(&cfg, "db_listen", "off", NULL);
+    assert_string_equal(cfg.db_listen, "off");
+    check_set(&cfg, "db_listen", "", NULL);
+    assert_string_equal(cfg.db_listen, "");
+    check_set(&cfg, "db_listen", "postgresql://jot:hunter2@db:5432/jot",
+              NULL);
+    assert_printed(&cfg, "db_listen", "postgresql://jot:********@db:5432/jot");
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        check_set(&cfg, "db_listen", bad[i],
+                  "db_listen: expected \"\", off or postgresql://...");
+        assert_int_equal(jotd_config_set(&cfg, "db_listen", bad[i], err,
+                                         sizeof err), JOTD_ERR_INVALID);
+        assert_null(strstr(err, "hunter2"));
+    }
+    assert_string_equal(cfg.db_listen, "postgresql://jot:hunter2@db:5432/jot");
+    /* The default db is SQLite, which nothing listens to. */
+    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err),
+                     JOTD_ERR_INVALID);
+    assert_string_equal(err, "db_listen: a postgresql:// URL needs a "
+                        "postgresql:// db");
+    check_set(&cfg, "db", "postgresql://jot@pooler:6432/jot", NULL);
+    assert_int_equal(jotd_config_finish(&cfg, err, sizeof err), 0);
+}
+
 /* --- the cross-key rules -------------------------------------------------- */
 
 static void
@@ -1412,6 +1453,7 @@ main(void)
         T(test_issuer),
         T(test_db),
         T(test_db_print_masks_password),
+        T(test_db_listen),
         T(test_finish_rules),
         T(test_audience),
         T(test_allowed_origins),

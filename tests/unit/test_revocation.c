@@ -10,6 +10,10 @@
  * lower access_ttl for most of the old lifetime.  Revoking a user's
  * other sessions (password change, logout of the others, disabling)
  * must also reach this node's set at once, not at the next sync.
+ *
+ * The catch-up: revocations made elsewhere (here, straight through the
+ * store, as another node would) join the set by their numbers alone,
+ * with what this node added meanwhile kept, and the set sorted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +195,75 @@ test_revoke_user_adds_at_once(void **state)
     assert_int_equal(jotd_revoked_window_current(&f->c.j), 960000);
 }
 
+/* Whether every id of ids is in the current set, which is sorted. */
+static void
+assert_set(struct fx *f, char (*ids)[JOTD_ID_LEN + 1], size_t n, int in)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (jotd_revoked_contains(jotd_revoked_current(&f->c.j), ids[i]) !=
+            in)
+            fail_msg("%s: expected %s the set", ids[i], in ? "in" : "out of");
+    }
+}
+
+static void
+test_catch_up(void **state)
+{
+    struct fx *f = *state;
+    jotd_store *st = f->c.op.st;
+    char uid[JOTD_ID_LEN + 1], ids[6][JOTD_ID_LEN + 1];
+    char local[JOTD_ID_LEN + 1];
+    int64_t now = jotd_now_ms();
+    size_t i, n = 0;
+    int more = 1;
+
+    assert_int_equal(jotd_uuid(uid), JOTD_OK);
+    for (i = 0; i < 6; i++)
+        session(f, uid, 0, ids[i]);
+    session(f, uid, now - 5000, local);     /* number 1 */
+    use_config(f, 900, 0, 60);
+    assert_err(JOTD_OK, jotd_revoked_sync(&f->c.j, st));
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 1);
+    assert_set(f, &local, 1, 1);
+
+    /* Nothing new: the same set, and no batch left behind. */
+    assert_err(JOTD_OK, jotd_revoked_catch_up(&f->c.j, st, 0, &more));
+    assert_int_equal(more, 0);
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 1);
+
+    /* Another node revokes ids[0] (number 2) and ids[1..3] (number 3);
+     * this one adds ids[5] by itself, which the catch-up must keep. */
+    assert_int_equal(st->ops->session_revoke(st, ids[0], "logout", now),
+                     JOTD_STORE_OK);
+    assert_int_equal(st->ops->session_revoke(st, ids[5], "logout", now),
+                     JOTD_STORE_OK);
+    jotd_revoked_add(&f->c.j, ids[5]);
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 1);     /* a local add */
+    assert_int_equal(st->ops->session_revoke_user(st, uid, ids[4], "password",
+                                                  now, NULL, NULL, &n),
+                     JOTD_STORE_OK);
+    assert_int_equal(n, 3);
+    assert_set(f, ids, 5, 0);
+    assert_err(JOTD_OK, jotd_revoked_catch_up(&f->c.j, st, 0, &more));
+    assert_int_equal(more, 0);
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 4);
+    assert_set(f, ids, 4, 1);
+    assert_set(f, &ids[4], 1, 0);
+    assert_set(f, &ids[5], 1, 1);
+    assert_set(f, &local, 1, 1);
+    assert_int_equal(jotd_revoked_window_current(&f->c.j), 960000);
+
+    /* A number read before, with nothing left to list, is reached. */
+    assert_err(JOTD_OK, jotd_revoked_catch_up(&f->c.j, st, 9, &more));
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 9);
+    /* And the full sync takes the store's number again. */
+    assert_err(JOTD_OK, jotd_revoked_sync(&f->c.j, st));
+    assert_int_equal(jotd_revoked_seq(&f->c.j), 4);
+    assert_set(f, ids, 4, 1);
+}
+
 int
 main(void)
 {
@@ -202,6 +275,7 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_user_adds_at_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_catch_up, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("revocation", tests, NULL, NULL);

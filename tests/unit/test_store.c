@@ -845,6 +845,149 @@ test_revoked_since(void **state)
     assert_int_equal(c.n, 0);
 }
 
+/* ---- change sequences ---------------------------------------------- */
+
+/* This test's sessions as revoked_after lists them. */
+struct by_seq {
+    const struct fx *f;
+    char id[8][JOTD_ID_LEN + 1];
+    int64_t at[8], seq[8];
+    size_t n, n_others;
+};
+
+static int
+collect_by_seq(void *ctx, const char *session_id, int64_t revoked_at,
+               int64_t seq)
+{
+    struct by_seq *c = ctx;
+
+    if (!is_mine(c->f, session_id)) {
+        c->n_others++;
+        return 0;
+    }
+    assert_true(c->n < 8);
+    fmt(c->id[c->n], "%s", session_id);
+    c->at[c->n] = revoked_at;
+    c->seq[c->n] = seq;
+    c->n++;
+    return 0;
+}
+
+static void
+list_by_seq(struct fx *f, int64_t after, size_t limit, struct by_seq *c)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->revoked_after(f->st, after, limit, collect_by_seq,
+                                         c));
+}
+
+static int64_t
+revoked_seq(struct fx *f)
+{
+    struct jotd_seqs q;
+
+    assert_res(JOTD_STORE_OK, f->st->ops->seqs_get(f->st, &q));
+    return q.revoked;
+}
+
+/*
+ * Each call that revokes takes one revocation number, stamped on every
+ * session it revoked; one that revokes nothing takes none.  Listing
+ * after N gives exactly the later ones, by number, never half of one.
+ * (A shared database may hold other tests' revocations: the counter is
+ * read before, and nothing else revokes while this runs.)
+ */
+static void
+test_revocation_seq(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_user u, v, w;
+    struct jotd_session s[6];
+    struct by_seq c;
+    size_t n = 99;
+    int64_t base;
+    unsigned i;
+
+    make_user(f, &u, 1, "seq-u", T0);
+    make_user(f, &v, 2, "seq-v", T0);
+    make_user(f, &w, 3, "seq-w", T0);
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &v));
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &w));
+    for (i = 0; i < 6; i++) {
+        make_session(f, &s[i], i, i < 4 ? u.id : v.id, T0);
+        assert_res(JOTD_STORE_OK, o->session_create(f->st, &s[i]));
+    }
+    base = revoked_seq(f);
+    assert_true(base >= 0);
+
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[0].id, "logout",
+                                                T0 + 1));
+    assert_int_equal(revoked_seq(f), base + 1);
+    /* Already revoked, unknown, or failed: no number. */
+    assert_res(JOTD_STORE_OK, o->session_revoke(f->st, s[0].id, "logout",
+                                                T0 + 2));
+    make_id(f, c.id[0], 99);
+    assert_res(JOTD_STORE_NOT_FOUND,
+               o->session_revoke(f->st, c.id[0], "logout", T0 + 2));
+    assert_res(JOTD_STORE_ERROR, o->session_revoke(f->st, s[3].id,
+               "a reason much longer than thirty-one octets", T0));
+    assert_int_equal(revoked_seq(f), base + 1);
+
+    /* s[1] and s[2] under one number; s[3] is kept. */
+    assert_res(JOTD_STORE_OK,
+               o->session_revoke_user(f->st, u.id, s[3].id, "password",
+                                      T0 + 3, NULL, NULL, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(revoked_seq(f), base + 2);
+    assert_res(JOTD_STORE_OK,
+               o->session_revoke_user(f->st, u.id, s[3].id, "password",
+                                      T0 + 4, NULL, NULL, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(revoked_seq(f), base + 2);
+
+    /* Deleting v revokes s[4] and s[5]; w has no session to revoke. */
+    assert_res(JOTD_STORE_OK, o->user_delete(f->st, v.id, T0 + 5));
+    assert_int_equal(revoked_seq(f), base + 3);
+    assert_res(JOTD_STORE_OK, o->user_delete(f->st, w.id, T0 + 6));
+    assert_int_equal(revoked_seq(f), base + 3);
+
+    list_by_seq(f, base, 100, &c);
+    assert_int_equal(c.n_others, 0);
+    assert_int_equal(c.n, 5);
+    for (i = 0; i < 5; i++) {
+        static const unsigned want[] = {0, 1, 2, 4, 5};
+        static const int64_t seq[] = {1, 2, 2, 3, 3};
+        static const int64_t at[] = {1, 3, 3, 5, 5};
+
+        assert_string_equal(c.id[i], s[want[i]].id);
+        assert_int_equal(c.seq[i], base + seq[i]);
+        assert_int_equal(c.at[i], T0 + at[i]);
+    }
+    list_by_seq(f, base + 1, 100, &c);
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.id[0], s[1].id);
+    list_by_seq(f, base + 3, 100, &c);
+    assert_int_equal(c.n + c.n_others, 0);
+
+    /* Pages: the limit-th session's number comes whole. */
+    list_by_seq(f, base, 1, &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.id[0], s[0].id);
+    list_by_seq(f, base, 2, &c);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.id[2], s[2].id);
+    list_by_seq(f, base + 1, 1, &c);
+    assert_int_equal(c.n, 2);
+    list_by_seq(f, base + 2, 1, &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.id[0], s[4].id);
+    assert_string_equal(c.id[1], s[5].id);
+}
+
 /* ---- login throttling ----------------------------------------------- */
 
 /* One step of test_failures: an operation on the bucket and, but for a
@@ -1157,6 +1300,48 @@ test_key_list_stop(void **state)
     k.private_enc = NULL;           /* a sealed key is required */
     make_kid(f, k.kid, "three");
     assert_res(JOTD_STORE_ERROR, f->st->ops->key_insert(f->st, &k));
+}
+
+/* key_insert and key_activate take a key number each; a failed one
+ * takes none. */
+static void
+test_key_seq(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_seqs q0, q;
+    char a[128], zz[128];
+
+    assert_res(JOTD_STORE_OK, o->seqs_get(f->st, &q0));
+    insert_keys(f);             /* three, and one CONFLICT */
+    assert_res(JOTD_STORE_OK, o->seqs_get(f->st, &q));
+    assert_int_equal(q.keys, q0.keys + 3);
+    assert_int_equal(q.revoked, q0.revoked);
+    make_kid(f, a, "kid-a");
+    make_kid(f, zz, "kid-zz");
+    assert_res(JOTD_STORE_OK, o->key_activate(f->st, a, T0 + 10));
+    assert_res(JOTD_STORE_NOT_FOUND, o->key_activate(f->st, zz, T0 + 11));
+    assert_res(JOTD_STORE_OK, o->seqs_get(f->st, &q));
+    assert_int_equal(q.keys, q0.keys + 4);
+}
+
+/* An engine pushes changes (listen OK) or says that it does not
+ * (NOT_FOUND), and then wait only sleeps.  What a listening connection
+ * receives is the PostgreSQL engine's (test_store_pg.c). */
+static void
+test_listen(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    enum jotd_store_result r = o->listen(f->st);
+    unsigned changes = 99;
+
+    if (r != JOTD_STORE_OK)
+        assert_res(JOTD_STORE_NOT_FOUND, r);
+    assert_res(JOTD_STORE_OK, o->wait(f->st, 0, &changes));
+    if (r == JOTD_STORE_NOT_FOUND)
+        assert_int_equal(changes, 0);
+    assert_res(JOTD_STORE_OK, o->wait(f->st, 10, &changes));
 }
 
 /* ---- audit ---------------------------------------------------------- */
@@ -1733,6 +1918,9 @@ main(int argc, char **argv)
         T(test_setting_raise),
         T(test_session_list_user),
         T(test_revoked_since),
+        T(test_revocation_seq),
+        T(test_key_seq),
+        T(test_listen),
         T(test_failures),
         T(test_failure_take),
         T(test_keys),

@@ -3,8 +3,9 @@
  * contract of every engine in test_store.c: nodes migrating an empty
  * database at once, with no lock left behind on the connection
  * afterwards; reconnecting by itself after the server dropped the
- * connection; and a user agent that is not UTF-8, which PostgreSQL
- * would refuse as it is.
+ * connection; a user agent that is not UTF-8, which PostgreSQL would
+ * refuse as it is; and what a listening connection hears (LISTEN and
+ * NOTIFY) of revocations and key changes.
  *
  * The cluster is the one of JOTD_TEST_DB when that is a postgresql://
  * URL (tests/pg/cluster.sh prints one); otherwise the suite starts its
@@ -22,6 +23,12 @@
 
 #define ENV_URL "JOTD_TEST_DB"
 #define N_NODES 4
+#define N_VERSIONS 4                /* the schema version of this jotd */
+/* Long enough for a notification on loopback to arrive, however loaded
+ * the machine (wait returns as soon as one does); and how long one that
+ * must not come is given to show up. */
+#define ARRIVES_MS 10000
+#define QUIET_MS 300
 
 static char base_url[512];          /* the cluster's URL, database jot */
 static char own_dir[64];            /* the cluster this suite started */
@@ -233,17 +240,17 @@ test_migrate_race(void **state)
             fail_msg("node %d: open %s, migrate %s (%s)", i,
                      res_name(n[i].open), res_name(n[i].migrate),
                      n[i].err);
-        assert_int_equal(n[i].version, 3);
+        assert_int_equal(n[i].version, N_VERSIONS);
     }
     c = admin(f->db);
     assert_int_equal(sql_int(c, "SELECT count(*) FROM schema_version", NULL),
-                     3);
+                     N_VERSIONS);
     assert_int_equal(sql_int(c, "SELECT count(DISTINCT version) "
-                                "FROM schema_version", NULL), 3);
+                                "FROM schema_version", NULL), N_VERSIONS);
 
     f->st = open_ok(f->url);
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 3);
+    assert_int_equal(version, N_VERSIONS);
     assert_int_equal(sql_int(c, "SELECT count(*) FROM pg_locks "
                                 "WHERE locktype = 'advisory'", NULL), 0);
     PQfinish(c);
@@ -312,6 +319,162 @@ test_user_agent_not_utf8(void **state)
     assert_int_equal(got.gen, 1);
 }
 
+/* A session of user_id, live. */
+static void
+live_session(jotd_store *st, unsigned n, const char *user_id,
+             struct jotd_session *s)
+{
+    memset(s, 0, sizeof *s);
+    fmt(s->id, "00000000-0000-4000-8000-%012u", 100 + n);
+    fmt(s->user_id, "%s", user_id);
+    s->gen = 1;
+    s->rotated_at = s->created_at = s->last_used_at = T0;
+    s->expires_at = T0 + DAY;
+    assert_res(JOTD_STORE_OK, st->ops->session_create(st, s));
+}
+
+/* What l gets within ms (0: nothing came). */
+static unsigned
+changes_within(jotd_store *l, int ms)
+{
+    unsigned changes = 0;
+
+    assert_res(JOTD_STORE_OK, l->ops->wait(l, ms, &changes));
+    return changes;
+}
+
+static void
+insert_key(jotd_store *st, const char *kid)
+{
+    struct jotd_signing_key k;
+    char priv[] = "sealed";
+
+    memset(&k, 0, sizeof k);
+    fmt(k.kid, "%s", kid);
+    fmt(k.alg, "HS256");
+    k.private_enc = priv;
+    k.created_at = T0;
+    assert_res(JOTD_STORE_OK, st->ops->key_insert(st, &k));
+}
+
+/*
+ * A second connection that listens hears each committed revocation
+ * and key change, and nothing for a revocation that changed nothing
+ * (already revoked) or that rolled back: here a trigger fails the
+ * statement after its pg_notify ran, and NOTIFY is sent only at commit.
+ */
+static void
+test_notify(void **state)
+{
+    struct fx *f = *state;
+    const char *user = "00000000-0000-4000-8000-000000000001";
+    struct jotd_session a, b, c, got;
+    jotd_store *l;
+    struct jotd_seqs q;
+    size_t n = 0;
+    PGconn *admin_c;
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    l = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, l->ops->listen(l));
+    assert_int_equal(changes_within(l, 0), 0);
+    live_session(f->st, 1, user, &a);
+    live_session(f->st, 2, user, &b);
+    live_session(f->st, 3, user, &c);
+    assert_int_equal(changes_within(l, QUIET_MS), 0);
+
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->session_revoke(f->st, a.id, "logout", T0));
+    assert_int_equal(changes_within(l, ARRIVES_MS), JOTD_CHANGE_REVOKED);
+    assert_int_equal(changes_within(l, QUIET_MS), 0);
+    /* Already revoked: OK, and no number, so nothing to announce. */
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->session_revoke(f->st, a.id, "logout", T0));
+    assert_int_equal(changes_within(l, QUIET_MS), 0);
+
+    admin_c = admin(f->db);
+    PQclear(sql(admin_c, "CREATE FUNCTION no_update() RETURNS trigger "
+                         "LANGUAGE plpgsql AS "
+                         "$$BEGIN RAISE EXCEPTION 'refused'; END$$", NULL));
+    PQclear(sql(admin_c, "CREATE TRIGGER no_update AFTER UPDATE ON sessions "
+                         "FOR EACH ROW EXECUTE FUNCTION no_update()", NULL));
+    assert_res(JOTD_STORE_ERROR,
+               f->st->ops->session_revoke(f->st, b.id, "logout", T0));
+    assert_res(JOTD_STORE_ERROR,
+               f->st->ops->session_revoke_user(f->st, user, NULL, "logout",
+                                               T0, NULL, NULL, &n));
+    assert_int_equal(changes_within(l, QUIET_MS), 0);
+    assert_res(JOTD_STORE_OK, f->st->ops->seqs_get(f->st, &q));
+    assert_int_equal(q.revoked, 1);
+    assert_res(JOTD_STORE_OK, f->st->ops->session_get(f->st, b.id, &got));
+    assert_int_equal(got.revoked_at, 0);
+    PQclear(sql(admin_c, "DROP TRIGGER no_update ON sessions", NULL));
+
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->session_revoke_user(f->st, user, NULL, "logout",
+                                               T0, NULL, NULL, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(changes_within(l, ARRIVES_MS), JOTD_CHANGE_REVOKED);
+
+    /* A key rotation is two changes, each announced. */
+    insert_key(f->st, "kid-notify");
+    assert_int_equal(changes_within(l, ARRIVES_MS), JOTD_CHANGE_KEYS);
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->key_activate(f->st, "kid-notify", T0));
+    assert_int_equal(changes_within(l, ARRIVES_MS), JOTD_CHANGE_KEYS);
+    assert_res(JOTD_STORE_NOT_FOUND,
+               f->st->ops->key_activate(f->st, "kid-none", T0));
+    assert_int_equal(changes_within(l, QUIET_MS), 0);
+    assert_res(JOTD_STORE_OK, f->st->ops->seqs_get(f->st, &q));
+    assert_int_equal(q.revoked, 2);
+    assert_int_equal(q.keys, 2);
+    PQfinish(admin_c);
+    jotd_store_close(l);
+}
+
+/*
+ * The server ends the listening connection: wait says so (ERROR), and
+ * keeps saying so after another call reconnected it, since the LISTEN
+ * went with the old session; listen again, and it hears again.
+ */
+static void
+test_notify_lost(void **state)
+{
+    struct fx *f = *state;
+    const char *user = "00000000-0000-4000-8000-000000000001";
+    struct jotd_session a;
+    unsigned changes = 0;
+    jotd_store *l;
+    PGconn *c;
+    PGresult *r;
+    int i, lost = 0;
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    l = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, l->ops->listen(l));
+    c = admin(NULL);
+    r = sql(c, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, "
+               "10000)) FROM pg_stat_activity WHERE datname = $1 "
+               "AND query LIKE 'LISTEN%'", f->db);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    PQclear(r);
+    PQfinish(c);
+    /* The server's last words, then the end of the socket. */
+    for (i = 0; i < 20 && !lost; i++)
+        lost = l->ops->wait(l, 500, &changes) == JOTD_STORE_ERROR;
+    assert_true(lost);
+    assert_res(JOTD_STORE_OK, l->ops->ping(l));         /* reconnects */
+    assert_res(JOTD_STORE_ERROR, l->ops->wait(l, 0, &changes));
+    assert_res(JOTD_STORE_OK, l->ops->listen(l));
+    live_session(f->st, 1, user, &a);
+    assert_res(JOTD_STORE_OK,
+               f->st->ops->session_revoke(f->st, a.id, "logout", T0));
+    assert_int_equal(changes_within(l, ARRIVES_MS), JOTD_CHANGE_REVOKED);
+    jotd_store_close(l);
+}
+
 int
 main(void)
 {
@@ -320,6 +483,8 @@ main(void)
         T(test_migrate_race),
         T(test_reconnect),
         T(test_user_agent_not_utf8),
+        T(test_notify),
+        T(test_notify_lost),
     };
 #undef T
 

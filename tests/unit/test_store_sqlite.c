@@ -18,6 +18,8 @@
 #include "test_store.h"
 #include "store/engine.h"
 
+#define N_VERSIONS 4                /* the schema version of this jotd */
+
 struct fx {
     char dir[64];                   /* /tmp/jot-store-XXXXXX */
     char path[128];                 /* dir/data/jot.db: data is created */
@@ -39,7 +41,7 @@ setup(void **state)
     f->st = open_ok(f->url);
     assert_string_equal(f->st->ops->name, "sqlite");
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 3);
+    assert_int_equal(version, N_VERSIONS);
     *state = f;
     return 0;
 }
@@ -133,7 +135,7 @@ test_open_bad_paths(void **state)
     check_bad_urls(cases, sizeof cases / sizeof cases[0]);
 }
 
-/* The schema is at version 3, and migrating again, after reopening too,
+/* The schema is at version N_VERSIONS, and migrating again, after reopening too,
  * records no version twice. */
 static void
 test_migrate_version(void **state)
@@ -142,13 +144,13 @@ test_migrate_version(void **state)
     int version = -1;
 
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 3);
+    assert_int_equal(version, N_VERSIONS);
     jotd_store_close(f->st);
     f->st = open_ok(f->url);
     assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, &version));
-    assert_int_equal(version, 3);
+    assert_int_equal(version, N_VERSIONS);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_version"),
-                     3);
+                     N_VERSIONS);
 }
 
 /* A database written by a newer jotd is refused, not downgraded. */

@@ -322,14 +322,14 @@ add(char *out, size_t out_len, size_t *pos, const char *s, size_t n)
 }
 
 /*
- * Prints db with its passwords masked: the one in the URL's user info
- * ("postgresql://user:PASSWORD@host/db") and the values of the password
- * and sslpassword parameters of its query.
+ * Prints the database URL v with its passwords masked: the one in the
+ * URL's user info ("postgresql://user:PASSWORD@host/db") and the values
+ * of the password and sslpassword parameters of its query.
  */
 static void
-format_db(const struct jotd_config *cfg, char *out, size_t out_len)
+mask_url(const char *v, char *out, size_t out_len)
 {
-    const char *v = cfg->db, *auth, *end, *at = NULL, *colon, *p;
+    const char *auth, *end, *at = NULL, *colon, *p;
     size_t pos = 0;
 
     out[0] = '\0';
@@ -373,6 +373,36 @@ format_db(const struct jotd_config *cfg, char *out, size_t out_len)
         if (*p == '&')
             add(out, out_len, &pos, p++, 1);
     }
+}
+
+static void
+format_db(const struct jotd_config *cfg, char *out, size_t out_len)
+{
+    mask_url(cfg->db, out, out_len);
+}
+
+/*
+ * Where the sync thread listens for changes (PostgreSQL's LISTEN, which
+ * a pooler in transaction mode does not pass on): "" on db itself,
+ * "off" nowhere (it polls), or a postgresql:// URL of the same database
+ * reached directly.  As for db, the message never repeats the value.
+ */
+static int
+parse_db_listen(struct jotd_config *cfg, const char *v, char *why,
+                size_t why_len)
+{
+    if (!(v[0] == '\0' || strcmp(v, "off") == 0 || is_postgres(v)) ||
+        has_ctl(v, strlen(v))) {
+        jotd_errf(why, why_len, "expected \"\", off or postgresql://...");
+        return -1;
+    }
+    return set_str(cfg->db_listen, sizeof cfg->db_listen, v, why, why_len);
+}
+
+static void
+format_db_listen(const struct jotd_config *cfg, char *out, size_t out_len)
+{
+    mask_url(cfg->db_listen, out, out_len);
 }
 
 /*
@@ -895,6 +925,7 @@ static const struct key keys[] = {
     FNS(config, parse_config, config_file, NOT_IN_FILE),
     FN(listen, parse_listen, format_listen, 0),
     FN(db, parse_db, format_db, 0),
+    FN(db_listen, parse_db_listen, format_db_listen, 0),
     FNS(issuer, parse_issuer, issuer, 0),
     FNS(audience, parse_audience, audience_raw, 0),
     FN(alg, parse_alg, format_alg, 0),
@@ -1054,6 +1085,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     memcpy(cfg->listen_host, "127.0.0.1", sizeof "127.0.0.1");
     cfg->listen_port = 8080;
     memcpy(cfg->db, "sqlite:data/jot.db", sizeof "sqlite:data/jot.db");
+    cfg->db_listen[0] = '\0';         /* listen on db itself */
     cfg->alg = JOT_ALG_ES256;
     cfg->access_ttl = 900;
     cfg->refresh_ttl = 1209600;
@@ -1374,6 +1406,11 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
     if (cfg->secret[0] != '\0' && strlen(cfg->secret) < JOTD_SECRET_MIN) {
         jotd_errf(err, err_len, "secret: must be at least %d bytes",
                   JOTD_SECRET_MIN);
+        return JOTD_ERR_INVALID;
+    }
+    if (is_postgres(cfg->db_listen) && !is_postgres(cfg->db)) {
+        jotd_errf(err, err_len,
+                  "db_listen: a postgresql:// URL needs a postgresql:// db");
         return JOTD_ERR_INVALID;
     }
     if (cfg->refresh_ttl < cfg->access_ttl) {

@@ -40,6 +40,7 @@ struct jotd_config {
     char listen_host[256];      /* "127.0.0.1"; IPv6 without brackets */
     unsigned listen_port;       /* 8080 */
     char db[1024];              /* "sqlite:data/jot.db" */
+    char db_listen[1024];       /* "": db; "off"; or postgresql://... */
     char issuer[512];           /* "http(s)://<listen>" by default (https
                                    when TLS is set) */
     char audience_raw[1024];    /* as configured, comma-separated */

@@ -30,6 +30,7 @@ keep_fixed(void *ctx, const void *cur, void *next)
     KEEP_STR(listen_host);
     KEEP_NUM(listen_port);
     KEEP_STR(db);
+    KEEP_STR(db_listen);
     KEEP_NUM(threads);
     KEEP_NUM(max_connections_per_ip);
     KEEP_NUM(header_timeout);

@@ -3,10 +3,15 @@
  *
  * A session revoked longer ago than jotd_revoked_window_ms has no access
  * token left that verification would accept, and can leave the set.
- * The set is rebuilt from the database every revocation_sync seconds by
- * the sync thread, which is how a logout on one node reaches all of
- * them; a revocation made here (any of them: logout, password change,
- * disabling) is added at once.
+ * A revocation made here (any of them: logout, password change,
+ * disabling) is added at once.  One made on another node reaches this
+ * one through the database's revocation sequence (store.h): the set
+ * remembers the last number it holds, and jotd_revoked_catch_up adds
+ * the sessions revoked under later numbers, which the sync thread does
+ * as soon as it hears of one.  Every revocation_sync seconds the sync
+ * thread also rebuilds the set whole (jotd_revoked_sync): the safety
+ * net for a change it did not hear of, and what drops expired ids.
+ * Both paths and the local one change the set in one place, merge().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,8 @@ struct jotd_revoked {
     size_t n, cap;
     char (*ids)[JOTD_ID_LEN + 1];
     int64_t window_ms;          /* what it was built with */
+    int64_t seq;                /* it holds every revocation numbered up
+                                   to this one (store.h) */
 };
 
 void
@@ -70,6 +77,7 @@ grow(struct jotd_revoked *r, size_t want)
 struct collecting {
     struct jotd_revoked *set;
     int out_of_memory;
+    int64_t seq;                /* the largest number collected */
 };
 
 static int
@@ -89,6 +97,17 @@ collect(void *ctx, const char *sid, int64_t revoked_at)
     }
     memcpy(r->ids[r->n++], sid, JOTD_ID_LEN + 1);
     return 0;
+}
+
+/* collect, for revoked_after. */
+static int
+collect_seq(void *ctx, const char *sid, int64_t revoked_at, int64_t seq)
+{
+    struct collecting *c = ctx;
+
+    if (seq > c->seq)
+        c->seq = seq;
+    return collect(ctx, sid, revoked_at);
 }
 
 int64_t
@@ -124,6 +143,7 @@ jotd_revoked_sync(struct jotd *j, jotd_store *st)
     const struct jotd_config *cfg = jotd_cfg(j);
     struct jotd_revoked *r = NULL;
     struct collecting c;
+    struct jotd_seqs q;
     int64_t max_ttl = 0, since;
 
     /* Tokens of an access_ttl no longer configured, here or on another
@@ -133,16 +153,22 @@ jotd_revoked_sync(struct jotd *j, jotd_store *st)
         return JOTD_ERR_UNAVAILABLE;
     if (max_ttl < cfg->access_ttl)
         max_ttl = cfg->access_ttl;
+    /* The number first: every revocation up to it committed before the
+     * read below, which therefore finds it. */
+    if (st->ops->seqs_get(st, &q) != JOTD_STORE_OK)
+        return JOTD_ERR_UNAVAILABLE;
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return JOTD_ERR_NOMEM;
     r->window_ms = jotd_revoked_window_ms(max_ttl, cfg->leeway,
                                           cfg->clock_skew);
+    r->seq = q.revoked;
     since = jotd_now_ms();
     since = since > INT64_MIN + r->window_ms ? since - r->window_ms
                                              : INT64_MIN;
     c.set = r;
     c.out_of_memory = 0;
+    c.seq = 0;
     if (st->ops->revoked_since(st, since, collect, &c) != JOTD_STORE_OK ||
         c.out_of_memory) {
         jotd_revoked_free(r);
@@ -153,51 +179,113 @@ jotd_revoked_sync(struct jotd *j, jotd_store *st)
     return jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, NULL, NULL);
 }
 
-/* Makes next the current set plus sid, in order; 1 (keep the current
- * set) when sid is in it already or memory runs out. */
+/* What merge adds: n ids, sorted, and the number they bring the set
+ * to (0: no new number). */
+struct adding {
+    const char (*ids)[JOTD_ID_LEN + 1];
+    size_t n;
+    int64_t seq;
+};
+
+/*
+ * Makes next the current set plus the ids of ctx, in order, with the
+ * larger of the two numbers; 1 (keep the current set) when that adds
+ * nothing or memory runs out.  Under the writers' lock: two changes at
+ * once cannot lose one.
+ */
 static int
-with_sid(void *ctx, const void *cur_p, void *next_p)
+merge(void *ctx, const void *cur_p, void *next_p)
 {
     const struct jotd_revoked *cur = cur_p;
     struct jotd_revoked *r = next_p;
-    const char *sid = ctx;
-    size_t n = cur != NULL ? cur->n : 0, lo = 0, hi = n, mid;
+    const struct adding *a = ctx;
+    size_t n = cur != NULL ? cur->n : 0, i = 0, k = 0;
+    int64_t seq = cur != NULL ? cur->seq : 0;
+    int c;
 
-    if (jotd_revoked_contains(cur, sid) || grow(r, n + 1) != 0)
+    if (a->n > SIZE_MAX - n || grow(r, n + a->n) != 0)
         return 1;
-    /* The place of sid: a copy in two parts keeps the set sorted
-     * without sorting it again, for each logout. */
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        if (strcmp(cur->ids[mid], sid) < 0)
-            lo = mid + 1;
+    /* Two sorted runs into one: each logout copies the set once and
+     * never sorts it again. */
+    while (i < n || k < a->n) {
+        c = i == n ? 1 : k == a->n ? -1 : strcmp(cur->ids[i], a->ids[k]);
+        if (c <= 0)
+            memcpy(r->ids[r->n++], cur->ids[i++], sizeof *r->ids);
         else
-            hi = mid;
+            memcpy(r->ids[r->n++], a->ids[k++], sizeof *r->ids);
+        if (c == 0)
+            k++;                /* already in the set */
     }
     r->window_ms = cur != NULL ? cur->window_ms : 0;
-    if (lo > 0)
-        memcpy(r->ids, cur->ids, lo * sizeof *r->ids);
-    memcpy(r->ids[lo], sid, JOTD_ID_LEN + 1);
-    if (n > lo)
-        memcpy(r->ids + lo + 1, cur->ids + lo, (n - lo) * sizeof *r->ids);
-    r->n = n + 1;
-    return 0;
+    r->seq = a->seq > seq ? a->seq : seq;
+    return r->n == n && r->seq == seq;
 }
 
 void
 jotd_revoked_add(struct jotd *j, const char *sid)
 {
+    char one[1][JOTD_ID_LEN + 1];
+    struct adding a = {.ids = (const char (*)[JOTD_ID_LEN + 1])one, .n = 1};
     struct jotd_revoked *r;
 
     if (strlen(sid) != JOTD_ID_LEN)
         return;
+    memcpy(one[0], sid, JOTD_ID_LEN + 1);
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return;                 /* the next sync will have it */
-    /* The set is read and replaced under one lock, so that two logouts
-     * at once cannot lose one. */
-    (void)jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, with_sid,
-                                (void *)sid);
+    (void)jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, merge, &a);
+}
+
+jotd_err
+jotd_revoked_catch_up(struct jotd *j, jotd_store *st, int64_t known,
+                      int *more)
+{
+    const struct jotd_revoked *cur = jotd_revoked_current(j);
+    struct jotd_revoked *add = NULL, *r = NULL;
+    struct collecting c;
+    struct adding a;
+    jotd_err err;
+
+    *more = 0;
+    add = calloc(1, sizeof *add);
+    if (add == NULL)
+        return JOTD_ERR_NOMEM;
+    c.set = add;
+    c.out_of_memory = 0;
+    c.seq = 0;
+    if (st->ops->revoked_after(st, cur != NULL ? cur->seq : 0,
+                               JOTD_CATCH_UP_BATCH, collect_seq,
+                               &c) != JOTD_STORE_OK || c.out_of_memory) {
+        jotd_revoked_free(add);
+        return c.out_of_memory ? JOTD_ERR_NOMEM : JOTD_ERR_UNAVAILABLE;
+    }
+    /* A full page may have more behind it; otherwise every number up to
+     * known, read before the listing, has been seen. */
+    *more = add->n >= JOTD_CATCH_UP_BATCH;
+    if (!*more && known > c.seq)
+        c.seq = known;
+    if (add->n > 1)
+        qsort(add->ids, add->n, sizeof *add->ids, cmp_id);
+    a.ids = (const char (*)[JOTD_ID_LEN + 1])add->ids;
+    a.n = add->n;
+    a.seq = c.seq;
+    r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        jotd_revoked_free(add);
+        return JOTD_ERR_NOMEM;
+    }
+    err = jotd_snapshot_publish(j, JOTD_SNAP_REVOKED, r, merge, &a);
+    jotd_revoked_free(add);
+    return err == JOTD_ERR_CONFLICT ? JOTD_OK : err;
+}
+
+int64_t
+jotd_revoked_seq(struct jotd *j)
+{
+    const struct jotd_revoked *r = jotd_revoked_current(j);
+
+    return r != NULL ? r->seq : 0;
 }
 
 int

@@ -2,7 +2,9 @@
  * revocation.h - the set of recently revoked sessions (for as long as
  * one of their access tokens can be accepted, jotd_revoked_window_ms),
  * so that an access token of a revoked session is refused without a
- * database call per request.
+ * database call per request.  The set also knows the last revocation
+ * number (store.h) it holds, so that it can catch up with the database
+ * by reading only what came after.
  */
 #ifndef JOTD_REVOCATION_H
 #define JOTD_REVOCATION_H
@@ -18,10 +20,30 @@ int jotd_revoked_contains(const struct jotd_revoked *set, const char *sid);
 
 /* Records the configured access_ttl in the store (setting_raise) and
  * rebuilds the set from the database, with the window of the largest
- * access_ttl recorded.  JOTD_ERR_UNAVAILABLE when the database failed,
- * JOTD_ERR_NOMEM (the old set stays either way).  It reads jotd_cfg(j):
- * call it under a pin, or before other threads start. */
+ * access_ttl recorded, and the revocation number read just before.
+ * JOTD_ERR_UNAVAILABLE when the database failed, JOTD_ERR_NOMEM (the
+ * old set stays either way).  It reads jotd_cfg(j): call it under a
+ * pin, or before other threads start. */
 jotd_err jotd_revoked_sync(struct jotd *j, jotd_store *st);
+
+/* How many revoked sessions jotd_revoked_catch_up reads at a time. */
+#define JOTD_CATCH_UP_BATCH 1000
+
+/*
+ * Adds the sessions revoked under numbers above the set's, at least
+ * JOTD_CATCH_UP_BATCH of them when there are that many (revoked_after),
+ * and moves the set's number to the last one read.  known is a number
+ * read from the store before this call (0: none): when nothing more is
+ * listed, the set's number moves up to it.  *more is 1 when a full
+ * batch came and more may follow.  Only one thread may call it (the
+ * sync thread; local additions may run meanwhile), under a pin.
+ * JOTD_ERR_UNAVAILABLE or JOTD_ERR_NOMEM, the set unchanged.
+ */
+jotd_err jotd_revoked_catch_up(struct jotd *j, jotd_store *st, int64_t known,
+                               int *more);
+
+/* The last revocation number the current set holds (0: none). */
+int64_t jotd_revoked_seq(struct jotd *j);
 
 /* Adds sid at once, for a revocation made on this node; needs no pin
  * (the set is read under the writers' lock). */

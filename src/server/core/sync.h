@@ -11,12 +11,19 @@
 struct jotd_sync;
 
 /*
- * Starts the thread: revocations every revocation_sync seconds, keys
- * every key_sync seconds, both at once after a reload (j->reload), a
- * pruning pass (core/retention.h) every 10 s, and the collection of
- * retired snapshots, the log flush and that of the counted audit events
- * (core/audit.h) every tenth of a second.  st (borrowed) is the thread's own store, used until
- * jotd_sync_stop returns.  NULL with a message in err.
+ * Starts the thread.  It hears of a revocation or a key change on any
+ * node at once: on PostgreSQL through a listening connection of its own
+ * (on db_listen, or db), on SQLite by reading the change counters every
+ * tick; then it reads only the new revocations, or the keys again.  It
+ * also reads the revocations whole every revocation_sync seconds and
+ * the keys every key_sync seconds (the safety net, and all there is
+ * with db_listen = off), both at once after a reload (j->reload) or
+ * once the listening connection is back; a pruning pass
+ * (core/retention.h) every 10 s; and the collection of retired
+ * snapshots, the log flush and that of the counted audit events
+ * (core/audit.h) every tenth of a second.  st (borrowed) is the
+ * thread's own store, used until jotd_sync_stop returns.  NULL with a
+ * message in err.
  */
 struct jotd_sync *jotd_sync_start(struct jotd *j, jotd_store *st, char *err,
                                   size_t err_len);

@@ -28,6 +28,16 @@
  * Schema notes, as in sqlite.c: times are BIGINT milliseconds, 0 for
  * "none"; sessions.user_id has no foreign key, so that deleting a user
  * revokes its sessions and keeps their rows.
+ *
+ * The change sequences (store.h) are rows of counters, never SEQUENCEs:
+ * the statement that revokes or changes keys also bumps its row, whose
+ * lock it holds until it commits, so numbers commit in order (nextval()
+ * values commit out of order, and a reader could pass one that commits
+ * later).  The same statement calls pg_notify, which PostgreSQL delivers
+ * at commit and only then, on CHANNEL_REVOKED or CHANNEL_KEYS with the
+ * number as payload.  Listening takes a session-level LISTEN, so a
+ * listening connection must reach the server directly, not through a
+ * pooler in transaction mode (jotd's db_listen).
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -73,6 +84,8 @@
 #define TEXT_MAX 65536              /* ceiling on any text argument */
 #define MAX_ARGS 12
 #define REASON_USER_DELETED "user_deleted"
+#define CHANNEL_REVOKED "jot_revoked"   /* the NOTIFY channels */
+#define CHANNEL_KEYS "jot_keys"
 #define REASON_MAX (sizeof ((struct jotd_session *)0)->revoked_reason - 1)
 /*
  * The key of the transaction-scoped advisory lock that migrations hold,
@@ -145,6 +158,14 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_expires_at ON sessions (expires_at)"
     " WHERE revoked_at = 0;"
     "CREATE INDEX login_failures_last_at ON login_failures (last_at);",
+    /* 4: the change sequences, as in sqlite.c. */
+    "CREATE TABLE counters ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " value BIGINT NOT NULL);"
+    "INSERT INTO counters (name, value) VALUES ('revoked', 0), ('keys', 0);"
+    "ALTER TABLE sessions ADD COLUMN revoked_seq BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX sessions_revoked_seq ON sessions (revoked_seq)"
+    " WHERE revoked_seq <> 0;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -181,12 +202,30 @@ static const char *const migrations[] = {
 #define SQL_USER_UPDATE                                                   \
     "UPDATE users SET password_hash = $2, roles = $3, "                   \
     "disabled = $4::integer, updated_at = $5::bigint WHERE id = $1"
+/*
+ * A revocation in one statement, after the CTE t that picks the sessions
+ * and locks them (FOR UPDATE: a racing revocation of one of them waits,
+ * then no longer finds it live).  Its count(*) reads t whole before c
+ * bumps the counter, so every revocation locks its sessions first and
+ * the counter row last: two revocations never wait for each other in a
+ * cycle.  c takes a number only when t found a session; n announces it.
+ */
+#define REVOKE_T(where)                                                   \
+    "t AS (SELECT id FROM sessions WHERE " where " AND revoked_at = 0 "   \
+    "FOR UPDATE), "                                                       \
+    "c AS (UPDATE counters SET value = value + 1 WHERE name = 'revoked' " \
+    "AND (SELECT count(*) FROM t) > 0 RETURNING value), "                 \
+    "n AS (SELECT pg_notify('" CHANNEL_REVOKED "', value::text) "         \
+    "FROM c), "                                                           \
+    "u AS (UPDATE sessions SET revoked_at = $2::bigint, "                 \
+    "revoked_reason = $3, revoked_seq = (SELECT value FROM c) "           \
+    "WHERE id IN (SELECT id FROM t) RETURNING id) "
 /* The user and the revocation of their sessions in one statement. */
 #define SQL_USER_DELETE                                                   \
     "WITH d AS (DELETE FROM users WHERE id = $1 RETURNING id), "          \
-    "r AS (UPDATE sessions SET revoked_at = $2::bigint, "                 \
-    "revoked_reason = $3 WHERE user_id IN (SELECT id FROM d) "            \
-    "AND revoked_at = 0) SELECT count(*) FROM d"
+    REVOKE_T("user_id = $1 AND EXISTS (SELECT 1 FROM d)")                 \
+    "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM n), "         \
+    "(SELECT count(*) FROM u)"
 #define SQL_SESSION_INSERT                                                \
     "INSERT INTO sessions (" SESSION_COLS ") "                            \
     "VALUES ($1, $2, $3::bigint, $4::bigint, $5::bigint, $6::bigint, "    \
@@ -207,14 +246,13 @@ static const char *const migrations[] = {
     "EXISTS (SELECT 1 FROM sessions WHERE id = $1)"
 /* Idempotent: the second column says whether the session exists. */
 #define SQL_SESSION_REVOKE                                                \
-    "WITH u AS (UPDATE sessions SET revoked_at = $2::bigint, "            \
-    "revoked_reason = $3 WHERE id = $1 AND revoked_at = 0 RETURNING 1) "  \
+    "WITH " REVOKE_T("id = $1")                                           \
     "SELECT (SELECT count(*) FROM u), "                                   \
-    "EXISTS (SELECT 1 FROM sessions WHERE id = $1)"
+    "EXISTS (SELECT 1 FROM sessions WHERE id = $1), "                     \
+    "(SELECT count(*) FROM n)"
 #define SQL_SESSION_REVOKE_USER                                           \
-    "UPDATE sessions SET revoked_at = $2::bigint, revoked_reason = $3 "   \
-    "WHERE user_id = $1 AND revoked_at = 0 "                              \
-    "AND ($4::text IS NULL OR id <> $4::text) RETURNING id"
+    "WITH " REVOKE_T("user_id = $1 AND ($4::text IS NULL OR id <> $4::text)") \
+    "SELECT id, (SELECT count(*) FROM n) FROM u"
 #define SQL_SESSION_LIST_USER                                             \
     "SELECT " SESSION_COLS " FROM sessions "                              \
     "WHERE user_id = $1 AND revoked_at = 0 AND expires_at > $2::bigint "  \
@@ -223,6 +261,20 @@ static const char *const migrations[] = {
     "SELECT id, revoked_at FROM sessions "                                \
     "WHERE revoked_at <> 0 AND revoked_at >= $1::bigint "                 \
     "ORDER BY revoked_at, id COLLATE \"C\""
+/* As sqlite.c's: up to the number of the $2-th session, that one whole. */
+#define SQL_REVOKED_AFTER                                                 \
+    "SELECT id, revoked_at, revoked_seq FROM sessions "                   \
+    "WHERE revoked_seq <> 0 AND revoked_seq > $1::bigint "                \
+    "AND revoked_seq <= "                                                 \
+    "(SELECT max(revoked_seq) FROM (SELECT revoked_seq FROM sessions "    \
+    "WHERE revoked_seq <> 0 AND revoked_seq > $1::bigint "                \
+    "ORDER BY revoked_seq "                                               \
+    "LIMIT $2::bigint) p) "                                               \
+    "ORDER BY revoked_seq, id COLLATE \"C\""
+#define SQL_SEQS                                                          \
+    "SELECT (SELECT value FROM counters WHERE name = 'revoked'), "        \
+    "(SELECT value FROM counters WHERE name = 'keys')"
+#define SQL_LISTEN "LISTEN " CHANNEL_REVOKED "; LISTEN " CHANNEL_KEYS
 /* One statement that always gives the stored maximum. */
 #define SQL_SETTING_RAISE                                                 \
     "INSERT INTO settings AS s (name, value) VALUES ($1, $2::bigint) "    \
@@ -261,9 +313,16 @@ static const char *const migrations[] = {
 #define SQL_FAILURE_UNDO                                                  \
     "UPDATE login_failures SET count = greatest(count - 1, 0) "           \
     "WHERE bucket = $1"
+/* The key number and its announcement, when the change k (a CTE)
+ * changed a row. */
+#define KEY_SEQ                                                           \
+    "c AS (UPDATE counters SET value = value + 1 WHERE name = 'keys' "    \
+    "AND EXISTS (SELECT 1 FROM k) RETURNING value), "                     \
+    "n AS (SELECT pg_notify('" CHANNEL_KEYS "', value::text) FROM c) "
 #define SQL_KEY_INSERT                                                    \
-    "INSERT INTO signing_keys (" KEY_COLS ") "                            \
-    "VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::bigint)"
+    "WITH k AS (INSERT INTO signing_keys (" KEY_COLS ") "                 \
+    "VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::bigint) "        \
+    "RETURNING 1), " KEY_SEQ "SELECT count(*) FROM n"
 #define SQL_KEY_LIST                                                      \
     "SELECT " KEY_COLS " FROM signing_keys ORDER BY created_at, seq"
 /*
@@ -271,12 +330,14 @@ static const char *const migrations[] = {
  * active key, in one statement; no row changes when kid is unknown.
  */
 #define SQL_KEY_ACTIVATE                                                  \
-    "UPDATE signing_keys SET "                                            \
+    "WITH k AS (UPDATE signing_keys SET "                                 \
     "activated_at = CASE WHEN kid = $1 THEN $2::bigint "                  \
     "ELSE activated_at END, "                                             \
     "retired_at = CASE WHEN kid = $1 THEN 0 ELSE $2::bigint END "         \
     "WHERE (kid = $1 OR (activated_at <> 0 AND retired_at = 0)) "         \
-    "AND EXISTS (SELECT 1 FROM signing_keys WHERE kid = $1)"
+    "AND EXISTS (SELECT 1 FROM signing_keys WHERE kid = $1) "             \
+    "RETURNING 1), " KEY_SEQ                                              \
+    "SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM n)"
 #define SQL_AUDIT                                                         \
     "INSERT INTO audit_events (at, kind, user_id, session_id, ip, detail) " \
     "VALUES ($1::bigint, $2, $3, $4, $5, $6)"
@@ -314,6 +375,7 @@ struct pg {
     int in_tx;                  /* inside migrate's BEGIN ... COMMIT */
     int retry;                  /* the last failure may pass if re-run */
     int broken;                 /* the server ended the connection */
+    int listening;              /* LISTEN holds on this connection */
     unsigned listing;           /* enum listing bits now running */
     char err[256];              /* the last failure (last_error) */
     int64_t retry_at;           /* monotonic ms; 0: may reconnect now */
@@ -491,6 +553,7 @@ reconnect(struct pg *p, const char *what)
     }
     PQreset(p->conn);
     p->broken = 0;
+    p->listening = 0;           /* a new session: its LISTEN is gone */
     if (PQstatus(p->conn) == CONNECTION_OK && configure(p) == 0) {
         p->retry_at = 0;
         return 0;
@@ -1296,6 +1359,138 @@ pg_revoked_since(jotd_store *st, int64_t since, jotd_revoked_cb cb,
     return r;
 }
 
+static enum jotd_store_result
+pg_revoked_after(jotd_store *st, int64_t after, size_t limit,
+                 jotd_revoked_seq_cb cb, void *ctx)
+{
+    struct pg *p = pg_of(st);
+    struct args a = {.n = 0};
+    char id[JOTD_ID_LEN + 1];
+    PGresult *res = NULL;
+    enum jotd_store_result r;
+    int64_t at, seq;
+    int i;
+
+    r = enter(p, L_REVOKED, "revoked_after");
+    if (r != JOTD_STORE_OK)
+        return r;
+    arg_i64(&a, after);
+    arg_size(&a, limit);
+    r = run(p, SQL_REVOKED_AFTER, &a, &res, "revoked_after");
+    for (i = 0; r == JOTD_STORE_OK && i < PQntuples(res); i++) {
+        if (col_exact(res, i, 0, id, sizeof id) != 0 ||
+            col_i64(res, i, 1, &at) != 0 || col_i64(res, i, 2, &seq) != 0)
+            r = corrupt(p, "revoked_after");
+        else if (cb(ctx, id, at, seq) != 0)
+            break;
+    }
+    PQclear(res);
+    leave(p, L_REVOKED);
+    return r;
+}
+
+static enum jotd_store_result
+pg_seqs_get(jotd_store *st, struct jotd_seqs *out)
+{
+    struct pg *p = pg_of(st);
+    PGresult *res;
+    enum jotd_store_result r;
+
+    memset(out, 0, sizeof *out);
+    r = run(p, SQL_SEQS, NULL, &res, "seqs_get");
+    if (r == JOTD_STORE_OK &&
+        (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) ||
+         PQgetisnull(res, 0, 1) || col_i64(res, 0, 0, &out->revoked) != 0 ||
+         col_i64(res, 0, 1, &out->keys) != 0)) {
+        memset(out, 0, sizeof *out);
+        r = corrupt(p, "seqs_get");
+    }
+    PQclear(res);
+    return r;
+}
+
+/* ---- notifications ---- */
+
+/* A session-level LISTEN: it holds until this connection ends, which
+ * ready() notices when it resets it. */
+static enum jotd_store_result
+pg_listen(jotd_store *st)
+{
+    struct pg *p = pg_of(st);
+    PGresult *res;
+    enum jotd_store_result r = JOTD_STORE_OK;
+
+    p->listening = 0;
+    if (ready(p, "listen") != 0)
+        return JOTD_STORE_ERROR;
+    res = PQexec(p->conn, SQL_LISTEN);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        r = failed(p, res, "listen");
+    PQclear(res);
+    p->listening = r == JOTD_STORE_OK;
+    return r;
+}
+
+/* ORs the channels of the notifications libpq has read into *changes. */
+static void
+take_notifies(struct pg *p, unsigned *changes)
+{
+    PGnotify *n;
+
+    while ((n = PQnotifies(p->conn)) != NULL) {
+        if (strcmp(n->relname, CHANNEL_REVOKED) == 0)
+            *changes |= JOTD_CHANGE_REVOKED;
+        else if (strcmp(n->relname, CHANNEL_KEYS) == 0)
+            *changes |= JOTD_CHANGE_KEYS;
+        PQfreemem(n);
+    }
+}
+
+/*
+ * Notifications that other calls on the connection read come first;
+ * then poll() on the socket, and PQconsumeInput for what arrived.  A
+ * socket that closed, or a connection that was reset since listen, is
+ * ERROR: notifications may have been lost.
+ */
+static enum jotd_store_result
+pg_wait(jotd_store *st, int timeout_ms, unsigned *changes)
+{
+    struct pg *p = pg_of(st);
+    struct pollfd pfd;
+    int rc;
+
+    *changes = 0;
+    if (!p->listening || p->broken || PQstatus(p->conn) != CONNECTION_OK) {
+        jotd_errf(p->err, sizeof p->err, "wait: not listening");
+        return JOTD_STORE_ERROR;
+    }
+    take_notifies(p, changes);
+    if (*changes != 0)
+        return JOTD_STORE_OK;
+    pfd.fd = PQsocket(p->conn);
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (pfd.fd < 0) {
+        p->broken = 1;
+        conn_failed(p, "wait");
+        return JOTD_STORE_ERROR;
+    }
+    rc = poll(&pfd, 1, timeout_ms < 0 ? 0 : timeout_ms);
+    if (rc < 0)
+        return errno == EINTR ? JOTD_STORE_OK : JOTD_STORE_ERROR;
+    if (rc == 0)
+        return JOTD_STORE_OK;
+    /* Readable, or hung up: PQconsumeInput tells which. */
+    if (PQconsumeInput(p->conn) == 0 ||
+        PQstatus(p->conn) != CONNECTION_OK) {
+        p->broken = 1;
+        conn_failed(p, "wait");
+        return JOTD_STORE_ERROR;
+    }
+    take_notifies(p, changes);
+    return JOTD_STORE_OK;
+}
+
 /* ---- settings ---- */
 
 static enum jotd_store_result
@@ -1493,11 +1688,23 @@ pg_key_list(jotd_store *st, jotd_key_cb cb, void *ctx)
 static enum jotd_store_result
 pg_key_activate(jotd_store *st, const char *kid, int64_t now)
 {
+    struct pg *p = pg_of(st);
     struct args a = {.n = 0};
+    PGresult *res;
+    enum jotd_store_result r;
+    int64_t n = 0;
 
     arg_str(&a, kid, TEXT_MAX);
     arg_i64(&a, now);
-    return changed_one(pg_of(st), SQL_KEY_ACTIVATE, &a, "key_activate");
+    r = run(p, SQL_KEY_ACTIVATE, &a, &res, "key_activate");
+    if (r == JOTD_STORE_OK) {
+        if (PQntuples(res) != 1 || col_i64(res, 0, 0, &n) != 0)
+            r = corrupt(p, "key_activate");
+        else if (n == 0)
+            r = JOTD_STORE_NOT_FOUND;
+    }
+    PQclear(res);
+    return r;
 }
 
 /* ---- audit ---- */
@@ -1617,6 +1824,10 @@ static const struct jotd_store_ops pg_ops = {
     .session_revoke_user = pg_session_revoke_user,
     .session_list_user = pg_session_list_user,
     .revoked_since = pg_revoked_since,
+    .revoked_after = pg_revoked_after,
+    .seqs_get = pg_seqs_get,
+    .listen = pg_listen,
+    .wait = pg_wait,
     .setting_raise = pg_setting_raise,
     .failure_add = pg_failure_add,
     .failure_get = pg_failure_get,

@@ -10,6 +10,12 @@
  * session has revoked_at = 0.  sessions.user_id has no foreign key:
  * deleting a user revokes its sessions and keeps their rows, so that the
  * revocation reaches every node through revoked_since.
+ *
+ * The change sequences (store.h) are rows of counters, bumped inside
+ * the write transaction (BEGIN IMMEDIATE) of the change they number:
+ * SQLite's one writer at a time is what orders the commits.  SQLite
+ * cannot push a change to another process; its counters are a read of
+ * a local file, cheap enough for a reader to poll.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -38,6 +45,8 @@
 #define PROBE_BUSY_MS 500
 #define TEXT_MAX 65536          /* ceiling on any text argument (octets) */
 #define REASON_USER_DELETED "user_deleted"
+#define COUNTER_REVOKED "revoked"       /* the rows of counters */
+#define COUNTER_KEYS "keys"
 /* Longest revocation reason: it must read back whole. */
 #define REASON_MAX (sizeof ((struct jotd_session *)0)->revoked_reason - 1)
 
@@ -106,6 +115,16 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_expires_at ON sessions (expires_at)"
     " WHERE revoked_at = 0;"
     "CREATE INDEX login_failures_last_at ON login_failures (last_at);",
+    /* 4: the change sequences of store.h, one counter row each, and the
+     * revocation number of each revoked session (0 for those revoked
+     * before: the full read by revoked_since still finds them). */
+    "CREATE TABLE counters ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " value INTEGER NOT NULL);"
+    "INSERT INTO counters (name, value) VALUES ('revoked', 0), ('keys', 0);"
+    "ALTER TABLE sessions ADD COLUMN revoked_seq INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sessions_revoked_seq ON sessions (revoked_seq)"
+    " WHERE revoked_seq <> 0;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -141,6 +160,9 @@ enum q {
     Q_SESSION_REVOKE_USER,
     Q_SESSION_LIST_USER,
     Q_REVOKED_SINCE,
+    Q_REVOKED_AFTER,
+    Q_SEQS,
+    Q_COUNTER_BUMP,
     Q_SETTING_RAISE,
     Q_SETTING_GET,
     Q_FAILURE_ADD,
@@ -194,11 +216,18 @@ static const char *const sql[N_Q] = {
         "UPDATE sessions SET gen = gen + 1, rotated_at = ?3, "
         "last_used_at = ?3, expires_at = ?4 "
         "WHERE id = ?1 AND gen = ?2 AND revoked_at = 0 AND expires_at > ?3",
+    /* The revocations stamp the next revocation number, which the caller
+     * then takes (Q_COUNTER_BUMP) in the same transaction when a row
+     * changed. */
     [Q_SESSION_REVOKE] =
-        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3, "
+        "revoked_seq = (SELECT value + 1 FROM counters "
+        "WHERE name = '" COUNTER_REVOKED "') "
         "WHERE id = ?1 AND revoked_at = 0",
     [Q_SESSION_REVOKE_USER] =
-        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 "
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3, "
+        "revoked_seq = (SELECT value + 1 FROM counters "
+        "WHERE name = '" COUNTER_REVOKED "') "
         "WHERE user_id = ?1 AND revoked_at = 0 AND (?4 IS NULL OR id <> ?4) "
         "RETURNING id",
     [Q_SESSION_LIST_USER] =
@@ -211,6 +240,20 @@ static const char *const sql[N_Q] = {
         "SELECT id, revoked_at FROM sessions "
         "WHERE revoked_at <> 0 AND revoked_at >= ?1 "
         "ORDER BY revoked_at, id",
+    /* Up to the number of the ?2-th session above ?1, that number whole
+     * (store.h). */
+    [Q_REVOKED_AFTER] =
+        "SELECT id, revoked_at, revoked_seq FROM sessions "
+        "WHERE revoked_seq <> 0 AND revoked_seq > ?1 AND revoked_seq <= "
+        "(SELECT max(revoked_seq) FROM (SELECT revoked_seq FROM sessions "
+        "WHERE revoked_seq <> 0 AND revoked_seq > ?1 "
+        "ORDER BY revoked_seq LIMIT ?2)) "
+        "ORDER BY revoked_seq, id",
+    [Q_SEQS] =
+        "SELECT (SELECT value FROM counters WHERE name = '"
+        COUNTER_REVOKED "'), (SELECT value FROM counters WHERE name = '"
+        COUNTER_KEYS "')",
+    [Q_COUNTER_BUMP] = "UPDATE counters SET value = value + 1 WHERE name = ?1",
     /* Writes only a larger value: a no-op leaves the row untouched. */
     [Q_SETTING_RAISE] =
         "INSERT INTO settings (name, value) VALUES (?1, ?2) "
@@ -602,6 +645,27 @@ out:
     return r;
 }
 
+/* Takes the next number of counter (COUNTER_*), inside the caller's
+ * transaction. */
+static enum jotd_store_result
+bump(struct sq *s, const char *counter, const char *what)
+{
+    sqlite3_stmt *p = prep(s, Q_COUNTER_BUMP);
+    enum jotd_store_result r;
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = bind_str(p, 1, counter, TEXT_MAX);
+    if (rc != SQLITE_OK)
+        r = fail(s, rc, what);
+    else
+        r = changed_one(s, p, what);
+    done(p);
+    /* A missing row is a schema that is not ours. */
+    return r == JOTD_STORE_NOT_FOUND ? corrupt(s, what) : r;
+}
+
 /* ---- the operations ---------------------------------------------- */
 
 static void
@@ -889,9 +953,12 @@ sq_user_update(jotd_store *st, const struct jotd_user *u, int64_t now)
 
 /*
  * Revokes the live sessions of user_id but except_id (may be NULL),
+ * inside the caller's transaction and under one revocation number,
  * passing each id revoked to cb (NULL: none) and counting them in
  * *n_revoked (may be NULL).  SQLite makes every change at the first step
- * of an UPDATE ... RETURNING, so cb sees only ids that are revoked.
+ * of an UPDATE ... RETURNING, so cb sees only ids that the transaction
+ * revokes; should its commit fail (a full disk), the caller refuses the
+ * tokens of sessions that stay live, the safe side to err on.
  */
 static enum jotd_store_result
 revoke_user(struct sq *s, const char *user_id, const char *except_id,
@@ -922,6 +989,8 @@ revoke_user(struct sq *s, const char *user_id, const char *except_id,
     done(p);
     if (rc != SQLITE_DONE)
         return fail(s, rc, what);
+    if (n > 0 && bump(s, COUNTER_REVOKED, what) != JOTD_STORE_OK)
+        return JOTD_STORE_ERROR;
     if (n_revoked != NULL)
         *n_revoked = n;
     return JOTD_STORE_OK;
@@ -1068,17 +1137,25 @@ sq_session_rotate(jotd_store *st, const char *id, int64_t from_gen,
     return r == JOTD_STORE_OK ? JOTD_STORE_CONFLICT : r;
 }
 
+/* The revocation and its number in one transaction; an idempotent
+ * repeat changes nothing and takes no number. */
 static enum jotd_store_result
 sq_session_revoke(jotd_store *st, const char *id, const char *reason,
                   int64_t now)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *p = prep(s, Q_SESSION_REVOKE);
+    sqlite3_stmt *p;
     enum jotd_store_result r;
     int rc;
 
-    if (p == NULL)
-        return JOTD_STORE_ERROR;
+    r = begin(s, "session_revoke");
+    if (r != JOTD_STORE_OK)
+        return r;
+    p = prep(s, Q_SESSION_REVOKE);
+    if (p == NULL) {
+        r = JOTD_STORE_ERROR;
+        goto undo;
+    }
     rc = bind_str(p, 1, id, TEXT_MAX);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(p, 2, now);
@@ -1089,10 +1166,17 @@ sq_session_revoke(jotd_store *st, const char *id, const char *reason,
     else
         r = changed_one(s, p, "session_revoke");
     done(p);
-    if (r != JOTD_STORE_NOT_FOUND)
-        return r;
-    /* Already revoked is OK: revoking is idempotent. */
-    return session_exists(s, id, "session_revoke");
+    if (r == JOTD_STORE_OK)
+        r = bump(s, COUNTER_REVOKED, "session_revoke");
+    else if (r == JOTD_STORE_NOT_FOUND)
+        /* Already revoked is OK: revoking is idempotent. */
+        r = session_exists(s, id, "session_revoke");
+    if (r != JOTD_STORE_OK)
+        goto undo;
+    return commit(s, "session_revoke");
+undo:
+    rollback(s);
+    return r;
 }
 
 /*
@@ -1106,10 +1190,26 @@ sq_session_revoke_user(jotd_store *st, const char *user_id,
                        int64_t now, jotd_revoked_cb cb, void *ctx,
                        size_t *n_revoked)
 {
+    struct sq *s = sq_of(st);
+    enum jotd_store_result r;
+
     if (n_revoked != NULL)
         *n_revoked = 0;
-    return revoke_user(sq_of(st), user_id, except_id, reason, now, cb, ctx,
-                       n_revoked, "session_revoke_user");
+    r = begin(s, "session_revoke_user");
+    if (r != JOTD_STORE_OK)
+        return r;
+    r = revoke_user(s, user_id, except_id, reason, now, cb, ctx, n_revoked,
+                    "session_revoke_user");
+    if (r != JOTD_STORE_OK) {
+        rollback(s);
+        if (n_revoked != NULL)
+            *n_revoked = 0;
+        return r;
+    }
+    r = commit(s, "session_revoke_user");
+    if (r != JOTD_STORE_OK && n_revoked != NULL)
+        *n_revoked = 0;
+    return r;
 }
 
 static enum jotd_store_result
@@ -1186,6 +1286,97 @@ sq_revoked_since(jotd_store *st, int64_t since, jotd_revoked_cb cb,
 out:
     done(p);
     return r;
+}
+
+static enum jotd_store_result
+sq_revoked_after(jotd_store *st, int64_t after, size_t limit,
+                 jotd_revoked_seq_cb cb, void *ctx)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_REVOKED_AFTER);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    char id[JOTD_ID_LEN + 1];
+    int rc;
+
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_bind_int64(p, 1, after);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(p, 2, limit > INT64_MAX ? INT64_MAX
+                                                        : (int64_t)limit);
+    if (rc != SQLITE_OK) {
+        r = fail(s, rc, "revoked_after");
+        goto out;
+    }
+    for (;;) {
+        rc = sqlite3_step(p);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail(s, rc, "revoked_after");
+            goto out;
+        }
+        if (col_exact(p, 0, id, sizeof id) != 0) {
+            r = corrupt(s, "revoked_after");
+            goto out;
+        }
+        if (cb(ctx, id, sqlite3_column_int64(p, 1),
+               sqlite3_column_int64(p, 2)) != 0)
+            break;
+    }
+out:
+    done(p);
+    return r;
+}
+
+static enum jotd_store_result
+sq_seqs_get(jotd_store *st, struct jotd_seqs *out)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *p = prep(s, Q_SEQS);
+    enum jotd_store_result r = JOTD_STORE_OK;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (p == NULL)
+        return JOTD_STORE_ERROR;
+    rc = sqlite3_step(p);
+    if (rc != SQLITE_ROW)
+        r = fail(s, rc, "seqs_get");
+    else if (sqlite3_column_type(p, 0) == SQLITE_NULL ||
+             sqlite3_column_type(p, 1) == SQLITE_NULL)
+        r = corrupt(s, "seqs_get");
+    else {
+        out->revoked = sqlite3_column_int64(p, 0);
+        out->keys = sqlite3_column_int64(p, 1);
+    }
+    done(p);
+    return r;
+}
+
+/* SQLite cannot tell one process of another's commit: the caller reads
+ * the counters instead (store.h). */
+static enum jotd_store_result
+sq_listen(jotd_store *st)
+{
+    (void)st;
+    return JOTD_STORE_NOT_FOUND;
+}
+
+static enum jotd_store_result
+sq_wait(jotd_store *st, int timeout_ms, unsigned *changes)
+{
+    struct timespec ts;
+
+    (void)st;
+    *changes = 0;
+    if (timeout_ms <= 0)
+        return JOTD_STORE_OK;
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    return JOTD_STORE_OK;
 }
 
 /* ---- settings ---- */
@@ -1390,9 +1581,8 @@ sq_failure_undo(jotd_store *st, const char *bucket)
 /* ---- signing keys ---- */
 
 static enum jotd_store_result
-sq_key_insert(jotd_store *st, const struct jotd_signing_key *k)
+key_insert(struct sq *s, const struct jotd_signing_key *k)
 {
-    struct sq *s = sq_of(st);
     sqlite3_stmt *p = prep(s, Q_KEY_INSERT);
     int rc;
 
@@ -1415,6 +1605,26 @@ sq_key_insert(jotd_store *st, const struct jotd_signing_key *k)
         rc = run(p);
     done(p);
     return rc == SQLITE_OK ? JOTD_STORE_OK : fail(s, rc, "key_insert");
+}
+
+/* The key and its number in one transaction. */
+static enum jotd_store_result
+sq_key_insert(jotd_store *st, const struct jotd_signing_key *k)
+{
+    struct sq *s = sq_of(st);
+    enum jotd_store_result r;
+
+    r = begin(s, "key_insert");
+    if (r != JOTD_STORE_OK)
+        return r;
+    r = key_insert(s, k);
+    if (r == JOTD_STORE_OK)
+        r = bump(s, COUNTER_KEYS, "key_insert");
+    if (r != JOTD_STORE_OK) {
+        rollback(s);
+        return r;
+    }
+    return commit(s, "key_insert");
 }
 
 /* The key passed to cb, and its strings, live until cb returns. */
@@ -1496,6 +1706,9 @@ sq_key_activate(jotd_store *st, const char *kid, int64_t now)
         r = fail(s, rc, "key_activate");
         goto undo;
     }
+    r = bump(s, COUNTER_KEYS, "key_activate");
+    if (r != JOTD_STORE_OK)
+        goto undo;
     return commit(s, "key_activate");
 undo:
     rollback(s);
@@ -1639,6 +1852,10 @@ static const struct jotd_store_ops sq_ops = {
     .session_revoke_user = sq_session_revoke_user,
     .session_list_user = sq_session_list_user,
     .revoked_since = sq_revoked_since,
+    .revoked_after = sq_revoked_after,
+    .seqs_get = sq_seqs_get,
+    .listen = sq_listen,
+    .wait = sq_wait,
     .setting_raise = sq_setting_raise,
     .failure_add = sq_failure_add,
     .failure_get = sq_failure_get,

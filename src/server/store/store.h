@@ -14,6 +14,19 @@
  * Times are milliseconds since the Unix epoch (int64_t); 0 means "none"
  * (e.g. revoked_at of a live session).  Ids are 36-character lowercase
  * UUID strings (random, version 4), made by the caller.
+ *
+ * Change sequences.  The database keeps two counters that only go up:
+ * the revocation sequence and the key sequence.  Every call that revokes
+ * at least one session (session_revoke, session_revoke_user, user_delete)
+ * takes the next revocation number, in the same transaction, and stamps
+ * it on every session it revoked; key_insert and key_activate take the
+ * next key number.  The counter is one row, locked until the commit, so
+ * transactions commit in the order of their numbers: a reader that has
+ * seen number N never sees a smaller one commit later, and can ask for
+ * "what came after N" (revoked_after) without missing anything.  An
+ * engine that can push changes (PostgreSQL's NOTIFY, sent only when the
+ * transaction commits) also announces each new number on listening
+ * connections (listen, wait).
  */
 #ifndef JOTD_STORE_H
 #define JOTD_STORE_H
@@ -84,6 +97,22 @@ typedef int (*jotd_session_cb)(void *ctx, const struct jotd_session *s);
 typedef int (*jotd_key_cb)(void *ctx, const struct jotd_signing_key *k);
 typedef int (*jotd_revoked_cb)(void *ctx, const char *session_id,
                                int64_t revoked_at);
+/* For revoked_after: seq is the revocation number of the session. */
+typedef int (*jotd_revoked_seq_cb)(void *ctx, const char *session_id,
+                                   int64_t revoked_at, int64_t seq);
+
+/* The change sequences (see the top of this file): the last numbers
+ * taken, 0 before the first. */
+struct jotd_seqs {
+    int64_t revoked;
+    int64_t keys;
+};
+
+/* What wait reports, as bits. */
+enum jotd_store_change {
+    JOTD_CHANGE_REVOKED = 1,        /* a revocation committed */
+    JOTD_CHANGE_KEYS = 2            /* a key was added or activated */
+};
 
 struct jotd_store_ops {
     const char *name;               /* "sqlite", "postgresql" */
@@ -112,7 +141,8 @@ struct jotd_store_ops {
     enum jotd_store_result (*user_update)(jotd_store *st,
                                           const struct jotd_user *u,
                                           int64_t now);
-    /* Deletes the user and revokes (not deletes) their sessions. */
+    /* Deletes the user and revokes (not deletes) their sessions, taking
+     * a revocation number when it revoked any. */
     enum jotd_store_result (*user_delete)(jotd_store *st, const char *id,
                                           int64_t now);
 
@@ -133,14 +163,17 @@ struct jotd_store_ops {
     enum jotd_store_result (*session_rotate)(jotd_store *st, const char *id,
                                              int64_t from_gen, int64_t now,
                                              int64_t new_expires_at);
-    /* Marks a live session revoked at now with reason; NOT_FOUND when it
-     * does not exist, OK when it was already revoked (idempotent). */
+    /* Marks a live session revoked at now with reason, under the next
+     * revocation number; NOT_FOUND when it does not exist, OK when it
+     * was already revoked (idempotent: no number is taken). */
     enum jotd_store_result (*session_revoke)(jotd_store *st, const char *id,
                                              const char *reason, int64_t now);
     /* Revokes every live session of user_id except except_id (NULL: all);
      * *n_revoked (may be NULL) gets the count, and cb (may be NULL) each
      * id revoked, with now, so that the caller can refuse their tokens at
-     * once.  cb must not call into st; its result is ignored. */
+     * once.  cb must not call into st; its result is ignored.  One
+     * revocation number covers every session the call revoked; none is
+     * taken when it revoked none. */
     enum jotd_store_result (*session_revoke_user)(jotd_store *st,
                                                   const char *user_id,
                                                   const char *except_id,
@@ -157,6 +190,46 @@ struct jotd_store_ops {
     /* Sessions revoked at or after since (for the revocation set). */
     enum jotd_store_result (*revoked_since)(jotd_store *st, int64_t since,
                                             jotd_revoked_cb cb, void *ctx);
+    /*
+     * Sessions whose revocation number is above after, by number (then
+     * id): the ones with the smallest numbers, at least limit of them
+     * when there are that many, and never part of one number, so that
+     * the last number passed to cb is complete and the next page starts
+     * above it (a page passes limit by the rest of its last number).
+     * Sessions revoked before the numbers existed (number 0) and pruned
+     * ones are never listed.
+     */
+    enum jotd_store_result (*revoked_after)(jotd_store *st, int64_t after,
+                                            size_t limit,
+                                            jotd_revoked_seq_cb cb,
+                                            void *ctx);
+    /* The current change sequences into *out (all 0 on failure): one
+     * cheap read. */
+    enum jotd_store_result (*seqs_get)(jotd_store *st,
+                                       struct jotd_seqs *out);
+
+    /*
+     * Notifications.  listen makes st a listening connection: from then
+     * on wait(st, ...) reports the changes committed by any connection.
+     * NOT_FOUND when the engine pushes nothing (SQLite): then seqs_get is
+     * cheap enough to read often, and that is how to notice a change.
+     * ERROR when the database failed.
+     *
+     * wait blocks up to timeout_ms (>= 0) until a change comes, and ORs
+     * the enum jotd_store_change bits of every change that came into
+     * *changes (0 when none came).  ERROR when the connection was lost
+     * or reset since listen (it may be opened again or listen called
+     * again later): changes may have been missed meanwhile, so read
+     * everything again.  On an engine that pushes nothing it sleeps
+     * timeout_ms and reports none.
+     *
+     * WARNING: another call on a listening connection is allowed (the
+     * changes that arrive meanwhile are kept for wait), but one that
+     * reconnects it ends the listening: wait says so with ERROR.
+     */
+    enum jotd_store_result (*listen)(jotd_store *st);
+    enum jotd_store_result (*wait)(jotd_store *st, int timeout_ms,
+                                   unsigned *changes);
 
     /* Stores value under name (borrowed) unless a larger value is stored
      * there already, and gives the stored value afterwards in *out (0 on
@@ -198,7 +271,8 @@ struct jotd_store_ops {
     enum jotd_store_result (*failure_undo)(jotd_store *st,
                                            const char *bucket);
 
-    /* Signing keys. */
+    /* Signing keys.  key_insert and key_activate (when it found kid)
+     * take the next key number. */
     enum jotd_store_result (*key_insert)(jotd_store *st,
                                          const struct jotd_signing_key *k);
     /* Every key, oldest first. */
