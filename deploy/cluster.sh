@@ -253,9 +253,13 @@ node_start() {
         </dev/null >>"$d/jotd.log" 2>&1 &
     pid=$!
     echo "$pid" >"$d/pid"
-    env_set "NODE${i}_PORT" "$port"
-    env_set "NODE${i}_URL" "http://127.0.0.1:$port"
-    env_set "NODE${i}_PID" "$pid"
+    # Only the first start writes cluster.env: nodes may be started again
+    # at once, and "info" reads their pids from their pid files.
+    if [ -z "$(env_get "NODE${i}_PORT")" ]; then
+        env_set "NODE${i}_PORT" "$port"
+        env_set "NODE${i}_URL" "http://127.0.0.1:$port"
+        env_set "NODE${i}_PID" "$pid"
+    fi
     if ! wait_http "http://127.0.0.1:$port/healthz"; then
         tail -n 20 "$d/jotd.log" >&2
         die "node $i does not answer on port $port"
@@ -324,6 +328,8 @@ start() {
     mkdir -p "$DIR"
     chmod 0755 "$DIR"
     [ "$(id -u)" -ne 0 ] || chown "$PGUSER_" "$DIR"
+    as_user test -w "$DIR" ||
+        die "$PGUSER_ cannot write $DIR (is a parent closed to others?)"
     # From here on a failure stops what was started.
     # shellcheck disable=SC2154
     trap 'rc=$?; [ $rc -eq 0 ] || stop >/dev/null 2>&1; exit $rc' EXIT
@@ -391,18 +397,18 @@ wait_gone() {   # PID: up to 10 s, then KILL
 }
 
 stop() {
-    local pid d
+    local pid d pids=()
     [ -d "$DIR" ] || return 0
-    pid=$(pid_of "$DIR/nginx/nginx.pid") && {
-        kill -s QUIT "$pid" 2>/dev/null
-        wait_gone "$pid"
-    }
-    for d in "$DIR"/node*; do
-        [ -d "$d" ] || continue
-        pid=$(pid_of "$d/pid") && {
+    # nginx first, then every node at once, then pgbouncer: each is
+    # told, then waited for (each node takes a moment to end its threads).
+    for d in "$DIR/nginx/nginx.pid" "$DIR"/node*/pid; do
+        pid=$(pid_of "$d") && {
             kill -s TERM "$pid" 2>/dev/null
-            wait_gone "$pid"
+            pids+=("$pid")
         }
+    done
+    for pid in "${pids[@]}"; do
+        wait_gone "$pid"
     done
     pid=$(pid_of "$DIR/pgbouncer/pgbouncer.pid") && {
         kill -s TERM "$pid" 2>/dev/null
@@ -414,8 +420,24 @@ stop() {
     fi
     # A killed primary leaves its pid file: pg_ctl finds no server, and
     # its backends have ended with it.
-    [ ! -d "$DIR/pg/primary" ] || sh "$PG_CLUSTER" stop "$DIR/pg/primary"
+    [ ! -d "$DIR/pg/primary" ] ||
+        sh "$PG_CLUSTER" stop "$DIR/pg/primary" 2>/dev/null
     rm -rf "$DIR"
+}
+
+# cluster.env with each node's pid as it is now ("" for a stopped node).
+info() {
+    local line i pid
+    while IFS= read -r line; do
+        case $line in
+        NODE*_PID=*)
+            i=${line#NODE}
+            i=${i%%_PID=*}
+            pid=$(pid_of "$DIR/node$i/pid") || pid=""
+            echo "NODE${i}_PID=$pid" ;;
+        *) echo "$line" ;;
+        esac
+    done <"$DIR/cluster.env"
 }
 
 [ $# -ge 2 ] || usage
@@ -437,7 +459,7 @@ set_as_user
 case $cmd in
 start) start "$@" ;;
 stop) stop ;;
-info) cat "$DIR/cluster.env" ;;
+info) info ;;
 node-kill)
     node_kill "${1:?node-kill DIR I [SIGNAL]}" "${2:-KILL}" ;;
 node-start)
@@ -448,7 +470,7 @@ node-start)
         die "node $i runs already (pid $pid)"
     fi
     node_start "$i" "$@"
-    echo "NODE${i}_PID=$(env_get "NODE${i}_PID")" ;;
+    echo "NODE${i}_PID=$(cat "$DIR/node$i/pid")" ;;
 primary-kill)
     pid=$(pid_of "$DIR/pg/primary/data/postmaster.pid") ||
         die "the primary does not run"
