@@ -49,7 +49,7 @@ class Client:
         self.token = session["refresh_token"]
         self.gen = gen(self.token)
         self.acks = []              # (monotonic time, gen)
-        self.retries = 0
+        self.retries = {}           # why -> count
         self.bad = []               # answers that break an invariant
 
 
@@ -68,11 +68,11 @@ def storm(via, clients, stop):
                 if conn is not None:
                     conn.close()
                 conn = None
-                cl.retries += 1
+                cl.retries["no answer"] = cl.retries.get("no answer", 0) + 1
                 time.sleep(RETRY_PAUSE)
                 continue
             if r.status in (502, 503, 504):
-                cl.retries += 1
+                cl.retries[r.status] = cl.retries.get(r.status, 0) + 1
                 time.sleep(RETRY_PAUSE)
                 continue
             j = r.json() or {}
@@ -130,8 +130,14 @@ def after_storm(t, c, label, clients):
     t.eq("%s: every answered refresh gave the next generation (no 401, "
          "none skipped or repeated)" % label, bad[:3], [])
     n_acks = sum(len(cl.acks) for cl in clients)
-    t.say("%s: %d rotations acknowledged, %d retries" %
-          (label, n_acks, sum(cl.retries for cl in clients)))
+    retries = {}
+    for cl in clients:
+        for k, v in cl.retries.items():
+            retries[k] = retries.get(k, 0) + v
+    t.say("%s: %d rotations acknowledged; retries: %s" %
+          (label, n_acks, ", ".join("%s x %d" % (k, v) for k, v in
+                                    sorted(retries.items(), key=str))
+           or "none"))
     t.check("%s: the storm rotated (at least one refresh a client)" % label,
             all(cl.acks for cl in clients), "every client", "not all")
     db = c.session_gens([cl.sid for cl in clients])
@@ -157,7 +163,7 @@ def after_storm(t, c, label, clients):
 
 
 def node_kill(t, c):
-    label = "SIGKILL node2"
+    label = "SIGKILL node B"
     clients = open_clients(t, c, CLIENTS)
     stop = threading.Event()
     acked, existed, sbad = [], [], []
