@@ -449,8 +449,9 @@ case $DIR in
 *) DIR=$(pwd)/$DIR ;;
 esac
 PGBIN=$(pg_bindir)
-if [ -f "$DIR/cluster.env" ]; then
-    PGUSER_=$(env_get PG_USER)
+if [ "$cmd" != start ] && [ -d "$DIR" ]; then
+    # The owner of DIR: also when cluster.env is damaged, stop works.
+    PGUSER_=$(stat -c %U "$DIR")
 else
     PGUSER_=$(pick_user)
 fi
