@@ -167,27 +167,35 @@ def run(t, c):
     t.check("jotd keys rotate against the database -> exit 0 and a kid",
             rc == 0 and kid and "\n" not in kid, "exit 0, one kid",
             "%d %r %r" % (rc, out, err.strip()))
+    # Each node signs with the new key once its key sync has run; until
+    # every node has run one, a node that has not may refuse a token of
+    # the new key (counted, not asserted: API.md promises only that all
+    # nodes sign with it within key_sync).
     limit = c.key_sync + 2.0
+    tokens = {}
+    early = 0
     for s in (a, b, cc):
         tok = None
-        took = None
         t0 = time.monotonic()
-        deadline = t0 + limit
-        while time.monotonic() < deadline:
+        while time.monotonic() < t0 + limit:
             lr = s.login(u["username"], u["password"])
             tok = (lr.json() or {}).get("access_token", "")
             if lr.status == 200 and jwt_parts(tok)[0].get("kid") == kid:
-                took = time.monotonic() - t0
+                tokens[s.name] = tok
+                early += sum(1 for o in (a, b, cc)
+                             if o is not s and o.verify(tok).status != 200)
                 break
             time.sleep(0.2)
         t.check("keys rotate: %s signs with the new kid within key_sync "
-                "+ 2 s" % s.name, took is not None, kid,
+                "+ 2 s" % s.name, s.name in tokens, kid,
                 repr(jwt_parts(tok)[0].get("kid")) if tok else "no token")
-        if took is not None:
-            others = [o for o in (a, b, cc) if o is not s]
-            t.eq("keys rotate: the token %s signed verifies on the other "
-                 "two" % s.name, [o.verify(tok).status for o in others],
-                 [200, 200])
+    t.say("keys rotate: %d of %d first checks on the other nodes refused "
+          "a new-key token (that node had not synced the key yet)" %
+          (early, 2 * len(tokens)))
+    for name, tok in sorted(tokens.items()):
+        t.eq("keys rotate: once all sign with it, the token %s signed "
+             "verifies on every node" % name,
+             [o.verify(tok).status for o in (a, b, cc)], [200, 200, 200])
     for s in (a, b, cc):
         ks = [k.get("kid") for k in
               (s.get("/.well-known/jwks.json").json() or {}).get("keys", [])]
