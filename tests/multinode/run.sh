@@ -16,10 +16,23 @@ pass=0
 fail=0
 log=$(mktemp)
 child=""
+
+tally() {   # exit status of the run; reads $log
+    cat "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
+    f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+    p=${p:-0} f=${f:-0}
+    [ "$1" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    pass=$((pass + p))
+    fail=$((fail + f))
+}
+
 # A signal reaches the running Python, whose own handler stops its
-# cluster; this shell then waits for it before leaving.
+# cluster and counts a failure; this shell waits for it, then reports.
 trap 'rm -f "$log"' EXIT
-trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait; exit 130' \
+trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait; tally 1; fi
+echo "multinode: $pass passed, $fail failed (interrupted)"; exit 130' \
     INT TERM HUP
 
 for mode in direct pgbouncer; do
@@ -28,14 +41,7 @@ for mode in direct pgbouncer; do
     wait "$child"
     rc=$?
     child=""
-    cat "$log"
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-    p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
-    f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-    p=${p:-0} f=${f:-0}
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-    pass=$((pass + p))
-    fail=$((fail + f))
+    tally "$rc"
 done
 
 echo "multinode: $pass passed, $fail failed"
