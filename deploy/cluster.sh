@@ -16,7 +16,8 @@
 #     to every node, after the cluster's own flags, so they win.
 #   deploy/cluster.sh stop DIR          stops everything, removes DIR
 #   deploy/cluster.sh info DIR          prints DIR/cluster.env again
-#   deploy/cluster.sh node-kill DIR I [SIGNAL]   (default KILL)
+#   deploy/cluster.sh node-kill DIR I [SIGNAL]   (default KILL; waits
+#       until the node is gone, except for STOP and CONT)
 #   deploy/cluster.sh node-start DIR I [-- EXTRA_FLAGS...]
 #       starts node I again on its port; EXTRA_FLAGS hold for this start
 #   deploy/cluster.sh primary-kill DIR  kill -9 of the primary's postmaster
@@ -41,7 +42,7 @@ die() {
 }
 
 usage() {
-    sed -n '9,24p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '9,25p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -270,6 +271,9 @@ node_kill() {
     local i=$1 sig=${2:-KILL} pid
     pid=$(cat "$DIR/node$i/pid" 2>/dev/null) || die "no node $i"
     kill -s "$sig" "$pid" 2>/dev/null || true
+    case $sig in
+    STOP | CONT | SIGSTOP | SIGCONT) return 0 ;;   # it lives on
+    esac
     # Waits for it to be gone (bounded), so its port is free again.
     local n=0
     while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do
@@ -404,6 +408,7 @@ stop() {
     for d in "$DIR/nginx/nginx.pid" "$DIR"/node*/pid; do
         pid=$(pid_of "$d") && {
             kill -s TERM "$pid" 2>/dev/null
+            kill -s CONT "$pid" 2>/dev/null     # a node-kill STOP
             pids+=("$pid")
         }
     done

@@ -90,6 +90,15 @@ class Cluster:
                 pass
         return out
 
+    def nginx_log(self, offset=0):
+        """nginx's access log from offset: (its lines, the new end)."""
+        p = os.path.join(self.dir, "nginx", "access.log")
+        with open(p, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+        return (data.decode("utf-8", "replace").splitlines(),
+                offset + len(data))
+
     # -- faults -------------------------------------------------------
 
     def node_kill(self, i, sig="KILL"):

@@ -266,6 +266,97 @@ def primary_kill(t, c):
     after_storm(t, c, label, clients)
 
 
+def in_flight(t, c, label, send):
+    """Node B stopped (SIGSTOP), send(i) for i = 0, 1, 2 at once through
+    nginx (round robin: one of them waits on B), then B killed and
+    started again: (the answers in order, nginx's log lines meanwhile)."""
+    res = [None] * 3
+    _, mark = c.nginx_log()
+    c.node_kill(2, "STOP")
+    try:
+        ths = [threading.Thread(target=lambda i=i: res.__setitem__(
+            i, send(i))) for i in range(3)]
+        for th in ths:
+            th.start()
+        time.sleep(1.0)
+        t.check("%s: node B is killed with a request on it" % label,
+                c.node_kill(2, "KILL"), "killed", "node-kill failed")
+        for th in ths:
+            th.join(40)
+    finally:
+        c.node_kill(2, "CONT")
+        c.node_kill(2, "KILL")
+        c.node_start(2)
+    return res, c.nginx_log(mark)[0]
+
+
+def upstreams(lines, path):
+    """The "u=... us=..." of nginx's log lines for path, B's port shown
+    as B: e.g. ["B:502 A:200", "C:200"]."""
+    out = []
+    for line in lines:
+        if " " + path + " " not in line and " " + path + "?" not in line:
+            continue
+        u = line.partition(" u=")[2].partition(" us=")
+        addrs = [a.strip() for a in u[0].split(",")]
+        sts = [x.strip() for x in u[2].partition(" rt=")[0].split(",")]
+        out.append(" ".join("%s:%s" % (a, s) for a, s in zip(addrs, sts)))
+    return out
+
+
+def answer(fn):
+    try:
+        return fn()
+    except (OSError, http.client.HTTPException) as e:
+        return e
+
+
+def nginx_replay(t, c):
+    """What nginx does with a request whose node dies under it: a GET
+    goes to another node, a POST does not (deploy/nginx.conf)."""
+    label = "nginx"
+    time.sleep(2.5)             # B back in nginx's rotation, if it was out
+    ss = [c.nginx.session(k_user["username"], k_user["password"])
+          for k_user in [c.nginx.user()[0] for _ in range(3)]]
+    b = "127.0.0.1:%d" % c.nodes[1].port
+    res, log = in_flight(t, c, label + " POST", lambda i: answer(
+        lambda: c.nginx.refresh(ss[i]["refresh_token"])))
+    via_b = [u for u in upstreams(log, "/v1/auth/refresh") if b in u]
+    t.eq("%s: nginx's log: the POST that reached B was answered 502 "
+         "and sent nowhere else" % label, via_b, [b + ":502"])
+    st = [getattr(r, "status", type(r).__name__) for r in res]
+    t.eq("%s: three POST /v1/auth/refresh, one on the dying node -> 200, "
+         "200, 502 (the POST is not sent again)" % label, sorted(st, key=str),
+         [200, 200, 502])
+    lost = [s for s, x in zip(ss, st) if x != 200]
+    if len(lost) == 1:
+        sid = lost[0]["session_id"]
+        t.eq("%s: the session of the 502 was not rotated on another node "
+             "(gen 1 in the database)" % label,
+             c.session_gens([sid]).get(sid), (1, 0))
+        r = c.nginx.refresh(lost[0]["refresh_token"])
+        t.eq("%s: its client's retry -> 200, gen 2" % label,
+             (r.status, gen((r.json() or {}).get("refresh_token", ""))),
+             (200, 2))
+    # nginx holds a failed node out for fail_timeout (2 s): wait it out,
+    # so that the next round reaches B again.
+    time.sleep(2.5)
+    _, k = c.nginx.user()
+    res, log = in_flight(t, c, label + " GET", lambda i: answer(
+        lambda: c.nginx.verify(k["access_token"])))
+    via_b = [u.split(" ") for u in upstreams(log, "/v1/verify") if b in u]
+    t.check("%s: nginx's log: the GET that reached B went on to another "
+            "node, which answered 200" % label,
+            len(via_b) == 1 and len(via_b[0]) == 2 and
+            via_b[0][0] == b + ":502" and via_b[0][1].endswith(":200"),
+            "[[B:502, X:200]]", repr(via_b))
+    t.eq("%s: three GET /v1/verify, one on the dying node -> 3 x 200 (the "
+         "GET is sent to another node)" % label,
+         sorted(getattr(r, "status", type(r).__name__) for r in res),
+         [200, 200, 200])
+
+
 def run(t, c):
+    nginx_replay(t, c)
     node_kill(t, c)
     primary_kill(t, c)
