@@ -210,6 +210,7 @@ listen_port = $port
 unix_socket_dir = $d
 auth_type = trust
 auth_file = $d/users.txt
+admin_users = $PGUSER_
 pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 40

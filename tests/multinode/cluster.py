@@ -152,6 +152,20 @@ class Cluster:
         return [l.split("\t") for l in
                 p.stdout.decode("utf-8").splitlines() if l]
 
+    def pgbouncer_show(self, what):
+        """SHOW what on pgbouncer's console: a list of {column: value}."""
+        url = "postgresql://%s@127.0.0.1:%s/pgbouncer" % (
+            self.info["PG_USER"], self.info["PGBOUNCER_PORT"])
+        p = subprocess.run([harness.psql(), "-X", "-q", "-A", "-F", "\t",
+                            "-P", "footer=off", "-d", url, "-c",
+                            "SHOW " + what], capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("psql: " + p.stderr.decode("utf-8",
+                                                          "replace"))
+        lines = p.stdout.decode("utf-8").splitlines()
+        head = lines[0].split("\t") if lines else []
+        return [dict(zip(head, l.split("\t"))) for l in lines[1:] if l]
+
     def session_gens(self, sids):
         """{session id: (gen, revoked_at)} of the sessions given."""
         if not sids:

@@ -10,7 +10,9 @@ against it.  Checks are counted by tests/integration/harness.py.
 "pgbouncer" connects the nodes through pgbouncer in transaction mode and
 leaves out the faults (pgbouncer points at one host).  The cluster is
 stopped and its directory removed at the end, also after a failure or a
-signal.  The last line is "N passed, M failed".
+signal.  The last line is "N passed, M failed".  $JOT_NODE_FLAGS (words)
+reaches every node through deploy/cluster.sh, before the suite's own
+flags (which win): JOT_NODE_FLAGS=--db_listen=on runs it with that key.
 """
 
 import importlib

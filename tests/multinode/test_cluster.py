@@ -71,6 +71,17 @@ def run(t, c):
     a, b, cc = c.nodes[:3]
     lb = c.nginx
 
+    if c.pgbouncer:
+        pools = [p for p in c.pgbouncer_show("POOLS")
+                 if p.get("database") == "jot"]
+        t.eq("pgbouncer: the pool of jot is in transaction mode",
+             [p.get("pool_mode") for p in pools], ["transaction"])
+        clients = [x for x in c.pgbouncer_show("CLIENTS")
+                   if x.get("database") == "jot"]
+        t.check("pgbouncer: the nodes are its clients (%d connections)" %
+                len(clients), len(clients) >= len(c.nodes), ">= %d" %
+                len(c.nodes), len(clients))
+
     # Through nginx first: the cluster answers at all.
     r = lb.get("/healthz")
     t.eq("nginx: /healthz -> 200 from a node", r.status, 200)

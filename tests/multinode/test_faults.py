@@ -219,6 +219,9 @@ def writes_again(node, deadline):
 
 def primary_kill(t, c):
     label = "kill -9 primary"
+    t.eq("%s: the standby replicates synchronously" % label,
+         c.sql("SELECT application_name, sync_state FROM "
+               "pg_stat_replication"), [["standby1", "sync"]])
     clients = open_clients(t, c, CLIENTS)
     stop = threading.Event()
     ths = storm(c.nginx, clients, stop)
