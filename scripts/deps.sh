@@ -12,10 +12,12 @@ libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # server benchmark's load generator, chart plotter and HTTP ceiling; clang
 # with its libFuzzer runtime for fuzz/; and the PostgreSQL server, whose
 # binaries tests/pg/cluster.sh runs in a cluster of its own (a system
-# cluster that the package may start is never used).
+# cluster that the package may start is never used); pgbouncer, which
+# deploy/cluster.sh runs in front of it for tests/multinode (never the
+# system's service).
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
 libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev \
-postgresql"
+postgresql pgbouncer"
 
 # Profile: perf, for BENCH_PROFILE=1 make bench.
 PROFILE="linux-perf"

@@ -66,7 +66,7 @@ done
 
 if [ "$ONLY" = all ]; then
     for s in tests/cli/run.sh tests/interop/run.sh tests/integration/run.sh \
-             tests/pg/run.sh fuzz/smoke.sh; do
+             tests/pg/run.sh tests/multinode/run.sh fuzz/smoke.sh; do
         [ -f "$s" ] && run_suite "$s" sh "$s" "$B"
     done
 fi
