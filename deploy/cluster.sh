@@ -26,7 +26,8 @@
 # start prints KEY=VALUE lines (also in DIR/cluster.env) once everything
 # answers: NGINX_URL, NODES, NODE<i>_URL, NODE<i>_PORT, NODE<i>_PID,
 # DB_URL (what the nodes use), ADMIN_DB_URL (direct, for psql and
-# "jotd keys ..."), PG_PRIMARY_PORT, PG_STANDBY_PORT, PGBOUNCER_PORT,
+# "jotd keys ..."), LISTEN_URL (with --pgbouncer: the nodes' db_listen,
+# direct), PG_PRIMARY_PORT, PG_STANDBY_PORT, PGBOUNCER_PORT,
 # SECRET_FILE, PG_USER.  A start that fails stops what it started and
 # exits non-zero with the failing piece's log on stderr.
 set -eu
@@ -249,6 +250,12 @@ node_start() {
     if [ -f "$DIR/jotd.flags" ]; then
         mapfile -t flags <"$DIR/jotd.flags"
     fi
+    # LISTEN needs a session of its own, which a pooler in transaction
+    # mode does not keep: nodes behind pgbouncer listen on the database
+    # directly (LISTEN_URL).
+    if [ -n "$(env_get LISTEN_URL)" ]; then
+        flags=(--db_listen="$(env_get LISTEN_URL)" "${flags[@]}")
+    fi
     "${AS_USER[@]}" "$jotd" --listen="127.0.0.1:$port" --db="$(env_get DB_URL)" \
         --secret_file="$(env_get SECRET_FILE)" \
         --issuer="$(env_get NGINX_URL)" "${flags[@]}" "$@" \
@@ -368,6 +375,7 @@ start() {
         start_pgbouncer
         env_set DB_URL "postgresql://$PGUSER_@127.0.0.1:$(env_get \
 PGBOUNCER_PORT)/jot"
+        env_set LISTEN_URL "$url"
     else
         env_set DB_URL "$url"
     fi
