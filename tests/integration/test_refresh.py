@@ -1,7 +1,8 @@
 """
 POST /v1/auth/refresh: body and cookie, the CSRF guard, a presented
 access token, rotation, reuse detection and its grace period, concurrent
-refreshes, and the absolute session lifetime.
+refreshes, the absolute session lifetime, and (on PostgreSQL) a rotation
+whose serialization failures outlast the engine's retries.
 """
 
 import threading
@@ -55,6 +56,37 @@ def cookie_refresh(s, token, headers=None, cookie=None):
     h = {"Cookie": cookie or "jot_refresh=" + token}
     h.update(headers or {})
     return s.request("POST", "/v1/auth/refresh", headers=h)
+
+
+def serialization_failures(t, s):
+    """A rotation that meets a serialization failure on every try (the
+    engine's retries run out) is 503 unavailable with Retry-After,
+    never 500, and leaves the session as it was.  PostgreSQL only: a
+    trigger raises SQLSTATE 40001 before each update of a session."""
+    if t.engine != "pg":
+        t.skip("a rotation failing with 40001 -> 503", "PostgreSQL only")
+        return
+    _, k = s.user()
+    s.sql("CREATE FUNCTION fail_40001() RETURNS trigger LANGUAGE plpgsql "
+          "AS $$BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; "
+          "END$$")
+    s.sql("CREATE TRIGGER fail_40001 BEFORE UPDATE ON sessions "
+          "FOR EACH ROW EXECUTE FUNCTION fail_40001()")
+    try:
+        r = s.refresh(k["refresh_token"])
+    finally:
+        s.sql("DROP TRIGGER fail_40001 ON sessions")
+        s.sql("DROP FUNCTION fail_40001()")
+    t.error("40001 on every try of the rotation -> 503 unavailable", r, 503,
+            "unavailable")
+    t.eq("40001 on every try: Retry-After: 1", r.header("Retry-After"), "1")
+    t.eq("40001 on every try: the session was not rotated (gen 1)",
+         s.sql("SELECT gen FROM sessions WHERE id = ?",
+               [k["session_id"]]), [(1,)])
+    r = s.refresh(k["refresh_token"])
+    t.eq("the trigger dropped: the same refresh token -> 200 with gen 2",
+         (r.status, gen((r.json() or {}).get("refresh_token", "a.e30.c"))),
+         (200, 2))
 
 
 def run(t):
@@ -208,6 +240,7 @@ def run(t):
     gens = sorted(set(gen(x.json()["refresh_token"]) for x in res
                       if hasattr(x, "status") and x.status == 200))
     t.eq("grace 10: all 20 new refresh tokens have gen 2", gens, [2])
+    serialization_failures(t, s)
     s.stop()
 
     # Grace 0: reuse revokes the session.

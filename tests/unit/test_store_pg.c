@@ -4,8 +4,9 @@
  * database at once, with no lock left behind on the connection
  * afterwards; reconnecting by itself after the server dropped the
  * connection; a user agent that is not UTF-8, which PostgreSQL would
- * refuse as it is; and what a listening connection hears (LISTEN and
- * NOTIFY) of revocations and key changes.
+ * refuse as it is; what a listening connection hears (LISTEN and
+ * NOTIFY) of revocations and key changes; and the retry of statements
+ * that meet a serialization failure or a deadlock.
  *
  * The cluster is the one of JOTD_TEST_DB when that is a postgresql://
  * URL (tests/pg/cluster.sh prints one); otherwise the suite starts its
@@ -475,6 +476,177 @@ test_notify_lost(void **state)
     jotd_store_close(l);
 }
 
+/*
+ * Retrying serialization failures and deadlocks.  pg.c runs a statement
+ * that fails with 40001 or 40P01 again, up to MAX_TRIES times in all
+ * (PG_TRIES here), and then it is an error: a refresh that loses such a
+ * race is served, or answered 503, never 500 and never rotated twice.
+ * Any other SQLSTATE is not retried.
+ *
+ * The failures come from a trigger before each update of a session
+ * row, which raises plan.state for the first plan.fail_first runs and
+ * then lets the update through.  The runs are counted by a sequence:
+ * nextval() survives the rollback of the statement that fails, where a
+ * counter row would be rolled back with it.
+ */
+#define PG_TRIES 5                  /* pg.c's MAX_TRIES */
+#define ALWAYS 1000000              /* fail_first: every run fails */
+
+struct retry_case {
+    const char *state;              /* the SQLSTATE the trigger raises */
+    int fail_first;                 /* how many runs it fails */
+    enum jotd_store_result want;    /* what session_rotate answers */
+    long long runs;                 /* how many times the UPDATE ran */
+};
+
+static void
+plan_install(PGconn *c, const struct retry_case *rc)
+{
+    char q[128];
+
+    PQclear(sql(c, "CREATE TABLE plan (state TEXT NOT NULL, "
+                   "fail_first INTEGER NOT NULL)", NULL));
+    fmt(q, "INSERT INTO plan VALUES ($1, %d)", rc->fail_first);
+    PQclear(sql(c, q, rc->state));
+    PQclear(sql(c, "CREATE SEQUENCE runs", NULL));
+    PQclear(sql(c, "CREATE FUNCTION fail_update() RETURNS trigger "
+                   "LANGUAGE plpgsql AS $$"
+                   "DECLARE n bigint := nextval('runs'); p plan; "
+                   "BEGIN SELECT * INTO p FROM plan; "
+                   "IF n <= p.fail_first THEN "
+                   "RAISE EXCEPTION 'injected %', p.state "
+                   "USING ERRCODE = p.state; END IF; "
+                   "RETURN NEW; END$$", NULL));
+    PQclear(sql(c, "CREATE TRIGGER fail_update BEFORE UPDATE ON sessions "
+                   "FOR EACH ROW EXECUTE FUNCTION fail_update()", NULL));
+}
+
+/* How many times the trigger ran; removes it and its tables. */
+static long long
+plan_remove(PGconn *c)
+{
+    long long n = sql_int(c, "SELECT CASE WHEN is_called THEN last_value "
+                             "ELSE 0 END FROM runs", NULL);
+
+    PQclear(sql(c, "DROP TRIGGER fail_update ON sessions", NULL));
+    PQclear(sql(c, "DROP FUNCTION fail_update()", NULL));
+    PQclear(sql(c, "DROP SEQUENCE runs", NULL));
+    PQclear(sql(c, "DROP TABLE plan", NULL));
+    return n;
+}
+
+/*
+ * Rotates a fresh session (number n) from gen 1 under rc's trigger:
+ * the answer and the number of runs are rc's, the session moved by
+ * exactly one generation when it is OK and not at all otherwise, and
+ * the connection serves the next call.
+ */
+static void
+rotate_under(jotd_store *st, PGconn *c, const struct retry_case *rc,
+             unsigned n)
+{
+    const char *user = "00000000-0000-4000-8000-000000000001";
+    const int64_t now = T0 + 1000, expires = T0 + 2 * DAY;
+    struct jotd_session s, got;
+    enum jotd_store_result r;
+    char err[256] = "";
+    long long runs;
+
+    live_session(st, n, user, &s);
+    plan_install(c, rc);
+    r = st->ops->session_rotate(st, s.id, 1, now, expires);
+    st->ops->last_error(st, err, sizeof err);
+    runs = plan_remove(c);
+    if (r != rc->want || runs != rc->runs)
+        fail_msg("%s, %d failing: %s after %lld runs (%s), expected %s "
+                 "after %lld", rc->state, rc->fail_first, res_name(r), runs,
+                 err, res_name(rc->want), rc->runs);
+    if (r != JOTD_STORE_OK && strstr(err, rc->state) == NULL)
+        fail_msg("%s: the message \"%s\" does not name it", rc->state, err);
+
+    assert_res(JOTD_STORE_OK, st->ops->ping(st));
+    assert_res(JOTD_STORE_OK, st->ops->session_get(st, s.id, &got));
+    if (r == JOTD_STORE_OK) {
+        assert_int_equal(got.gen, 2);
+        assert_int_equal(got.rotated_at, now);
+        assert_int_equal(got.last_used_at, now);
+        assert_int_equal(got.expires_at, expires);
+    } else {
+        assert_int_equal(got.gen, 1);
+        assert_int_equal(got.rotated_at, s.rotated_at);
+        assert_int_equal(got.last_used_at, s.last_used_at);
+        assert_int_equal(got.expires_at, s.expires_at);
+    }
+    assert_int_equal(got.revoked_at, 0);
+    /* Nothing of the failures is left behind: the next rotation, with
+     * no trigger, takes the session one generation further. */
+    assert_res(JOTD_STORE_OK,
+               st->ops->session_rotate(st, s.id, got.gen, now, expires));
+    assert_res(JOTD_STORE_OK, st->ops->session_get(st, s.id, &got));
+    assert_int_equal(got.gen, r == JOTD_STORE_OK ? 3 : 2);
+}
+
+static void
+retry_cases(void **state, const struct retry_case *cases, size_t n)
+{
+    struct fx *f = *state;
+    PGconn *c;
+    size_t i;
+
+    f->st = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, f->st->ops->migrate(f->st, NULL));
+    c = admin(f->db);
+    for (i = 0; i < n; i++)
+        rotate_under(f->st, c, &cases[i], 10 + (unsigned)i);
+    PQfinish(c);
+}
+
+/* A failure that passes before the tries run out is served, once. */
+static void
+test_retry_passes(void **state)
+{
+    static const struct retry_case cases[] = {
+        {"40001", 1, JOTD_STORE_OK, 2},
+        {"40001", 2, JOTD_STORE_OK, 3},
+        {"40P01", 2, JOTD_STORE_OK, 3},
+        {"40001", PG_TRIES - 1, JOTD_STORE_OK, PG_TRIES},
+        {"40P01", PG_TRIES - 1, JOTD_STORE_OK, PG_TRIES},
+    };
+
+    retry_cases(state, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* One that does not is an error (503 above), not a conflict (which
+ * sessions.c would read as a lost race), after exactly PG_TRIES runs:
+ * when the run after them would have passed, too. */
+static void
+test_retry_bounded(void **state)
+{
+    static const struct retry_case cases[] = {
+        {"40001", ALWAYS, JOTD_STORE_ERROR, PG_TRIES},
+        {"40P01", ALWAYS, JOTD_STORE_ERROR, PG_TRIES},
+        {"40001", PG_TRIES, JOTD_STORE_ERROR, PG_TRIES},
+    };
+
+    retry_cases(state, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Other failures are never run again: a unique key taken is CONFLICT,
+ * the rest ERROR, 40002 of the same class included. */
+static void
+test_retry_other_states(void **state)
+{
+    static const struct retry_case cases[] = {
+        {"23505", ALWAYS, JOTD_STORE_CONFLICT, 1},
+        {"P0001", ALWAYS, JOTD_STORE_ERROR, 1},
+        {"40002", ALWAYS, JOTD_STORE_ERROR, 1},
+        {"23505", 1, JOTD_STORE_CONFLICT, 1},
+        {"P0001", 1, JOTD_STORE_ERROR, 1},
+    };
+
+    retry_cases(state, cases, sizeof cases / sizeof cases[0]);
+}
+
 int
 main(void)
 {
@@ -485,6 +657,9 @@ main(void)
         T(test_user_agent_not_utf8),
         T(test_notify),
         T(test_notify_lost),
+        T(test_retry_passes),
+        T(test_retry_bounded),
+        T(test_retry_other_states),
     };
 #undef T
 

@@ -49,6 +49,7 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <openssl/rand.h>
 
 #include "store/engine.h"
 #include "util.h"
@@ -593,16 +594,30 @@ ready(struct pg *p, const char *what)
     return 0;
 }
 
-/* A short random pause before trying again, longer each time, so that
- * the transactions that collided do not collide again in step. */
+/*
+ * A short random pause before trying again, longer each time (at most
+ * 20, 40, 80 then 160 ms), so that the transactions that collided do
+ * not collide again in step.  The draw is RAND_bytes', not a clock's
+ * low digits: on a host whose clock steps by whole milliseconds those
+ * are all zeros, and every node would pause 1 ms, in step.  The clock
+ * serves only if RAND_bytes fails.
+ */
 static void
 backoff(int attempt)
 {
     struct timespec now, ts;
+    unsigned char b[4];
+    unsigned long draw;
     long ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    ms = 1 + (long)((unsigned long)now.tv_nsec % (10UL << attempt));
+    if (RAND_bytes(b, sizeof b) == 1) {
+        draw = (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 |
+               (unsigned long)b[2] << 8 | b[3];
+    } else {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        draw = (unsigned long)now.tv_nsec;
+    }
+    ms = 1 + (long)(draw % (10UL << attempt));
     ts.tv_sec = 0;
     ts.tv_nsec = ms * 1000000L;
     nanosleep(&ts, NULL);
