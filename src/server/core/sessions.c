@@ -262,14 +262,14 @@ jotd_session_refresh(const struct jotd_op *op, const char *token,
         *why = "refresh token reuse detected";
         err = JOTD_ERR_GRANT;
     }
-    /* A routine refresh goes to the log only: an audit row would be a
-     * second write transaction on the busiest write path, and the
-     * session row already records when it was last used. */
+    /* A routine refresh goes to the log only, buffered: an audit row
+     * would be a second write transaction on the busiest write path, and
+     * the session row already records when it was last used. */
     if (err == JOTD_OK)
-        jotd_audit(NULL, op->ip,
-                   *verdict == JOTD_REFRESH_ROTATE ? "refresh"
-                                                   : "refresh_grace",
-                   sub, sid, NULL);
+        jotd_audit_routine(op->ip,
+                           *verdict == JOTD_REFRESH_ROTATE ? "refresh"
+                                                           : "refresh_grace",
+                           sub, sid);
 out:
     if (err != JOTD_OK) {
         memset(u_out, 0, sizeof *u_out);
