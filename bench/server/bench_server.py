@@ -44,10 +44,21 @@ Environment (defaults in brackets):
   BENCH_CONNECTIONS [64]   wrk connections
   BENCH_LOGIN_CONNECTIONS [16]  wrk connections for login
   BENCH_TOKENS [10000]     distinct access tokens for verify-many
-  BENCH_SERVERS [jotd,jotd-nocache,express,fastify,nginx]
+  BENCH_SERVERS [jotd,jotd-nocache,jotd-argon2id,jotd-pg,jotd-pg3,
+                 express,fastify,nginx]
                            jotd-nocache: a second jotd on the same
                            database with --verify_cache=off, for the
                            two verify scenarios (needs jotd)
+                           jotd-argon2id: a jotd with the default
+                           password hash (argon2id) on a database of
+                           its own, for login alone: its peak memory
+                           jotd-pg: jotd on PostgreSQL (a throw-away
+                           cluster, tests/pg/cluster.sh), for verify,
+                           refresh and login
+                           jotd-pg3: three jotd nodes on one PostgreSQL
+                           database with one server secret, behind
+                           nginx (upstream keepalive), the same scenarios
+                           (both skipped without PostgreSQL's binaries)
   BENCH_SCENARIOS [verify-hot,verify-many,me,refresh,login]
   BENCH_OUT [bench/results]
   BENCH_STRICT             exit 1 when a target is NOT MET
@@ -95,7 +106,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "16"))
 N_TOKENS = int(os.environ.get("BENCH_TOKENS", "10000"))
 SERVERS = os.environ.get(
-    "BENCH_SERVERS", "jotd,jotd-nocache,express,fastify,nginx").split(",")
+    "BENCH_SERVERS", "jotd,jotd-nocache,jotd-argon2id,jotd-pg,jotd-pg3,"
+    "express,fastify,nginx").split(",")
 SCENARIOS = os.environ.get(
     "BENCH_SCENARIOS", "verify-hot,verify-many,me,refresh,login").split(",")
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "bench", "results"))
@@ -118,6 +130,9 @@ BCRYPT_COST = 10
 # Tokens minted before the first cell must outlive the last one.
 ACCESS_TTL = int(min(86400, max(900, 180 + 30 * (DURATION + WARMUP))))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PG_CLUSTER = os.path.join(ROOT, "tests", "pg", "cluster.sh")
+# What jotd on PostgreSQL runs: the issue's verify, refresh and login.
+PG_SCENARIOS = {"verify-hot", "verify-many", "refresh", "login"}
 
 SCENARIO_SCRIPT = {
     "verify-hot": "verify_hot.lua",
@@ -259,8 +274,13 @@ class Server:
     def rss_kb(self):
         return sum(proc_rss_kb(p) for p in self.pids())
 
+    def cpu_pids(self):
+        """The processes whose CPU is the server's: its own, and for
+        jotd on PostgreSQL the database's too."""
+        return self.pids()
+
     def cpu_ticks(self):
-        return sum(proc_cpu_ticks(p) for p in self.pids())
+        return sum(proc_cpu_ticks(p) for p in self.cpu_pids())
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -286,6 +306,165 @@ class Server:
         if self.proc.poll() is None:
             self.proc.wait(timeout=10)
         self.proc = None
+
+
+NGINX_PROXY_CONF = """\
+# nginx in front of {n} jotd nodes: round robin, keepalive upstream.
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    keepalive_requests 1000000;
+    upstream jotd {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://jotd;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+
+
+def start_pg_nodes(tmp, name, n_nodes, port, node_args, out):
+    """PostgreSQL, n_nodes jotd nodes on it sharing one server secret,
+    and for more than one node nginx on port in front of them (one node
+    listens on port itself).  Sets out.pgdir (the cluster's directory)
+    and out.procs (the processes) as it goes, so that out.stop() undoes
+    a half-done start.  The one place that knows how a cluster is laid
+    out: deploy/cluster.sh can take its place."""
+    # Not under tmp: the cluster's user (nobody, under root) could not
+    # reach it there.
+    pgdir = tempfile.mkdtemp(prefix=f"jot-bench-{name}-")
+    res = subprocess.run(["sh", PG_CLUSTER, "start", pgdir],
+                         capture_output=True, text=True, timeout=180)
+    if res.returncode != 0:
+        shutil.rmtree(pgdir, ignore_errors=True)
+        raise RuntimeError(f"cluster.sh start: {res.stderr[-800:]}")
+    url = res.stdout.strip()
+    out.pgdir = pgdir
+    procs = out.procs = []
+    secret = os.path.join(tmp, f"{name}-secret")
+    ports = [port] if n_nodes == 1 else [free_port() for _ in range(n_nodes)]
+    for i, p in enumerate(ports):
+        cmd = node_args(f"--db={url}", f"--secret_file={secret}", p)
+        with open(os.path.join(tmp, f"{name}-node{i}.log"), "wb") as logf:
+            procs.append(subprocess.Popen(
+                cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=logf,
+                stderr=subprocess.STDOUT, start_new_session=True))
+        if i == 0:
+            # The first node migrates and makes the secret and the keys;
+            # the others start once it answers.
+            wait_health(p, procs[0], 60)
+    for p, proc in zip(ports, procs):
+        wait_health(p, proc, 60)
+    if n_nodes > 1:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        conf = os.path.join(tmp, f"{name}-nginx.conf")
+        ndir = os.path.join(tmp, f"{name}-nginx")
+        os.makedirs(ndir, exist_ok=True)
+        with open(conf, "w") as f:
+            f.write(NGINX_PROXY_CONF.format(
+                n=n_nodes, workers=THREADS, tmp=ndir, port=port,
+                servers="\n".join(f"        server 127.0.0.1:{p};"
+                                  for p in ports)))
+        with open(os.path.join(tmp, f"{name}-nginx.log"), "wb") as logf:
+            procs.append(subprocess.Popen(
+                [nginx, "-p", ndir, "-c", conf, "-g", "daemon off;"],
+                cwd=tmp, stdin=subprocess.DEVNULL, stdout=logf,
+                stderr=subprocess.STDOUT, start_new_session=True))
+
+
+def wait_health(port, proc, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode}")
+        try:
+            if request(port, "GET", "/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"127.0.0.1:{port} not ready in {seconds} s")
+
+
+def postmaster_pids(pgdir):
+    """The postmaster of the cluster in pgdir and its children."""
+    try:
+        with open(os.path.join(pgdir, "data", "postmaster.pid")) as f:
+            pm = int(f.readline())
+    except (OSError, ValueError):
+        return []
+    pids = [pm]
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[1]) == pm:   # ppid
+            pids.append(int(d))
+    return pids
+
+
+class PgServer(Server):
+    """jotd on PostgreSQL: one node, or n nodes behind nginx."""
+
+    def __init__(self, name, n_nodes, node_args):
+        super().__init__(name, [], cwd=None)
+        self.n_nodes = n_nodes
+        self.node_args = node_args
+        self.procs = []
+        self.pgdir = None
+        self.scenarios = set(PG_SCENARIOS)
+
+    def start(self, tmp, port):
+        self.port = port
+        self.log_path = os.path.join(tmp, f"{self.name}-node0.log")
+        try:
+            start_pg_nodes(tmp, self.name, self.n_nodes, port,
+                           self.node_args, self)
+            wait_health(port, self.procs[-1], 30)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            self.stop()
+            raise RuntimeError(f"{self.name}: {e}: {self.tail_log()}")
+        self.proc = self.procs[0]
+
+    def pids(self):
+        return [p for proc in self.procs for p in group_pids(proc.pid)]
+
+    def cpu_pids(self):
+        return self.pids() + postmaster_pids(self.pgdir or "")
+
+    def alive(self):
+        return bool(self.procs) and all(p.poll() is None for p in self.procs)
+
+    def stop(self):
+        for proc in self.procs:
+            self.proc = proc
+            Server.stop(self)
+        self.procs = []
+        self.proc = None
+        if self.pgdir:
+            subprocess.run(["sh", PG_CLUSTER, "stop", self.pgdir],
+                           capture_output=True, timeout=120)
+            self.pgdir = None
 
 
 # ---- HTTP for the preparation --------------------------------------------
@@ -317,8 +496,20 @@ def request(port, method, path, body=None, token=None, timeout=30,
             conn.close()
 
 
+def prepare_login_only(server):
+    """The one user of the login scenario, for a server that runs it
+    alone."""
+    status, doc, _ = request(server.port, "POST", "/v1/users",
+                             {"username": "bench-login",
+                              "password": PASSWORD})
+    if status != 201:
+        raise RuntimeError(f"{server.name}: POST /v1/users: {status} {doc}")
+
+
 def prepare(server, tmp):
     """Users, sessions and tokens for the scenarios; writes token files."""
+    if server.scenarios == {"login"}:
+        return prepare_login_only(server)
     port = server.port
     t0 = time.monotonic()
     users = [f"bench-user-{i:02d}" for i in range(N_USERS)] + ["bench-login"]
@@ -600,7 +791,8 @@ def run_wrk(server, scenario, seconds, tmp, perf_data=None):
             perf.kill()
             perf.wait()
     cpu1 = server.cpu_ticks()
-    server.mem["peak"] = max(server.mem["peak"], peak, server.rss_kb())
+    peak = max(peak, server.rss_kb())
+    server.mem["peak"] = max(server.mem["peak"], peak)
     with open(out_path, errors="replace") as f:
         text = f.read()
     m = re.search(r"^BENCH (\{.*\})$", text, re.M)
@@ -615,6 +807,7 @@ def run_wrk(server, scenario, seconds, tmp, perf_data=None):
                    if r["requests"] else None)
     r["cpu_util"] = (cpu1 - cpu0) / CLK_TCK / secs if secs > 0 else 0.0
     r["connections"] = conns
+    r["rss_peak_kb"] = peak
     return r
 
 
@@ -632,6 +825,7 @@ def combine(rs):
     r["cpu_util"] = cpu_s / secs if secs > 0 else 0.0
     r["p50_us"] = sorted(x["p50_us"] for x in rs)[len(rs) // 2]
     r["p99_us"] = max(x["p99_us"] for x in rs)
+    r["rss_peak_kb"] = max(x["rss_peak_kb"] for x in rs)
     r["slices"] = len(rs)
     return r
 
@@ -724,20 +918,32 @@ http {{
 """
 
 
+def jotd_args(jotd, db, secret, port, password=True):
+    return [
+        os.path.abspath(jotd), "serve", f"--listen=127.0.0.1:{port}",
+        db, secret, f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
+        # Every client here is 127.0.0.1: no sign-up limit, so that
+        # the flood scenario is a flood of password hashes.
+        "--signup_max=0",
+        # One issuer, not one per port: jotd-nocache checks jotd's
+        # tokens, and the nodes behind nginx each other's.
+        "--issuer=http://jotd.bench.invalid"] + (
+        ["--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}"]
+        if password else [])
+
+
+def pg_available():
+    return any(os.access(os.path.join(d, "initdb"), os.X_OK) for d in
+               (os.path.join("/usr/lib/postgresql", v, "bin") for v in
+                (os.listdir("/usr/lib/postgresql")
+                 if os.path.isdir("/usr/lib/postgresql") else [])))
+
+
 def make_servers(jotd, tmp):
     servers = []
     for name in SERVERS:
-        jotd_cmd = [
-            os.path.abspath(jotd), "serve", "--listen=127.0.0.1:{PORT}",
-            f"--db=sqlite:{tmp}/jot.db", f"--secret_file={tmp}/secret",
-            f"--threads={THREADS}", f"--access_ttl={ACCESS_TTL}",
-            "--password_hash=bcrypt", f"--bcrypt_cost={BCRYPT_COST}",
-            # Every client here is 127.0.0.1: no sign-up limit, so that
-            # the flood scenario is a flood of password hashes.
-            "--signup_max=0",
-            # One issuer, not one per port: jotd-nocache checks jotd's
-            # tokens.
-            "--issuer=http://jotd.bench.invalid"]
+        jotd_cmd = jotd_args(jotd, f"--db=sqlite:{tmp}/jot.db",
+                             f"--secret_file={tmp}/secret", "{PORT}")
         if name == "jotd":
             servers.append(Server("jotd", jotd_cmd, cwd=tmp))
         elif name == "jotd-nocache":
@@ -750,6 +956,23 @@ def make_servers(jotd, tmp):
                                   cwd=tmp))
             servers[-1].scenarios = {"verify-hot", "verify-many"}
             servers[-1].prep_from = main
+        elif name == "jotd-argon2id":
+            # The default hash, on a database of its own (its users'
+            # hashes are argon2id): the memory of a login load.
+            servers.append(Server(name, jotd_args(
+                jotd, f"--db=sqlite:{tmp}/argon2id.db",
+                f"--secret_file={tmp}/secret", "{PORT}", password=False),
+                cwd=tmp))
+            servers[-1].scenarios = {"login"}
+        elif name in ("jotd-pg", "jotd-pg3"):
+            if not pg_available() or (name == "jotd-pg3" and
+                                      shutil.which("nginx") is None and
+                                      not os.path.exists("/usr/sbin/nginx")):
+                log(f"{name}: skipped (PostgreSQL or nginx missing)")
+                continue
+            servers.append(PgServer(
+                name, 3 if name == "jotd-pg3" else 1,
+                lambda db, secret, port: jotd_args(jotd, db, secret, port)))
         elif name in ("express", "fastify"):
             if shutil.which("node") is None or not npm_ready(name):
                 log(f"{name}: skipped (node or its packages missing)")
@@ -822,10 +1045,11 @@ def targets(results, servers, ossl, bcrypt_s):
     def verdict(ok):
         return "n/a" if ok is None else ("MET" if ok else "NOT MET")
 
-    def relative(scen, other, factor, what):
-        """jotd at least factor x other in scen: by rate, and by CPU per
-        request (the form that load from elsewhere disturbs least)."""
-        j, o = results.get((scen, "jotd")), results.get((scen, other))
+    def relative(scen, other, factor, what, mine="jotd"):
+        """mine (jotd) at least factor x other in scen: by rate, and by
+        CPU per request (the form that load from elsewhere disturbs
+        least)."""
+        j, o = results.get((scen, mine)), results.get((scen, other))
         req = f">= {factor * 100:.0f}%" if factor < 1 else f">= {factor:g}x"
         if not (j and o and j["rps"] and o["rps"]):
             rows.append((f"{what}: rate", "n/a", req, "n/a"))
@@ -868,6 +1092,11 @@ def targets(results, servers, ossl, bcrypt_s):
                      "bare ES256 verify", "n/a", "<= 1.3x", "n/a"))
 
     relative("refresh", "express", 5, "refresh, >= 5x express")
+    relative("refresh", "express", 3,
+             "refresh on PostgreSQL (1 node), >= 3x express", "jotd-pg")
+    relative("refresh", "express", 3,
+             "refresh on PostgreSQL (3 nodes behind nginx), >= 3x express",
+             "jotd-pg3")
 
     j = rps("jotd", "login")
     if j and bcrypt_s:
@@ -897,6 +1126,12 @@ def targets(results, servers, ossl, bcrypt_s):
                      verdict(idle < 20 * 1024 if idle else None)))
         rows.append(("memory, under full load (peak): < 64 MB",
                      f"{fmt_mb(peak)} MB", "< 64 MB",
+                     verdict(peak < 64 * 1024 if peak else None)))
+    ja = results.get(("login", "jotd-argon2id"))
+    if ja:
+        peak = ja["rss_peak_kb"]
+        rows.append(("memory, under a login load with the default argon2id "
+                     "(peak): < 64 MB", f"{fmt_mb(peak)} MB", "< 64 MB",
                      verdict(peak < 64 * 1024 if peak else None)))
     return rows
 
@@ -997,10 +1232,15 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
              "the cell divided by its requests, and cores busy that CPU "
              "time over the cell's duration (wrk's own CPU is in neither; "
              f"{os.cpu_count()} cores are shared by the server, wrk and "
-             "whatever else runs). Non-2xx and socket errors should be 0.\n")
+             "whatever else runs). Non-2xx and socket errors should be 0. "
+             "Peak MB is the largest VmRSS of the server's processes "
+             "sampled during the cell (twice a second). jotd-pg and "
+             "jotd-pg3 count PostgreSQL's processes in their CPU but not "
+             "in their memory, and jotd-pg3 counts nginx in both.\n")
     L.append("| scenario | server | req/s | p50 ms | p99 ms | non-2xx | "
-             "socket errors | server CPU µs/req | server cores busy |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+             "socket errors | server CPU µs/req | server cores busy | "
+             "peak MB |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for scen in SCENARIOS:
         for name in names:
             r = results.get((scen, name))
@@ -1009,7 +1249,8 @@ def write_report(results, servers, ossl, bcrypt_s, rows, started, elapsed,
             L.append(f"| {SCENARIO_TEXT[scen]} | {name} | "
                      f"{fmt_rate(r['rps'])} | {fmt_ms(r['p50_us'])} | "
                      f"{fmt_ms(r['p99_us'])} | {r['status']} | {r['errors']} "
-                     f"| {fmt_cpu(r['cpu_us'])} | {r['cpu_util']:.2f} |")
+                     f"| {fmt_cpu(r['cpu_us'])} | {r['cpu_util']:.2f} | "
+                     f"{fmt_mb(r['rss_peak_kb'])} |")
     L.append("")
     L.append("## Ratios to jotd\n")
     L.append("| scenario | " + " | ".join(f"jotd / {n}" for n in names

@@ -122,6 +122,15 @@ def run(t):
     t.eq("refresh of the new token -> 200 with gen 3",
          (r.status, gen((r.json() or {}).get("refresh_token", "a.e30.c"))),
          (200, 3))
+    # A routine refresh's audit line waits in a thread's log buffer,
+    # flushed every tenth of a second: it must still reach the log.
+    line = "audit refresh user=%s session=%s ip=127.0.0.1" % (
+        jwt_parts(n["access_token"])[1].get("sub"), j["session_id"])
+    deadline = time.monotonic() + 10
+    while s.log().count(line) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    t.eq("refresh: both refreshes logged as audit lines within 10 s",
+         s.log().count(line), 2)
 
     # By cookie, with the CSRF guard.
     _, c = s.user()

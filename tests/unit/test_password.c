@@ -572,6 +572,67 @@ test_threads(void **state)
     }
 }
 
+/* VmRSS of this process in KiB, from /proc/self/status. */
+static long
+rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    }
+    fclose(f);
+    assert_true(kib > 0);
+    return kib;
+}
+
+static void *
+argon2_once(void *arg)
+{
+    struct worker *w = arg;
+    struct jotd_config cfg;
+    char h[JOTD_HASH_MAX];
+
+    config(&cfg, JOTD_HASH_ARGON2ID, 10);
+    w->ok = jotd_password_hash(&cfg, "password", 8, h) == JOTD_OK &&
+            jotd_password_verify(h, "password", 8) == JOTD_OK;
+    return NULL;
+}
+
+/*
+ * Each argon2id hash takes 19 MiB; once it is done the memory goes back
+ * to the kernel.  Through malloc it did not: after glibc's first free of
+ * such a block every thread kept one in its arena, and six threads that
+ * had hashed once held over 100 MiB.  The threads run one after another,
+ * and any one of them would add its whole area (the bound is under one).
+ */
+static void
+test_argon2_memory_returned(void **state)
+{
+    struct worker w = { 0, 0 };
+    pthread_t th;
+    long before;
+    unsigned i;
+
+    (void)state;
+    argon2_once(&w);                /* the first hash on this thread */
+    assert_int_equal(w.ok, 1);
+    before = rss_kib();
+    for (i = 0; i < 6; i++) {
+        w.ok = 0;
+        assert_int_equal(pthread_create(&th, NULL, argon2_once, &w), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(w.ok, 1);
+    }
+    if (rss_kib() - before > 8 * 1024)
+        fail_msg("VmRSS grew from %ld to %ld KiB over six argon2id hashes",
+                 before, rss_kib());
+}
+
 /*
  * The bounded functions give their slot back on every path: with one
  * slot, a hash, a refused hash, a verification and a dummy one in a row
@@ -619,6 +680,7 @@ main(void)
         cmocka_unit_test(test_argon2_other_params),
         cmocka_unit_test(test_dummy_verify),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_argon2_memory_returned),
         cmocka_unit_test(test_bounded),
     };
 

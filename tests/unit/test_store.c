@@ -530,6 +530,61 @@ test_session_rotate(void **state)
                o->session_rotate(f->st, got.id, 1, T0, T0 + DAY));
 }
 
+/*
+ * group_begin and group_end, where the engine has them: a rotation in a
+ * group rolled back leaves the session as it was, one committed is seen
+ * by another connection, and a group takes reads between.
+ */
+static void
+test_session_group(void **state)
+{
+    struct fx *f = *state;
+    const struct jotd_store_ops *o = f->st->ops;
+    struct jotd_session s, got;
+    struct jotd_user u, ugot;
+    jotd_store *other;
+
+    assert_int_equal(o->group_begin == NULL, o->group_end == NULL);
+    if (o->group_begin == NULL)
+        skip();
+    make_user(f, &u, 1, "grouped", T0);
+    assert_res(JOTD_STORE_OK, o->user_create(f->st, &u));
+    make_session(f, &s, 1, u.id, T0);
+    assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
+
+    assert_res(JOTD_STORE_OK, o->group_begin(f->st));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_res(JOTD_STORE_OK,
+               o->session_rotate(f->st, s.id, 1, T0 + 100, T0 + 15 * DAY));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.gen, 2);
+    assert_res(JOTD_STORE_OK, o->group_end(f->st, 0));
+    assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
+    assert_int_equal(got.gen, 1);
+    assert_int_equal(got.rotated_at, T0);
+
+    assert_res(JOTD_STORE_OK, o->group_begin(f->st));
+    assert_res(JOTD_STORE_OK,
+               o->session_rotate(f->st, s.id, 1, T0 + 200, T0 + 16 * DAY));
+    assert_res(JOTD_STORE_OK, o->user_get(f->st, u.id, &ugot));
+    assert_string_equal(ugot.username, u.username);
+    assert_res(JOTD_STORE_OK, o->group_end(f->st, 1));
+    other = open_ok(f->url);
+    assert_res(JOTD_STORE_OK, other->ops->session_get(other, s.id, &got));
+    assert_int_equal(got.gen, 2);
+    assert_int_equal(got.rotated_at, T0 + 200);
+    assert_int_equal(got.expires_at, T0 + 16 * DAY);
+
+    /* The lost compare-and-set inside a group is still a CONFLICT. */
+    assert_res(JOTD_STORE_OK, o->group_begin(f->st));
+    assert_res(JOTD_STORE_CONFLICT,
+               o->session_rotate(f->st, s.id, 1, T0 + 300, T0 + 16 * DAY));
+    assert_res(JOTD_STORE_OK, o->group_end(f->st, 1));
+    assert_res(JOTD_STORE_OK, other->ops->session_get(other, s.id, &got));
+    assert_int_equal(got.gen, 2);
+    jotd_store_close(other);
+}
+
 static void
 test_session_revoke(void **state)
 {
@@ -1912,6 +1967,7 @@ main(int argc, char **argv)
         T(test_user_delete),
         T(test_session_create_get),
         T(test_session_rotate),
+        T(test_session_group),
         T(test_session_revoke),
         T(test_session_revoke_user),
         T(test_session_revoke_user_ids),

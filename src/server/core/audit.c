@@ -115,6 +115,13 @@ jotd_audit(jotd_store *st, const char *ip, const char *kind,
 }
 
 void
+jotd_audit_routine(const char *ip, const char *kind, const char *user_id,
+                   const char *session_id)
+{
+    jotd_log_audit_routine(kind, user_id, session_id, ip);
+}
+
+void
 jotd_audit_flush(jotd_store *st, int64_t now, int force)
 {
     /* Static: there is one flusher (the sync thread, then its stop). */

@@ -31,6 +31,15 @@ void jotd_audit(jotd_store *st, const char *ip, const char *kind,
                 const char *detail);
 
 /*
+ * A routine event that goes to the log only, with no row (a refresh:
+ * the session row records its use): the same line as jotd_audit's, but
+ * through the calling thread's log buffer, as request lines are, rather
+ * than a write(2) of its own on the busiest path.  All borrowed.
+ */
+void jotd_audit_routine(const char *ip, const char *kind,
+                        const char *user_id, const char *session_id);
+
+/*
  * Writes the counted events to st (borrowed) and the log, and starts a
  * new interval, when JOTD_AUDIT_COUNT_MS have passed since the current
  * one began at now (ms), or at once when force.  The sync thread calls

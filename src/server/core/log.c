@@ -1,8 +1,9 @@
 /*
  * log.c - log lines, written whole so that lines from different threads
  * never interleave.  Audit events and messages are written at once, one
- * write(2) each.  Request lines, one per request, would cost a system
- * call per request on the hottest paths, so each thread gathers them in
+ * write(2) each.  Request lines, one per request, and the audit lines of
+ * routine refreshes would cost a system call per request on the hottest
+ * paths, so each thread gathers them in
  * a buffer of its own, written when it fills and by jotd_log_flush(),
  * which the server calls every tenth of a second and when it stops.
  */
@@ -225,10 +226,11 @@ emit_json(json_t *obj, int buffered)
     free(text);
 }
 
-/* Writes the n octets snprintf put in line (cap bytes): a line that did
- * not fit is cut, and still ends with its newline. */
+/* Writes the n octets snprintf put in line (cap bytes), through this
+ * thread's buffer when buffered: a line that did not fit is cut, and
+ * still ends with its newline. */
 static void
-emit_line(char *line, size_t cap, int n)
+emit_line_via(char *line, size_t cap, int n, int buffered)
 {
     size_t len;
 
@@ -239,7 +241,16 @@ emit_line(char *line, size_t cap, int n)
         len = cap - 1;
         line[len - 1] = '\n';
     }
-    emit(line, len);
+    if (buffered)
+        emit_buffered(line, len);
+    else
+        emit(line, len);
+}
+
+static void
+emit_line(char *line, size_t cap, int n)
+{
+    emit_line_via(line, cap, n, 0);
 }
 
 /* A text line being put together; what does not fit is cut. */
@@ -334,9 +345,9 @@ jotd_log_request(const char *method, const char *path, unsigned status,
     emit_buffered(l.text, l.len);
 }
 
-void
-jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
-               const char *ip, const char *detail)
+static void
+audit_line(const char *kind, const char *user_id, const char *session_id,
+           const char *ip, const char *detail, int buffered)
 {
     char ts[40], line[512];
     int n;
@@ -348,14 +359,29 @@ jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
         emit_json(json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "ts",
                             ts, "event", "audit", "kind", kind, "user",
                             user_id, "session", session_id, "ip", ip,
-                            "detail", as_utf8(detail, d, sizeof d)), 0);
+                            "detail", as_utf8(detail, d, sizeof d)),
+                  buffered);
         return;
     }
     n = snprintf(line, sizeof line,
                  "%s audit %s user=%s session=%s ip=%s%s%s\n", ts, kind,
                  user_id ? user_id : "-", session_id ? session_id : "-",
                  ip ? ip : "-", detail ? " " : "", detail ? detail : "");
-    emit_line(line, sizeof line, n);
+    emit_line_via(line, sizeof line, n, buffered);
+}
+
+void
+jotd_log_audit(const char *kind, const char *user_id, const char *session_id,
+               const char *ip, const char *detail)
+{
+    audit_line(kind, user_id, session_id, ip, detail, 0);
+}
+
+void
+jotd_log_audit_routine(const char *kind, const char *user_id,
+                       const char *session_id, const char *ip)
+{
+    audit_line(kind, user_id, session_id, ip, NULL, 1);
 }
 
 void

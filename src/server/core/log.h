@@ -18,10 +18,16 @@ void jotd_log_init(enum jotd_log_format format);
 void jotd_log_request(const char *method, const char *path, unsigned status,
                       int64_t duration_us, const char *ip);
 
-/* An audit event: login, login_failed, refresh, reuse_detected, ... */
+/* An audit event: login, login_failed, refresh, reuse_detected, ...,
+ * written at once. */
 void jotd_log_audit(const char *kind, const char *user_id,
                     const char *session_id, const char *ip,
                     const char *detail);
+
+/* The same line for a routine event that goes to the log only (a
+ * refresh), waiting in the calling thread's buffer like a request line. */
+void jotd_log_audit_routine(const char *kind, const char *user_id,
+                            const char *session_id, const char *ip);
 
 /* A free-form message from part ("jotd", "http", ...). */
 void jotd_log_message(const char *part, const char *fmt, ...)

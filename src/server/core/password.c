@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <argon2.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <jot/jot.h>
@@ -23,6 +25,8 @@
 
 #define ARGON2_SALT_LEN 16
 #define ARGON2_HASH_LEN 32
+/* Decoded salt or hash of a stored string: JOTD_HASH_MAX base64 at most. */
+#define ARGON2_FIELD_MAX (JOTD_HASH_MAX / 4 * 3)
 
 /*
  * Ceilings on the parameters of a stored argon2id hash: well above any
@@ -41,6 +45,8 @@
 struct hash_info {
     enum jotd_hash alg;
     uint32_t m, t, p;           /* argon2id */
+    const char *salt, *hash;    /* argon2id: their base64, in the string */
+    size_t salt_len, hash_len;
     unsigned cost;              /* bcrypt */
     char variant;               /* bcrypt: 'a', 'b' or 'y' */
 };
@@ -132,9 +138,18 @@ parse_argon2(const char *h, struct hash_info *info)
     if (skip(&s, "$argon2id$v=19$m=") != 0 || read_u32(&s, &info->m) != 0 ||
         skip(&s, ",t=") != 0 || read_u32(&s, &info->t) != 0 ||
         skip(&s, ",p=") != 0 || read_u32(&s, &info->p) != 0 ||
-        skip(&s, "$") != 0 || skip_b64(&s) != 0 || skip(&s, "$") != 0 ||
-        skip_b64(&s) != 0 || *s != '\0')
+        skip(&s, "$") != 0)
         return -1;
+    info->salt = s;
+    if (skip_b64(&s) != 0)
+        return -1;
+    info->salt_len = (size_t)(s - info->salt);
+    if (skip(&s, "$") != 0)
+        return -1;
+    info->hash = s;
+    if (skip_b64(&s) != 0 || *s != '\0')
+        return -1;
+    info->hash_len = (size_t)(s - info->hash);
     if (info->m > ARGON2_M_MAX_KIB || info->t == 0 ||
         info->t > ARGON2_T_MAX || info->p == 0 || info->p > ARGON2_P_MAX)
         return -1;
@@ -240,23 +255,153 @@ jotd_password_check(const struct jotd_config *cfg, const char *pw,
     return JOTD_OK;
 }
 
+/*
+ * libargon2 takes its work area (19 MiB here) from malloc unless told
+ * otherwise.  glibc maps a block that large on its own at first, but the
+ * first free of it raises glibc's dynamic mmap threshold above it, and
+ * from then on each thread that hashes keeps such a block in its own
+ * arena: resident memory grows by 19 MiB for every hashing thread and
+ * never shrinks (129 MB with six hash workers).  Mapping the area here
+ * gives it back to the kernel after every hash, whatever the C library
+ * does, so that only the hashes running at once (the hash slots) are
+ * resident.  libargon2 has wiped the area before it calls area_unmap.
+ */
+static int
+area_map(uint8_t **memory, size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    *memory = p == MAP_FAILED ? NULL : p;
+    return *memory != NULL ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
+}
+
+static void
+area_unmap(uint8_t *memory, size_t len)
+{
+    if (memory != NULL)
+        (void)munmap(memory, len);
+}
+
+/*
+ * An argon2id context over the caller's buffers, with the work area from
+ * area_map.  The flags leave the password alone, so the cast only
+ * satisfies libargon2's non-const field.
+ */
+static void
+context_init(argon2_context *ctx, const struct hash_info *info,
+             const char *pw, size_t pw_len, uint8_t *salt, size_t salt_len,
+             uint8_t *out, size_t out_len)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->out = out;
+    ctx->outlen = (uint32_t)out_len;
+    ctx->pwd = (uint8_t *)(uintptr_t)pw;
+    ctx->pwdlen = (uint32_t)pw_len;
+    ctx->salt = salt;
+    ctx->saltlen = (uint32_t)salt_len;
+    ctx->t_cost = info->t;
+    ctx->m_cost = info->m;
+    ctx->lanes = info->p;
+    ctx->threads = info->p;
+    ctx->version = ARGON2_VERSION_13;
+    ctx->allocate_cbk = area_map;
+    ctx->free_cbk = area_unmap;
+    ctx->flags = ARGON2_DEFAULT_FLAGS;
+}
+
+static jotd_err
+argon2_result(int rc)
+{
+    switch (rc) {
+    case ARGON2_OK:
+        return JOTD_OK;
+    case ARGON2_VERIFY_MISMATCH:
+        return JOTD_ERR_CREDENTIALS;
+    case ARGON2_MEMORY_ALLOCATION_ERROR:
+        return JOTD_ERR_NOMEM;
+    default:
+        /* A thread failure, or parameters libargon2 refuses. */
+        return JOTD_ERR_INTERNAL;
+    }
+}
+
+/* The unpadded standard base64 of PHC strings; out has room for it. */
+static size_t
+phc_b64_encode(const uint8_t *in, size_t in_len, char *out)
+{
+    size_t n = (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)in_len);
+
+    while (n > 0 && out[n - 1] == '=')
+        n--;
+    out[n] = '\0';
+    return n;
+}
+
+/*
+ * Decodes a run of PHC base64 (already checked for its alphabet) into out
+ * (ARGON2_FIELD_MAX bytes).  Only the canonical form is accepted, as
+ * libargon2's own decoder does: the run must be what encoding the result
+ * gives back, which rules out a stray length and unused bits set.
+ */
+static int
+phc_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t *out_len)
+{
+    char padded[JOTD_HASH_MAX + 4];
+    char again[JOTD_HASH_MAX + 4];
+    size_t n_pad = (4 - in_len % 4) % 4;
+    int n;
+
+    if (in_len == 0 || in_len >= JOTD_HASH_MAX || n_pad == 3)
+        return -1;
+    memcpy(padded, in, in_len);
+    memset(padded + in_len, '=', n_pad);
+    n = EVP_DecodeBlock(out, (const unsigned char *)padded,
+                        (int)(in_len + n_pad));
+    if (n < 0 || (size_t)n < n_pad)
+        return -1;
+    *out_len = (size_t)n - n_pad;
+    if (phc_b64_encode(out, *out_len, again) != in_len ||
+        memcmp(again, in, in_len) != 0)
+        return -1;
+    return 0;
+}
+
 static jotd_err
 hash_argon2(const char *pw, size_t pw_len, char out[JOTD_HASH_MAX])
 {
-    unsigned char salt[ARGON2_SALT_LEN];
-    int rc;
+    static const struct hash_info fresh = {
+        .alg = JOTD_HASH_ARGON2ID, .m = JOTD_ARGON2_M_KIB,
+        .t = JOTD_ARGON2_T, .p = JOTD_ARGON2_P,
+    };
+    uint8_t salt[ARGON2_SALT_LEN], raw[ARGON2_HASH_LEN];
+    char salt_b64[ARGON2_SALT_LEN * 2], raw_b64[ARGON2_HASH_LEN * 2];
+    argon2_context ctx;
+    jotd_err res;
+    int n;
 
+    out[0] = '\0';
     if (RAND_bytes(salt, sizeof salt) != 1)
         return JOTD_ERR_INTERNAL;
-    rc = argon2id_hash_encoded(JOTD_ARGON2_T, JOTD_ARGON2_M_KIB,
-                               JOTD_ARGON2_P, pw, pw_len, salt, sizeof salt,
-                               ARGON2_HASH_LEN, out, JOTD_HASH_MAX);
-    if (rc != ARGON2_OK) {
+    context_init(&ctx, &fresh, pw, pw_len, salt, sizeof salt, raw,
+                 sizeof raw);
+    res = argon2_result(argon2id_ctx(&ctx));
+    if (res != JOTD_OK)
+        goto out;
+    phc_b64_encode(salt, sizeof salt, salt_b64);
+    phc_b64_encode(raw, sizeof raw, raw_b64);
+    /* The PHC string libargon2's argon2id_hash_encoded writes. */
+    n = snprintf(out, JOTD_HASH_MAX, "$argon2id$v=19$m=%u,t=%u,p=%u$%s$%s",
+                 (unsigned)fresh.m, (unsigned)fresh.t, (unsigned)fresh.p,
+                 salt_b64, raw_b64);
+    if (n < 0 || (size_t)n >= JOTD_HASH_MAX) {
         out[0] = '\0';
-        return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? JOTD_ERR_NOMEM
-                                                    : JOTD_ERR_INTERNAL;
+        res = JOTD_ERR_INTERNAL;
     }
-    return JOTD_OK;
+out:
+    jot_wipe(raw, sizeof raw);
+    jot_wipe(raw_b64, sizeof raw_b64);
+    return res;
 }
 
 static jotd_err
@@ -295,20 +440,23 @@ jotd_password_hash(const struct jotd_config *cfg, const char *pw,
 }
 
 static jotd_err
-verify_argon2(const char *hash, const char *pw, size_t pw_len)
+verify_argon2(const struct hash_info *info, const char *pw, size_t pw_len)
 {
-    /* argon2_verify compares in constant time (argon2_compare). */
-    switch (argon2_verify(hash, pw, pw_len, Argon2_id)) {
-    case ARGON2_OK:
-        return JOTD_OK;
-    case ARGON2_VERIFY_MISMATCH:
-        return JOTD_ERR_CREDENTIALS;
-    case ARGON2_MEMORY_ALLOCATION_ERROR:
-        return JOTD_ERR_NOMEM;
-    default:
-        /* A thread failure, or a stored hash libargon2 refuses. */
+    uint8_t salt[ARGON2_FIELD_MAX], want[ARGON2_FIELD_MAX];
+    uint8_t got[ARGON2_FIELD_MAX];
+    size_t salt_len, want_len;
+    argon2_context ctx;
+    jotd_err res;
+
+    if (phc_b64_decode(info->salt, info->salt_len, salt, &salt_len) != 0 ||
+        phc_b64_decode(info->hash, info->hash_len, want, &want_len) != 0)
         return JOTD_ERR_INTERNAL;
-    }
+    context_init(&ctx, info, pw, pw_len, salt, salt_len, got, want_len);
+    /* argon2_verify_ctx compares in constant time (argon2_compare). */
+    res = argon2_result(argon2_verify_ctx(&ctx, (const char *)want,
+                                          Argon2_id));
+    jot_wipe(got, sizeof got);
+    return res;
 }
 
 static jotd_err
@@ -347,7 +495,7 @@ jotd_password_verify(const char *hash, const char *pw, size_t pw_len)
         return JOTD_ERR_CREDENTIALS;
     if (info.alg == JOTD_HASH_BCRYPT)
         return verify_bcrypt(hash, pw, pw_len);
-    return verify_argon2(hash, pw, pw_len);
+    return verify_argon2(&info, pw, pw_len);
 }
 
 /*

@@ -194,6 +194,35 @@ refresh_user(const struct jotd_op *op, const char *sub,
     return JOTD_OK;
 }
 
+/*
+ * The rotation and the read of its user, in one transaction of the
+ * store where it has them (group_begin): the refresh path's reads and
+ * its one write then take the database's locks once.  The rotation is
+ * committed before the caller answers, and a failed commit is
+ * UNAVAILABLE with nothing changed, so an acknowledged rotation is as
+ * durable as the engine makes a single write.  A refused user (disabled,
+ * deleted) keeps the rotation, as it did with separate writes.
+ */
+static jotd_err
+judge_and_rotate(const struct jotd_op *op, const char *sid, const char *sub,
+                 int64_t gen, struct jotd_session *s, struct jotd_user *u,
+                 enum jotd_refresh_verdict *verdict, const char **why)
+{
+    const struct jotd_store_ops *ops = op->st->ops;
+    int grouped = ops->group_begin != NULL && ops->group_end != NULL;
+    jotd_err err;
+
+    if (grouped && ops->group_begin(op->st) != JOTD_STORE_OK)
+        return JOTD_ERR_UNAVAILABLE;
+    err = rotate(op, sid, sub, gen, s, verdict, why);
+    if (err == JOTD_OK && *verdict != JOTD_REFRESH_REUSE)
+        err = refresh_user(op, sub, u, why);
+    if (grouped &&
+        ops->group_end(op->st, err != JOTD_ERR_UNAVAILABLE) != JOTD_STORE_OK)
+        err = JOTD_ERR_UNAVAILABLE;
+    return err;
+}
+
 jotd_err
 jotd_session_refresh(const struct jotd_op *op, const char *token,
                      size_t token_len, const char *access, size_t access_len,
@@ -223,7 +252,8 @@ jotd_session_refresh(const struct jotd_op *op, const char *token,
     *why = NULL;
     err = presented_access(op, access, access_len, sid, sub, why);
     if (err == JOTD_OK)
-        err = rotate(op, sid, sub, gen, s_out, verdict, why);
+        err = judge_and_rotate(op, sid, sub, gen, s_out, u_out, verdict,
+                               why);
     if (err == JOTD_OK && *verdict == JOTD_REFRESH_REUSE) {
         /* API.md: reuse revokes the whole session, newest token too. */
         (void)op->st->ops->session_revoke(op->st, sid, "reuse", op->now);
@@ -232,16 +262,14 @@ jotd_session_refresh(const struct jotd_op *op, const char *token,
         *why = "refresh token reuse detected";
         err = JOTD_ERR_GRANT;
     }
+    /* A routine refresh goes to the log only, buffered: an audit row
+     * would be a second write transaction on the busiest write path, and
+     * the session row already records when it was last used. */
     if (err == JOTD_OK)
-        err = refresh_user(op, sub, u_out, why);
-    /* A routine refresh goes to the log only: an audit row would be a
-     * second write transaction on the busiest write path, and the
-     * session row already records when it was last used. */
-    if (err == JOTD_OK)
-        jotd_audit(NULL, op->ip,
-                   *verdict == JOTD_REFRESH_ROTATE ? "refresh"
-                                                   : "refresh_grace",
-                   sub, sid, NULL);
+        jotd_audit_routine(op->ip,
+                           *verdict == JOTD_REFRESH_ROTATE ? "refresh"
+                                                           : "refresh_grace",
+                           sub, sid);
 out:
     if (err != JOTD_OK) {
         memset(u_out, 0, sizeof *u_out);

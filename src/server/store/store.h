@@ -328,6 +328,19 @@ struct jotd_store_ops {
      */
     enum jotd_store_result (*writable)(jotd_store *st);
     void (*last_error)(jotd_store *st, char *out, size_t cap);
+
+    /*
+     * Optional (NULL when an engine gains nothing by them): group_begin
+     * opens one write transaction for the few operations that follow, up
+     * to group_end, so that they take the database's locks once rather
+     * than each on its own; group_end commits it when commit is non-zero
+     * and rolls it back otherwise.  Only reads and single-statement
+     * writes (session_get, session_rotate, user_get, ...) may run in
+     * between, never an operation with a transaction of its own.  ERROR
+     * from group_end means that nothing in the group took effect.
+     */
+    enum jotd_store_result (*group_begin)(jotd_store *st);
+    enum jotd_store_result (*group_end)(jotd_store *st, int commit);
 };
 
 /*
