@@ -46,13 +46,16 @@ cores(void)
 
 /* The hashing lane: as many threads as hashes may run at once, and a
  * short queue (at some 40 ms a hash, 256 is seconds of work); the
- * database lane: a few more threads than cores, as they wait on the
- * database, and a long queue. */
+ * database lane: by default a few more threads than cores, as they wait
+ * on the database, and a long queue.  Each thread owns one connection,
+ * so db_workers + hash_workers + the sync thread's is the node's
+ * connection pool and its bound. */
 static void
 lane_sizes(const struct jotd_config *cfg,
            struct jotd_lane_size sizes[JOTD_N_LANES])
 {
-    sizes[JOTD_LANE_DB].n_threads = cores() + 2;
+    sizes[JOTD_LANE_DB].n_threads = cfg->db_workers ? cfg->db_workers
+                                                    : cores() + 2;
     sizes[JOTD_LANE_DB].queue_max = 1024;
     sizes[JOTD_LANE_HASH].n_threads = cfg->hash_workers ? cfg->hash_workers
                                                         : cores();

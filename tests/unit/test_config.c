@@ -20,7 +20,7 @@ static const char *const all_keys[] = {
     "access_ttl", "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "max_connections_per_ip",
-    "header_timeout", "hash_workers", "revocation_sync",
+    "header_timeout", "hash_workers", "db_workers", "revocation_sync",
     "key_sync", "jwks_max_age", "leeway", "clock_skew", "audit_retention",
     "session_retention", "verify_cache", "login_max_failures",
     "login_window", "signup_max", "signup_window", "trusted_proxies",
@@ -283,6 +283,7 @@ static const char default_print[] =
     "max_connections_per_ip = 1024\n"
     "header_timeout = 20\n"
     "hash_workers = 0\n"
+    "db_workers = 0\n"
     "revocation_sync = 2\n"
     "key_sync = 10\n"
     "jwks_max_age = 300\n"
@@ -331,6 +332,7 @@ test_defaults(void **state)
     assert_int_equal(cfg->max_connections_per_ip, 1024);
     assert_int_equal(cfg->header_timeout, 20);
     assert_int_equal(cfg->hash_workers, 0);
+    assert_int_equal(cfg->db_workers, 0);
     assert_int_equal(cfg->revocation_sync, 2);
     assert_int_equal(cfg->key_sync, 10);
     assert_int_equal(cfg->jwks_max_age, 300);
@@ -809,6 +811,7 @@ static const struct range ranges[] = {
     {"max_connections_per_ip", 0, 100000},
     {"header_timeout", 1, 3600},
     {"hash_workers", 0, 64},
+    {"db_workers", 0, 256},
     {"revocation_sync", 1, 60},
     {"key_sync", 1, 3600},
     {"jwks_max_age", 0, 86400},

@@ -944,6 +944,7 @@ static const struct key keys[] = {
     UINT(max_connections_per_ip, 0, 100000),
     I64(header_timeout, 1, 3600),
     UINT(hash_workers, 0, 64),
+    UINT(db_workers, 0, 256),
     I64(revocation_sync, 1, 60),
     I64(key_sync, 1, 3600),
     I64(jwks_max_age, 0, 86400),
@@ -1100,6 +1101,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->max_connections_per_ip = 1024;
     cfg->header_timeout = 20;
     cfg->hash_workers = 0;
+    cfg->db_workers = 0;
     cfg->revocation_sync = 2;
     cfg->key_sync = 10;
     cfg->jwks_max_age = 300;

@@ -64,6 +64,7 @@ struct jotd_config {
     unsigned max_connections_per_ip;       /* 1024; 0 = no limit */
     int64_t header_timeout;                /* 20 s for a whole header */
     unsigned hash_workers;                 /* 0 = number of cores */
+    unsigned db_workers;                   /* 0 = cores + 2 */
     int64_t revocation_sync;               /* 2 */
     int64_t key_sync;                      /* 10 */
     int64_t jwks_max_age;                  /* 300 */
