@@ -393,15 +393,41 @@ def client_library(t, s, u, admin_at):
 
 
 def default_client(t):
+    """default_client_id, and what expiry does to introspection and
+    revocation (access_ttl 1 s here)."""
     s = t.server("oauth-default-client",
-                 FAST_HASH + ["--default_client_id=web-ui"])
+                 FAST_HASH + ["--default_client_id=web-ui", "--access_ttl=1"],
+                 start=False)
+    admin_pw = t.password()
+    rc, out, err = s.cli(["user", "add", "boss2", "--role", "admin"],
+                         stdin=(admin_pw + "\n").encode())
+    t.eq("jotd user add boss2 --role admin: exits 0", rc, 0)
+    s.start()
     u, j = s.user()
     t.eq("default_client_id=web-ui: /v1/auth/login's client_id claim",
          jwt_parts(j["access_token"])[1].get("client_id"), "web-ui")
     r = password_grant(s, u["username"], u["password"])
+    o = r.json() or {}
     t.eq("default_client_id=web-ui: a password grant without client_id",
-         jwt_parts((r.json() or {})["access_token"])[1].get("client_id"),
-         "web-ui")
+         jwt_parts(o["access_token"])[1].get("client_id"), "web-ui")
+    r = refresh_grant(s, o["refresh_token"], client_id="web-ui")
+    t.eq("default_client_id=web-ui: a refresh_token grant with client_id "
+         "web-ui -> 200", r.status, 200)
+    o = r.json() or {}
+    time.sleep(2.2)                 # past exp (1 s) with no leeway
+    # The admin's own token lives at most 1 s: a fresh one per try.
+    for _ in range(5):
+        admin_at = s.session("boss2", admin_pw)["access_token"]
+        r = introspect(s, admin_at, o["access_token"])
+        if r.status != 401:
+            break
+    t.eq("introspect an expired access token -> {\"active\":false}",
+         (r.status, r.json()), (200, INACTIVE))
+    r = revoke(s, o["access_token"])
+    t.eq("revoke an expired access token -> 200", r.status, 200)
+    r = refresh_grant(s, o["refresh_token"])
+    t.eq("an expired access token revoked nothing: its refresh token "
+         "still works", r.status, 200)
     s.stop()
     rc, out, err = t.cli(["--print-config", "--default_client_id=a\x01b"])
     t.check("--default_client_id with a control character is refused",
