@@ -57,7 +57,8 @@ client_of(struct jotd_req *r, const char **client_id)
         return -1;
     }
     *client_id = jotd_req_form(r, "client_id", &len);
-    if (*client_id != NULL && jotd_client_id_check(*client_id, len) != 0) {
+    if (*client_id != NULL &&
+        jotd_client_id_check(*client_id, len) != JOTD_OK) {
         *client_id = NULL;
         oauth_fail(r, 400, "invalid_client",
                    "client_id must be 1 to 128 printable ASCII characters");
