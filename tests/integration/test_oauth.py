@@ -109,9 +109,10 @@ def token_endpoint(t, s, u):
          "-> 200", r.status, 200)
 
     # Reuse: grace 0 on this server, so the superseded token revokes all.
-    r = refresh_grant(s, b["refresh_token"])
-    oauth_error(t, "refresh_token grant with a superseded token", r, 400,
-                "invalid_grant", "refresh token reuse detected")
+    r = refresh_grant(s, b["refresh_token"], client_id="other-app")
+    oauth_error(t, "refresh_token grant with a superseded token, even "
+                "under another client_id", r, 400, "invalid_grant",
+                "refresh token reuse detected")
     r = refresh_grant(s, c["refresh_token"])
     oauth_error(t, "refresh_token grant with the newest token after reuse",
                 r, 400, "invalid_grant", "session revoked")

@@ -170,16 +170,18 @@ rotate(const struct jotd_op *op, const char *sid, const char *sub,
         err = live_session(op, sid, sub, s, why);
         if (err != JOTD_OK)
             return err;
-        /* RFC 6749 §6: a refresh token is bound to its client; refused
-         * before the judge, so that a mistaken client_id costs nothing. */
-        if (client_id != NULL &&
+        *verdict = jotd_session_judge(op->cfg, s, gen, op->now);
+        /* RFC 6749 §6: a refresh token is bound to its client.  Reuse
+         * stays reuse whoever presents it; a current token presented by
+         * another client is refused before it rotates, so that a
+         * mistaken client_id costs the session nothing. */
+        if (*verdict != JOTD_REFRESH_REUSE && client_id != NULL &&
             strcmp(client_id, s->client_id[0] != '\0'
                                   ? s->client_id
                                   : op->cfg->default_client_id) != 0) {
             *why = "refresh token was issued to another client";
             return JOTD_ERR_GRANT;
         }
-        *verdict = jotd_session_judge(op->cfg, s, gen, op->now);
         if (*verdict != JOTD_REFRESH_ROTATE)
             return JOTD_OK;
         expires = jotd_tokens_refresh_expiry(op->cfg, s->created_at,

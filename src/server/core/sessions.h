@@ -71,10 +71,10 @@ jotd_err jotd_session_refresh(const struct jotd_op *op, const char *token,
 
 /*
  * jotd_session_refresh for the OAuth client client_id (NULL: any), as
- * /oauth/token's refresh_token grant asks: a session opened for another
- * client (or, with none recorded, for other than default_client_id) is
- * JOTD_ERR_GRANT before the token is judged, so it neither rotates nor
- * counts as reuse.
+ * /oauth/token's refresh_token grant asks: a current token of a session
+ * opened for another client (or, with none recorded, for other than
+ * default_client_id) is JOTD_ERR_GRANT and does not rotate; a reused
+ * one revokes the session whoever presents it.
  */
 jotd_err jotd_session_refresh_client(const struct jotd_op *op,
                                      const char *token, size_t token_len,
