@@ -17,7 +17,7 @@ libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # system's service).
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
 libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev \
-postgresql pgbouncer"
+postgresql pgbouncer python3-authlib python3-requests"
 
 # Profile: perf, for BENCH_PROFILE=1 make bench.
 PROFILE="linux-perf"

@@ -244,3 +244,16 @@ jotd_username_key(const char *name, size_t len,
     key[len] = '\0';
     return JOTD_OK;
 }
+
+jotd_err
+jotd_client_id_check(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len > JOTD_CLIENT_ID_MAX)
+        return JOTD_ERR_INVALID;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return JOTD_ERR_INVALID;
+    return JOTD_OK;
+}

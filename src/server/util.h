@@ -13,6 +13,7 @@
 
 #define JOTD_ID_LEN 36              /* a lowercase UUID */
 #define JOTD_USERNAME_MAX 64        /* octets */
+#define JOTD_CLIENT_ID_MAX 128      /* octets of an OAuth client_id */
 
 /*
  * What a jotd operation came to.  Core functions return it, cmd/ prints
@@ -100,5 +101,13 @@ jotd_err jotd_write_all(int fd, const void *buf, size_t len);
  */
 jotd_err jotd_username_key(const char *name, size_t len,
                            char key[JOTD_USERNAME_MAX + 1]);
+
+/*
+ * JOTD_OK when s (len octets, borrowed) is a client_id jotd accepts:
+ * 1 to JOTD_CLIENT_ID_MAX characters of RFC 6749 Appendix A's VSCHAR
+ * (printable ASCII and space); JOTD_ERR_INVALID otherwise.  The
+ * default_client_id key and the client_id of /oauth/ requests.
+ */
+jotd_err jotd_client_id_check(const char *s, size_t len);
 
 #endif /* JOTD_UTIL_H */

@@ -46,9 +46,11 @@ def check_login(t, s, label, lr, user, access_ttl, refresh_ttl, aud,
     t.check("%s: access token kid is a key of the JWKS" % label,
             h.get("kid") in kids, "one of %r" % kids, h.get("kid"))
     t.eq("%s: access token claims are exactly iss sub aud exp iat nbf jti "
-         "sid roles" % label, sorted(c),
+         "sid roles client_id" % label, sorted(c),
          sorted(["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid",
-                 "roles"]))
+                 "roles", "client_id"]))
+    t.eq("%s: access token client_id is default_client_id (jot)" % label,
+         c.get("client_id"), "jot")
     t.eq("%s: access token iss, sub, aud, sid, roles" % label,
          (c.get("iss"), c.get("sub"), c.get("aud"), c.get("sid"),
           c.get("roles")),

@@ -138,24 +138,27 @@ def run(t):
     t.eq("both discovery documents -> 200 and equal",
          (d1.status, d2.status, d2.json()), (200, 200, doc))
     iss = s.issuer
-    t.eq("discovery: issuer, jwks_uri and the endpoints",
-         {k: doc.get(k) for k in ("issuer", "jwks_uri", "token_endpoint",
-                                  "revocation_endpoint",
-                                  "introspection_endpoint")},
+    # RFC 8414: exactly what is served; no authorization endpoint, since
+    # no grant offered uses one.
+    t.eq("discovery: the whole document, member by member", doc,
          {"issuer": iss, "jwks_uri": iss + "/.well-known/jwks.json",
           "token_endpoint": iss + "/oauth/token",
           "revocation_endpoint": iss + "/oauth/revoke",
-          "introspection_endpoint": iss + "/oauth/introspect"})
-    t.eq("discovery: grant types, auth methods, response types, signing "
-         "algorithms",
-         {k: doc.get(k) for k in ("grant_types_supported",
-                                  "token_endpoint_auth_methods_supported",
-                                  "response_types_supported",
-                                  "id_token_signing_alg_values_supported")},
-         {"grant_types_supported": ["password", "refresh_token"],
+          "introspection_endpoint": iss + "/oauth/introspect",
+          "grant_types_supported": ["password", "refresh_token"],
           "token_endpoint_auth_methods_supported": ["none"],
+          "revocation_endpoint_auth_methods_supported": ["none"],
+          "introspection_endpoint_auth_methods_supported": ["Bearer"],
           "response_types_supported": [],
           "id_token_signing_alg_values_supported": ["ES256"]})
+    t.eq("discovery: Cache-Control: public, max-age=300",
+         d1.header("Cache-Control"), "public, max-age=300")
+    for k in ("token_endpoint", "revocation_endpoint",
+              "introspection_endpoint"):
+        url = doc.get(k) or ""
+        r = s.get(url[len(iss):] or "/none")
+        t.eq("discovery: %s is served (GET -> 405, Allow: POST)" % k,
+             (r.status, r.header("Allow")), (405, "POST"))
     s.stop()
 
     # An expired access token.

@@ -16,7 +16,8 @@
 
 /* Every key, in the order jotd_config_print writes them. */
 static const char *const all_keys[] = {
-    "config", "listen", "db", "db_listen", "issuer", "audience", "alg",
+    "config", "listen", "db", "db_listen", "issuer", "audience",
+    "default_client_id", "alg",
     "access_ttl", "refresh_ttl", "session_max_age", "refresh_reuse_grace",
     "refresh_cookie", "allowed_origins", "registration", "password_hash",
     "bcrypt_cost", "max_body", "threads", "max_connections_per_ip",
@@ -268,6 +269,7 @@ static const char default_print[] =
     "db_listen = \n"
     "issuer = http://127.0.0.1:8080\n"
     "audience = \n"
+    "default_client_id = jot\n"
     "alg = ES256\n"
     "access_ttl = 900\n"
     "refresh_ttl = 1209600\n"

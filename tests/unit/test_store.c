@@ -466,6 +466,8 @@ test_session_create_get(void **state)
     memset(s.user_agent, 0, sizeof s.user_agent);
     memset(s.user_agent, 'a', sizeof s.user_agent - 3);
     memcpy(s.user_agent + sizeof s.user_agent - 3, "\xc3\xa9", 2);
+    /* The longest client_id, kept as it was given. */
+    memset(s.client_id, 'c', sizeof s.client_id - 1);
     assert_res(JOTD_STORE_OK, o->session_create(f->st, &s));
     assert_res(JOTD_STORE_OK, o->session_get(f->st, s.id, &got));
     assert_memory_equal(&s, &got, sizeof s);

@@ -24,7 +24,7 @@
 
 #define ENV_URL "JOTD_TEST_DB"
 #define N_NODES 4
-#define N_VERSIONS 4                /* the schema version of this jotd */
+#define N_VERSIONS 5                /* the schema version of this jotd */
 /* Long enough for a notification on loopback to arrive, however loaded
  * the machine (wait returns as soon as one does); and how long one that
  * must not come is given to show up. */

@@ -18,7 +18,7 @@
 #include "test_store.h"
 #include "store/engine.h"
 
-#define N_VERSIONS 4                /* the schema version of this jotd */
+#define N_VERSIONS 5                /* the schema version of this jotd */
 
 struct fx {
     char dir[64];                   /* /tmp/jot-store-XXXXXX */

@@ -124,8 +124,8 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
         return;
     jotd_op_of(r, st, &op);
     err = jotd_session_login(&op, name, name_len, pw, pw_len,
-                             jotd_req_header(r, "User-Agent"), &u, &s,
-                             &retry);
+                             jotd_req_header(r, "User-Agent"), NULL, &u,
+                             &s, &retry);
     if (err != JOTD_OK) {
         jotd_answer_fail(r, err, NULL, retry);
         return;

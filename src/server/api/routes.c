@@ -9,6 +9,7 @@
 #define JSON JOTD_ROUTE_JSON
 #define JSON_OPT JOTD_ROUTE_JSON_OPT
 #define HASH JOTD_ROUTE_HASH
+#define FORM JOTD_ROUTE_FORM
 
 const struct jotd_route jotd_routes[] = {
     {"POST", "/v1/users", jotd_h_users_create, jotd_guard_signup,
@@ -28,5 +29,10 @@ const struct jotd_route jotd_routes[] = {
     {"GET", "/.well-known/oauth-authorization-server", jotd_h_discovery,
      NULL, 0},
     {"GET", "/healthz", jotd_h_health, NULL, ASYNC},
+    /* The password grant hashes, so the endpoint runs on that lane. */
+    {"POST", "/oauth/token", jotd_h_oauth_token, NULL, ASYNC | HASH | FORM},
+    {"POST", "/oauth/revoke", jotd_h_oauth_revoke, NULL, ASYNC | FORM},
+    {"POST", "/oauth/introspect", jotd_h_oauth_introspect, jotd_guard_admin,
+     ASYNC | FORM},
 };
 const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;

@@ -24,6 +24,11 @@ void jotd_h_password(struct jotd_req *r, jotd_store *st);
 void jotd_h_sessions(struct jotd_req *r, jotd_store *st);
 void jotd_h_session_delete(struct jotd_req *r, jotd_store *st);
 
+/* oauth.c */
+void jotd_h_oauth_token(struct jotd_req *r, jotd_store *st);
+void jotd_h_oauth_revoke(struct jotd_req *r, jotd_store *st);
+void jotd_h_oauth_introspect(struct jotd_req *r, jotd_store *st);
+
 /* The core operation context of a request, for handlers on st. */
 void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
 

@@ -84,8 +84,11 @@ issuer_url(const struct jotd_config *cfg, const char *path, char *out,
 /*
  * The RFC 8414 metadata of the configuration and key set as they are
  * now, as compact JSON (caller frees), or NULL when out of memory.
- * The /oauth/ endpoints and grant types stay advertised because
- * API.md and test_verify.py describe the document with them.
+ * It lists what is served and nothing else: no authorization endpoint
+ * (no grant uses one, so RFC 8414 §2 lets it be absent, and
+ * response_types_supported is empty), public clients only ("none"),
+ * and introspection by an admin's bearer token ("Bearer", an access
+ * token type, as RFC 8414 §2 allows for that endpoint).
  */
 static char *
 discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
@@ -104,13 +107,16 @@ discovery_doc(const struct jotd_config *cfg, const jot_keyset *set)
     if (algs == NULL)
         return NULL;
     /* "o" takes algs, even when json_pack fails. */
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ss], s:[s], s:[], s:o}",
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ss], s:[s], s:[s], s:[s],"
+                    " s:[], s:o}",
                     "issuer", cfg->issuer, "jwks_uri", jwks,
                     "token_endpoint", token, "revocation_endpoint", revoke,
                     "introspection_endpoint", introspect,
                     "grant_types_supported", "password", "refresh_token",
                     "token_endpoint_auth_methods_supported", "none",
-                    "response_types_supported",
+                    "revocation_endpoint_auth_methods_supported", "none",
+                    "introspection_endpoint_auth_methods_supported",
+                    "Bearer", "response_types_supported",
                     "id_token_signing_alg_values_supported", algs);
     if (doc == NULL)
         return NULL;

@@ -899,6 +899,21 @@ parse_config(struct jotd_config *cfg, const char *v, char *why,
                    why_len);
 }
 
+/* RFC 6749 Appendix A: a client_id is printable ASCII; it is put in
+ * every access token as RFC 9068 §2.2 asks. */
+static int
+parse_client_id(struct jotd_config *cfg, const char *v, char *why,
+                size_t why_len)
+{
+    if (jotd_client_id_check(v, strlen(v)) != JOTD_OK) {
+        jotd_errf(why, why_len, "1 to %d printable ASCII characters",
+                  JOTD_CLIENT_ID_MAX);
+        return -1;
+    }
+    return set_str(cfg->default_client_id, sizeof cfg->default_client_id,
+                   v, why, why_len);
+}
+
 /* --- the table --------------------------------------------------------- */
 
 #define I64(name, lo, hi) \
@@ -928,6 +943,7 @@ static const struct key keys[] = {
     FN(db_listen, parse_db_listen, format_db_listen, 0),
     FNS(issuer, parse_issuer, issuer, 0),
     FNS(audience, parse_audience, audience_raw, 0),
+    FNS(default_client_id, parse_client_id, default_client_id, 0),
     FN(alg, parse_alg, format_alg, 0),
     I64(access_ttl, 1, 86400),
     I64(refresh_ttl, 60, TTL_MAX),
@@ -1088,6 +1104,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     memcpy(cfg->db, "sqlite:data/jot.db", sizeof "sqlite:data/jot.db");
     cfg->db_listen[0] = '\0';         /* listen on db itself */
     cfg->alg = JOT_ALG_ES256;
+    memcpy(cfg->default_client_id, "jot", sizeof "jot");
     cfg->access_ttl = 900;
     cfg->refresh_ttl = 1209600;
     cfg->session_max_age = 7776000;

@@ -46,6 +46,8 @@ struct jotd_config {
     char audience_raw[1024];    /* as configured, comma-separated */
     char audiences[JOTD_MAX_AUDIENCES][256];
     size_t n_audiences;         /* 0: the issuer */
+    /* client_id of tokens not asked for by an OAuth client ("jot") */
+    char default_client_id[JOTD_CLIENT_ID_MAX + 1];
     jot_alg alg;                /* access-token algorithm, ES256 */
     int64_t access_ttl;         /* 900 */
     int64_t refresh_ttl;        /* 1209600 */

@@ -42,9 +42,11 @@ copy_cut(char *dst, size_t cap, const char *src)
     dst[len] = '\0';
 }
 
-jotd_err
-jotd_session_open(const struct jotd_op *op, const struct jotd_user *u,
-                  const char *user_agent, struct jotd_session *out)
+/* jotd_session_open for client_id (NULL: the default client). */
+static jotd_err
+open_for(const struct jotd_op *op, const struct jotd_user *u,
+         const char *user_agent, const char *client_id,
+         struct jotd_session *out)
 {
     struct jotd_session s;
     jotd_err err;
@@ -61,6 +63,8 @@ jotd_session_open(const struct jotd_op *op, const struct jotd_user *u,
     copy_cut(s.user_agent, sizeof s.user_agent,
              user_agent != NULL ? user_agent : "");
     copy_cut(s.ip, sizeof s.ip, op->ip);
+    copy_cut(s.client_id, sizeof s.client_id,
+             client_id != NULL ? client_id : "");
     err = jotd_err_of_store(op->st->ops->session_create(op->st, &s));
     if (err == JOTD_OK)
         *out = s;
@@ -68,10 +72,18 @@ jotd_session_open(const struct jotd_op *op, const struct jotd_user *u,
 }
 
 jotd_err
+jotd_session_open(const struct jotd_op *op, const struct jotd_user *u,
+                  const char *user_agent, struct jotd_session *out)
+{
+    return open_for(op, u, user_agent, NULL, out);
+}
+
+jotd_err
 jotd_session_login(const struct jotd_op *op, const char *name,
                    size_t name_len, const char *pw, size_t pw_len,
-                   const char *user_agent, struct jotd_user *u_out,
-                   struct jotd_session *s_out, int64_t *retry_after)
+                   const char *user_agent, const char *client_id,
+                   struct jotd_user *u_out, struct jotd_session *s_out,
+                   int64_t *retry_after)
 {
     jotd_err err;
 
@@ -79,7 +91,7 @@ jotd_session_login(const struct jotd_op *op, const char *name,
     err = jotd_account_authenticate(op, name, name_len, pw, pw_len, u_out,
                                     retry_after);
     if (err == JOTD_OK)
-        err = jotd_session_open(op, u_out, user_agent, s_out);
+        err = open_for(op, u_out, user_agent, client_id, s_out);
     if (err == JOTD_OK)
         jotd_audit(op->st, op->ip, "login", u_out->id, s_out->id, NULL);
     return err;
@@ -146,7 +158,7 @@ live_session(const struct jotd_op *op, const char *sid, const char *sub,
  */
 static jotd_err
 rotate(const struct jotd_op *op, const char *sid, const char *sub,
-       int64_t gen, struct jotd_session *s,
+       int64_t gen, const char *client_id, struct jotd_session *s,
        enum jotd_refresh_verdict *verdict, const char **why)
 {
     enum jotd_store_result sr;
@@ -159,6 +171,17 @@ rotate(const struct jotd_op *op, const char *sid, const char *sub,
         if (err != JOTD_OK)
             return err;
         *verdict = jotd_session_judge(op->cfg, s, gen, op->now);
+        /* RFC 6749 §6: a refresh token is bound to its client.  Reuse
+         * stays reuse whoever presents it; a current token presented by
+         * another client is refused before it rotates, so that a
+         * mistaken client_id costs the session nothing. */
+        if (*verdict != JOTD_REFRESH_REUSE && client_id != NULL &&
+            strcmp(client_id, s->client_id[0] != '\0'
+                                  ? s->client_id
+                                  : op->cfg->default_client_id) != 0) {
+            *why = "refresh token was issued to another client";
+            return JOTD_ERR_GRANT;
+        }
         if (*verdict != JOTD_REFRESH_ROTATE)
             return JOTD_OK;
         expires = jotd_tokens_refresh_expiry(op->cfg, s->created_at,
@@ -205,8 +228,9 @@ refresh_user(const struct jotd_op *op, const char *sub,
  */
 static jotd_err
 judge_and_rotate(const struct jotd_op *op, const char *sid, const char *sub,
-                 int64_t gen, struct jotd_session *s, struct jotd_user *u,
-                 enum jotd_refresh_verdict *verdict, const char **why)
+                 int64_t gen, const char *client_id, struct jotd_session *s,
+                 struct jotd_user *u, enum jotd_refresh_verdict *verdict,
+                 const char **why)
 {
     const struct jotd_store_ops *ops = op->st->ops;
     int grouped = ops->group_begin != NULL && ops->group_end != NULL;
@@ -214,7 +238,7 @@ judge_and_rotate(const struct jotd_op *op, const char *sid, const char *sub,
 
     if (grouped && ops->group_begin(op->st) != JOTD_STORE_OK)
         return JOTD_ERR_UNAVAILABLE;
-    err = rotate(op, sid, sub, gen, s, verdict, why);
+    err = rotate(op, sid, sub, gen, client_id, s, verdict, why);
     if (err == JOTD_OK && *verdict != JOTD_REFRESH_REUSE)
         err = refresh_user(op, sub, u, why);
     if (grouped &&
@@ -228,6 +252,20 @@ jotd_session_refresh(const struct jotd_op *op, const char *token,
                      size_t token_len, const char *access, size_t access_len,
                      struct jotd_user *u_out, struct jotd_session *s_out,
                      enum jotd_refresh_verdict *verdict, const char **why)
+{
+    return jotd_session_refresh_client(op, token, token_len, access,
+                                       access_len, NULL, u_out, s_out,
+                                       verdict, why);
+}
+
+jotd_err
+jotd_session_refresh_client(const struct jotd_op *op, const char *token,
+                            size_t token_len, const char *access,
+                            size_t access_len, const char *client_id,
+                            struct jotd_user *u_out,
+                            struct jotd_session *s_out,
+                            enum jotd_refresh_verdict *verdict,
+                            const char **why)
 {
     const char *sid = NULL, *sub = NULL;
     jot_jwt *jwt = NULL;
@@ -252,8 +290,8 @@ jotd_session_refresh(const struct jotd_op *op, const char *token,
     *why = NULL;
     err = presented_access(op, access, access_len, sid, sub, why);
     if (err == JOTD_OK)
-        err = judge_and_rotate(op, sid, sub, gen, s_out, u_out, verdict,
-                               why);
+        err = judge_and_rotate(op, sid, sub, gen, client_id, s_out, u_out,
+                               verdict, why);
     if (err == JOTD_OK && *verdict == JOTD_REFRESH_REUSE) {
         /* API.md: reuse revokes the whole session, newest token too. */
         (void)op->st->ops->session_revoke(op->st, sid, "reuse", op->now);

@@ -35,14 +35,17 @@ jotd_err jotd_session_open(const struct jotd_op *op,
                            struct jotd_session *out);
 
 /*
- * A login: jotd_account_authenticate, then a new session, audited as
- * "login".  *u_out and *s_out get the user and the session on success;
- * the errors are those of jotd_account_authenticate and
- * jotd_session_open.
+ * A login: jotd_account_authenticate, then a new session for client_id
+ * (NULL: none asked, so default_client_id; else checked by the caller
+ * with jotd_client_id_check), audited as "login".  *u_out and *s_out
+ * get the user and the session on success; the errors are those of
+ * jotd_account_authenticate and jotd_session_open.  /v1/auth/login and
+ * /oauth/token's password grant both come here.
  */
 jotd_err jotd_session_login(const struct jotd_op *op, const char *name,
                             size_t name_len, const char *pw, size_t pw_len,
-                            const char *user_agent, struct jotd_user *u_out,
+                            const char *user_agent, const char *client_id,
+                            struct jotd_user *u_out,
                             struct jotd_session *s_out,
                             int64_t *retry_after);
 
@@ -65,6 +68,22 @@ jotd_err jotd_session_refresh(const struct jotd_op *op, const char *token,
                               struct jotd_session *s_out,
                               enum jotd_refresh_verdict *verdict,
                               const char **why);
+
+/*
+ * jotd_session_refresh for the OAuth client client_id (NULL: any), as
+ * /oauth/token's refresh_token grant asks: a current token of a session
+ * opened for another client (or, with none recorded, for other than
+ * default_client_id) is JOTD_ERR_GRANT and does not rotate; a reused
+ * one revokes the session whoever presents it.
+ */
+jotd_err jotd_session_refresh_client(const struct jotd_op *op,
+                                     const char *token, size_t token_len,
+                                     const char *access, size_t access_len,
+                                     const char *client_id,
+                                     struct jotd_user *u_out,
+                                     struct jotd_session *s_out,
+                                     enum jotd_refresh_verdict *verdict,
+                                     const char **why);
 
 /* What a logout revokes (API.md: ?scope=). */
 enum jotd_logout_scope {

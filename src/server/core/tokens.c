@@ -71,6 +71,11 @@ access_claims_text(const struct jotd_config *cfg, const struct jotd_user *u,
     jotd_jsonbuf_string(&b, "sid", s->id);
     jotd_jsonbuf_value(&b, "roles", roles);
     json_decref(roles);
+    /* RFC 9068 §2.2: the client the token was issued to.  A session
+     * opened by /v1/auth/login (or before sessions kept it) has none. */
+    jotd_jsonbuf_string(&b, "client_id", s->client_id[0] != '\0'
+                                             ? s->client_id
+                                             : cfg->default_client_id);
     return jotd_jsonbuf_finish(&b);
 }
 

@@ -572,10 +572,12 @@ parse_form(struct jotd_req *r)
     const char *why = NULL;
     jotd_err err;
 
+    /* API.md: the /oauth/ endpoints answer any other body, JSON
+     * included, 400 invalid_request as RFC 6749 §5.2 would. */
     if (r->body_len > 0 &&
         !media_is(jotd_req_header(r, "Content-Type"),
                   "application/x-www-form-urlencoded")) {
-        jotd_resp_fail(r, JOTD_ERR_MEDIA_TYPE,
+        jotd_resp_fail(r, JOTD_ERR_INVALID,
                        "the body must be "
                        "application/x-www-form-urlencoded");
         return -1;

@@ -167,6 +167,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sessions ADD COLUMN revoked_seq BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX sessions_revoked_seq ON sessions (revoked_seq)"
     " WHERE revoked_seq <> 0;",
+    /* 5: the client_id of a session, as in sqlite.c. */
+    "ALTER TABLE sessions ADD COLUMN client_id TEXT NOT NULL DEFAULT '';",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -175,7 +177,7 @@ static const char *const migrations[] = {
     "created_at, updated_at"
 #define SESSION_COLS                                                      \
     "id, user_id, gen, rotated_at, created_at, last_used_at, "           \
-    "expires_at, revoked_at, revoked_reason, user_agent, ip"
+    "expires_at, revoked_at, revoked_reason, user_agent, ip, client_id"
 #define KEY_COLS                                                          \
     "kid, alg, public_jwk, private_enc, created_at, activated_at, "      \
     "retired_at"
@@ -230,7 +232,7 @@ static const char *const migrations[] = {
 #define SQL_SESSION_INSERT                                                \
     "INSERT INTO sessions (" SESSION_COLS ") "                            \
     "VALUES ($1, $2, $3::bigint, $4::bigint, $5::bigint, $6::bigint, "    \
-    "$7::bigint, $8::bigint, $9, $10, $11)"
+    "$7::bigint, $8::bigint, $9, $10, $11, $12)"
 #define SQL_SESSION_GET "SELECT " SESSION_COLS " FROM sessions WHERE id = $1"
 /*
  * The compare-and-set of refresh rotation, one statement: a racing
@@ -868,6 +870,7 @@ read_session(const PGresult *res, int row, struct jotd_session *s)
     col_trunc(res, row, 8, s->revoked_reason, sizeof s->revoked_reason);
     col_trunc(res, row, 9, s->user_agent, sizeof s->user_agent);
     col_trunc(res, row, 10, s->ip, sizeof s->ip);
+    col_trunc(res, row, 11, s->client_id, sizeof s->client_id);
     return 0;
 }
 
@@ -1193,6 +1196,7 @@ pg_session_create(jotd_store *st, const struct jotd_session *x)
     arg_field(&a, x->revoked_reason);
     arg_lossy(&a, x->user_agent, sizeof x->user_agent - 1);
     arg_field(&a, x->ip);
+    arg_field(&a, x->client_id);
     return run_only(pg_of(st), SQL_SESSION_INSERT, &a, "session_create");
 }
 

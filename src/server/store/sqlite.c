@@ -126,6 +126,10 @@ static const char *const migrations[] = {
     "ALTER TABLE sessions ADD COLUMN revoked_seq INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX sessions_revoked_seq ON sessions (revoked_seq)"
     " WHERE revoked_seq <> 0;",
+    /* 5: the client_id a session was opened for (RFC 9068 §2.2), so
+     * that a refresh keeps it; '' for older sessions reads as the
+     * configured default_client_id. */
+    "ALTER TABLE sessions ADD COLUMN client_id TEXT NOT NULL DEFAULT '';",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -134,7 +138,7 @@ static const char *const migrations[] = {
     "created_at, updated_at"
 #define SESSION_COLS                                                      \
     "id, user_id, gen, rotated_at, created_at, last_used_at, "           \
-    "expires_at, revoked_at, revoked_reason, user_agent, ip"
+    "expires_at, revoked_at, revoked_reason, user_agent, ip, client_id"
 #define KEY_COLS                                                          \
     "kid, alg, public_jwk, private_enc, created_at, activated_at, "      \
     "retired_at"
@@ -208,7 +212,7 @@ static const char *const sql[N_Q] = {
     [Q_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
     [Q_SESSION_INSERT] =
         "INSERT INTO sessions (" SESSION_COLS ") "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [Q_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
     [Q_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
     /* The compare-and-set of refresh rotation: one statement, so of two
@@ -586,6 +590,7 @@ read_session(sqlite3_stmt *p, struct jotd_session *s)
     col_trunc(p, 8, s->revoked_reason, sizeof s->revoked_reason);
     col_trunc(p, 9, s->user_agent, sizeof s->user_agent);
     col_trunc(p, 10, s->ip, sizeof s->ip);
+    col_trunc(p, 11, s->client_id, sizeof s->client_id);
     return 0;
 }
 
@@ -1063,6 +1068,8 @@ sq_session_create(jotd_store *st, const struct jotd_session *x)
         rc = bind_field(p, 10, x->user_agent);
     if (rc == SQLITE_OK)
         rc = bind_field(p, 11, x->ip);
+    if (rc == SQLITE_OK)
+        rc = bind_field(p, 12, x->client_id);
     if (rc == SQLITE_OK)
         rc = run(p);
     done(p);

@@ -68,6 +68,7 @@ struct jotd_session {
     char revoked_reason[32];        /* "logout", "reuse", "password", ... */
     char user_agent[256];           /* truncated */
     char ip[64];
+    char client_id[JOTD_CLIENT_ID_MAX + 1]; /* of its token request */
 };
 
 struct jotd_signing_key {
