@@ -309,6 +309,35 @@ def patches(t, s, b, adm, adm_id):
     r = delete(s, me, adm)
     t.error("an admin cannot delete themselves -> 409", r, 409, "conflict",
             "an admin cannot delete their own account")
+    return me
+
+
+def own_password(t, s, adm, root_pw):
+    """An admin setting their own password keeps the session that asked
+    and ends the others."""
+    other = s.session("root", root_pw)["access_token"]
+    me = s.verify(adm).header("X-Auth-Subject")
+    new_pw = t.password()
+    r = patch(s, "/v1/admin/users/" + me, {"password": new_pw}, adm)
+    t.eq("an admin sets their own password -> 200", r.status, 200)
+    t.eq("... the session that asked lives on", s.verify(adm).status, 200)
+    revoked_now(t, s, "... the admin's other session", other)
+    t.eq("... the new password logs in", s.login("root", new_pw).status, 200)
+
+
+def methods(t, s, adm, some_id):
+    for method, path, allow in [
+        ("PUT", "/v1/admin/users/" + some_id, "GET, PATCH, DELETE"),
+        ("DELETE", "/v1/admin/users", "GET, POST"),
+        ("GET", "/v1/admin/keys/rotate", "POST"),
+        ("POST", "/v1/admin/sessions/" + some_id, "DELETE"),
+    ]:
+        r = s.request(method, path, token=adm)
+        label = "%s %s" % (method, path.replace(some_id, "{id}"))
+        t.error(label + " -> 405", r, 405, "method_not_allowed")
+        t.eq(label + ": Allow", r.header("Allow"), allow)
+    r = s.get("/v1/admin/nothing", token=adm)
+    t.error("GET /v1/admin/nothing -> 404", r, 404, "not_found")
 
 
 def sessions_and_delete(t, s, b, adm):
@@ -623,6 +652,8 @@ def run(t):
             "not_found", "no such user")
 
     patches(t, s, b, adm, admin_id)
+    own_password(t, s, adm, admin_pw)
+    methods(t, s, adm, plain["id"])
     sessions_and_delete(t, s, b, adm)
     demoted(t, s, adm)
     # Every user made so far, for the walk.

@@ -225,6 +225,9 @@ jotd_h_admin_users_create(struct jotd_req *r, jotd_store *st)
     int bad = 0, has_roles;
     jotd_err err;
 
+    jotd_op_of(r, st, &op);
+    if (jotd_admin_caller(r, &op) != 0)
+        return;
     name = jotd_req_string(r, "username", &name_len, &bad);
     pw = bad ? NULL : jotd_req_string(r, "password", &pw_len, &bad);
     if (bad || body_roles(r, roles, &n_roles, &has_roles) != 0)
@@ -234,9 +237,6 @@ jotd_h_admin_users_create(struct jotd_req *r, jotd_store *st)
                        "username and password are required");
         return;
     }
-    jotd_op_of(r, st, &op);
-    if (jotd_admin_caller(r, &op) != 0)
-        return;
     err = jotd_account_create(&op, name, name_len, pw, pw_len,
                               has_roles ? roles : NULL, n_roles, &u);
     if (err != JOTD_OK) {
@@ -312,10 +312,9 @@ jotd_h_admin_user_patch(struct jotd_req *r, jotd_store *st)
     char detail[64];
     jotd_err err;
 
-    if (patch_of(r, roles, &c) != 0)
-        return;
     jotd_op_of(r, st, &op);
-    if (jotd_admin_caller(r, &op) != 0 || path_user(r, &op, &u) != 0)
+    if (jotd_admin_caller(r, &op) != 0 || patch_of(r, roles, &c) != 0 ||
+        path_user(r, &op, &u) != 0)
         return;
     lockout = jotd_account_self_lockout(r->who.sub, &u, &c, 0);
     if (lockout != NULL) {

@@ -117,6 +117,9 @@ jotd_h_admin_keys_rotate(struct jotd_req *r, jotd_store *st)
     jotd_err err;
     int bad = 0, n;
 
+    jotd_op_of(r, st, &op);
+    if (jotd_admin_caller(r, &op) != 0)
+        return;
     name = r->json != NULL ? jotd_req_string(r, "alg", &len, &bad) : NULL;
     if (bad)
         return;
@@ -125,9 +128,6 @@ jotd_h_admin_keys_rotate(struct jotd_req *r, jotd_store *st)
                                             "jotd signs with");
         return;
     }
-    jotd_op_of(r, st, &op);
-    if (jotd_admin_caller(r, &op) != 0)
-        return;
     err = jotd_keys_rotate(r->j, st, alg, kid, err_text, sizeof err_text);
     if (err != JOTD_OK) {
         jotd_resp_fail(r, err, NULL);
