@@ -173,6 +173,33 @@ test_open_and_revoke_own(void **state)
     assert_int_equal(live(f, &f->other), 1);
 }
 
+/* An admin's revocation: anyone's session, idempotent, 404 only for
+ * what never was. */
+static void
+test_revoke_any(void **state)
+{
+    struct fx *f = *state;
+    struct jotd_session s, theirs, got;
+
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->u, NULL, &s));
+    assert_err(JOTD_OK, jotd_session_open(&f->c.op, &f->other, NULL, &theirs));
+    assert_err(JOTD_OK, jotd_session_revoke_any(&f->c.op, theirs.id, NULL));
+    assert_true(revoked_here(f, theirs.id));
+    assert_int_equal(f->c.op.st->ops->session_get(f->c.op.st, theirs.id,
+                                                  &got), JOTD_STORE_OK);
+    assert_string_equal(got.revoked_reason, "admin");
+    assert_int_equal(live(f, &f->other), 0);
+    assert_int_equal(live(f, &f->u), 1);
+    assert_err(JOTD_OK, jotd_session_revoke_any(&f->c.op, theirs.id, NULL));
+    assert_err(JOTD_ERR_NOT_FOUND,
+               jotd_session_revoke_any(&f->c.op,
+                                       "00000000-0000-4000-8000-000000000000",
+                                       NULL));
+    assert_err(JOTD_ERR_NOT_FOUND,
+               jotd_session_revoke_any(&f->c.op, "short", NULL));
+    assert_false(revoked_here(f, s.id));
+}
+
 static void
 test_logout_scopes(void **state)
 {
@@ -208,6 +235,7 @@ main(void)
         cmocka_unit_test(test_scope_of),
         cmocka_unit_test_setup_teardown(test_open_and_revoke_own, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_revoke_any, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logout_scopes, setup,
                                         teardown),
     };

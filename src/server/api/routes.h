@@ -29,6 +29,27 @@ void jotd_h_oauth_token(struct jotd_req *r, jotd_store *st);
 void jotd_h_oauth_revoke(struct jotd_req *r, jotd_store *st);
 void jotd_h_oauth_introspect(struct jotd_req *r, jotd_store *st);
 
+/* admin.c */
+void jotd_h_admin_users(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_users_create(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_user(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_user_patch(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_user_delete(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_user_sessions(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_session_delete(struct jotd_req *r, jotd_store *st);
+
+/* admin_keys.c */
+void jotd_h_admin_keys(struct jotd_req *r, jotd_store *st);
+void jotd_h_admin_keys_rotate(struct jotd_req *r, jotd_store *st);
+
+/*
+ * The database's word on the caller of an administration route, whose
+ * token jotd_guard_admin accepted: 0 when the account still exists, is
+ * enabled and has the admin role; else -1 with the request answered
+ * (401 account unavailable, 403 insufficient_scope, 503).
+ */
+int jotd_admin_caller(struct jotd_req *r, const struct jotd_op *op);
+
 /* The core operation context of a request, for handlers on st. */
 void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
 

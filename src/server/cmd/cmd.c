@@ -1,5 +1,6 @@
 /*
- * cmd.c - "jotd user add|list|disable", "jotd keys list|rotate" and
+ * cmd.c - "jotd user add|list|disable|enable|delete|role|password",
+ * "jotd keys list|rotate" and
  * "jotd migrate", working on the database directly, so that the first
  * admin can be made before any server runs.  One table names them all:
  * the usage text, jotd --help and main.c's check of the command line are
@@ -45,6 +46,8 @@ read_password(char *buf, size_t cap, size_t *len)
 }
 
 #define MAX_ROLES 32             /* more than a command line can hold */
+
+static void print_escaped(const char *s);
 
 /* The context of a subcommand's core calls: no client, now. */
 static void
@@ -205,22 +208,163 @@ user_disable(struct jotd *j, jotd_store *st, char **args, size_t n)
     return 0;
 }
 
+/* The user a subcommand names; prints why not and returns its exit
+ * status (1 no such user, 2 the database failed), or 0. */
+static int
+named_user(const char *what, struct jotd_op *op, const char *name,
+           struct jotd_user *u)
+{
+    jotd_err err = jotd_account_find(op, name, strlen(name), u);
+
+    if (err == JOTD_OK)
+        return 0;
+    if (err == JOTD_ERR_NOT_FOUND) {
+        fprintf(stderr, "jotd: user %s: no such user\n", what);
+        return 1;
+    }
+    fprintf(stderr, "jotd: user %s: database error\n", what);
+    return 2;
+}
+
+/* Prints why a change of "user WHAT" failed; its exit status. */
+static int
+change_failed(const char *what, jotd_err err)
+{
+    if (err == JOTD_ERR_NOT_FOUND) {
+        fprintf(stderr, "jotd: user %s: no such user\n", what);
+        return 1;               /* deleted meanwhile */
+    }
+    if (err == JOTD_ERR_UNAVAILABLE)
+        fprintf(stderr, "jotd: user %s: database error\n", what);
+    else
+        fprintf(stderr, "jotd: user %s: %s\n", what, jotd_strerror(err));
+    return 2;
+}
+
+static int
+user_enable(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    struct jotd_op op;
+    struct jotd_user u;
+    jotd_err err;
+    int rc;
+
+    (void)n;
+    op_init(&op, j, st);
+    rc = named_user("enable", &op, args[0], &u);
+    if (rc != 0)
+        return rc;
+    err = jotd_account_set_disabled(&op, &u, 0, NULL);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (err != JOTD_OK)
+        return change_failed("enable", err);
+    printf("%s enabled\n", u.username);
+    return 0;
+}
+
+static int
+user_delete(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    struct jotd_op op;
+    struct jotd_user u;
+    size_t revoked = 0;
+    jotd_err err;
+    int rc;
+
+    (void)n;
+    op_init(&op, j, st);
+    rc = named_user("delete", &op, args[0], &u);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (rc != 0)
+        return rc;
+    err = jotd_account_delete(&op, u.id, &revoked);
+    if (err != JOTD_OK)
+        return change_failed("delete", err);
+    printf("%s deleted, %zu session(s) revoked\n", u.username, revoked);
+    return 0;
+}
+
+static int
+user_role(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    struct jotd_op op;
+    struct jotd_user u;
+    jotd_err err;
+    int add = strcmp(args[0], "add") == 0, rc;
+
+    (void)n;
+    if (!add && strcmp(args[0], "remove") != 0)
+        return usage();
+    if (!jotd_role_ok(args[2])) {
+        fprintf(stderr, "jotd: user role: invalid role\n");
+        return 2;
+    }
+    op_init(&op, j, st);
+    rc = named_user("role", &op, args[1], &u);
+    if (rc != 0)
+        return rc;
+    err = jotd_account_edit_role(&op, &u, args[2], add);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (err == JOTD_ERR_INVALID) {
+        fprintf(stderr, "jotd: user role: too many roles\n");
+        return 2;
+    }
+    if (err != JOTD_OK)
+        return change_failed("role", err);
+    print_escaped(u.username);
+    printf("\t");
+    print_escaped(u.roles);
+    printf("\n");
+    return 0;
+}
+
+static int
+user_password(struct jotd *j, jotd_store *st, char **args, size_t n)
+{
+    char pw[JOTD_PASSWORD_MAX + 2];
+    struct jotd_account_change c = {.disabled = -1};
+    struct jotd_op op;
+    struct jotd_user u;
+    size_t revoked = 0;
+    jotd_err err;
+    int rc;
+
+    (void)n;
+    op_init(&op, j, st);
+    rc = named_user("password", &op, args[0], &u);
+    if (rc != 0)
+        return rc;
+    if (read_password(pw, sizeof pw, &c.password_len) != JOTD_OK) {
+        jot_wipe(pw, sizeof pw);
+        jot_wipe(&u, sizeof u);
+        fprintf(stderr, "jotd: user password: no password given\n");
+        return 2;
+    }
+    c.password = pw;
+    op.now = jotd_now_ms();     /* the password took its time to come */
+    err = jotd_account_change(&op, &u, &c, &revoked);
+    jot_wipe(pw, sizeof pw);
+    jot_wipe(u.password_hash, sizeof u.password_hash);
+    if (err != JOTD_OK)
+        return change_failed("password", err);
+    printf("%s password set, %zu session(s) revoked\n", u.username,
+           revoked);
+    return 0;
+}
+
 static int
 print_key(void *ctx, const struct jotd_signing_key *k)
 {
     char created[32], activated[32] = "-", retired[32] = "-";
+    struct jotd *j = ctx;
 
-    (void)ctx;
     jotd_rfc3339(k->created_at, created);
     if (k->activated_at)
         jotd_rfc3339(k->activated_at, activated);
     if (k->retired_at)
         jotd_rfc3339(k->retired_at, retired);
     printf("%s\t%s\t%s\tcreated=%s\tactivated=%s\tretired=%s\n", k->kid,
-           k->alg,
-           k->retired_at     ? "retired"
-           : k->activated_at ? "active"
-                             : "inactive",
+           k->alg, jotd_key_state(jotd_cfg(j), k, jotd_now_ms(), NULL),
            created, activated, retired);
     return 0;
 }
@@ -228,10 +372,9 @@ print_key(void *ctx, const struct jotd_signing_key *k)
 static int
 keys_list(struct jotd *j, jotd_store *st, char **args, size_t n)
 {
-    (void)j;
     (void)args;
     (void)n;
-    return st->ops->key_list(st, print_key, NULL) == JOTD_STORE_OK ? 0 : 2;
+    return jotd_keys_each(st, print_key, j) == JOTD_OK ? 0 : 2;
 }
 
 static int
@@ -278,6 +421,13 @@ static const struct command {
     {"user", "list", "", 0, 0, "list the users", user_list},
     {"user", "disable", "NAME", 1, 1,
      "disable a user, end its sessions", user_disable},
+    {"user", "enable", "NAME", 1, 1, "enable a disabled user", user_enable},
+    {"user", "delete", "NAME", 1, 1,
+     "delete a user, end its sessions", user_delete},
+    {"user", "role", "add|remove NAME ROLE", 3, 3,
+     "give or take a role", user_role},
+    {"user", "password", "NAME", 1, 1,
+     "set a password (stdin), end the sessions", user_password},
     {"keys", "list", "", 0, 0, "list the signing keys", keys_list},
     {"keys", "rotate", "[--alg ALG]", 0, 0,
      "make and activate a signing key", keys_rotate},

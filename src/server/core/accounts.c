@@ -30,6 +30,33 @@ jotd_err_of_store(enum jotd_store_result sr)
     return JOTD_ERR_UNAVAILABLE;
 }
 
+int
+jotd_role_ok(const char *role)
+{
+    size_t len = strlen(role), i;
+
+    if (len == 0 || len > JOTD_ROLE_MAX || !jotd_utf8_valid(role, len) ||
+        role[0] == ' ' || role[len - 1] == ' ')
+        return 0;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)role[i] < 0x20 || role[i] == 0x7f ||
+            role[i] == ',')
+            return 0;
+    return 1;
+}
+
+/* 1 when role is one of the n_roles of roles. */
+static int
+listed(const char *const *roles, size_t n_roles, const char *role)
+{
+    size_t i;
+
+    for (i = 0; i < n_roles; i++)
+        if (strcmp(roles[i], role) == 0)
+            return 1;
+    return 0;
+}
+
 jotd_err
 jotd_roles_text(const char *const *roles, size_t n_roles, char *out,
                 size_t out_len)
@@ -44,11 +71,12 @@ jotd_roles_text(const char *const *roles, size_t n_roles, char *out,
         n_roles = 1;
     }
     for (i = 0; a != NULL && i < n_roles; i++) {
-        /* json_string refuses what is not UTF-8; set_new takes NULL. */
-        if (json_array_append_new(a, json_string(roles[i])) != 0) {
+        if (!jotd_role_ok(roles[i]) || listed(roles, i, roles[i])) {
             err = JOTD_ERR_INVALID;
             goto out;
         }
+        if (json_array_append_new(a, json_string(roles[i])) != 0)
+            goto out;
     }
     text = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
     if (text == NULL)
@@ -63,6 +91,21 @@ out:
     free(text);
     json_decref(a);
     return err;
+}
+
+int
+jotd_account_has_role(const struct jotd_user *u, const char *role)
+{
+    json_t *roles = jotd_roles_json(u), *v;
+    size_t i;
+    int found = 0;
+
+    json_array_foreach(roles, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), role) == 0)
+            found = 1;
+    }
+    json_decref(roles);
+    return found;
 }
 
 json_t *
@@ -169,20 +212,49 @@ update(const struct jotd_op *op, struct jotd_user *u,
 }
 
 jotd_err
-jotd_account_set_disabled(const struct jotd_op *op, struct jotd_user *u,
-                          int disabled, size_t *n_revoked)
+jotd_account_change(const struct jotd_op *op, struct jotd_user *u,
+                    const struct jotd_account_change *c, size_t *n_revoked)
 {
     struct jotd_user next;
+    char hash[JOTD_HASH_MAX];
+    const char *reason = NULL, *keep = NULL;
     size_t n = 0;
-    jotd_err err = fresh(op, u, &next);
+    jotd_err err = JOTD_OK;
 
-    if (err == JOTD_OK) {
-        next.disabled = disabled != 0;
-        err = update(op, u, &next);
+    if (n_revoked != NULL)
+        *n_revoked = 0;
+    memset(&next, 0, sizeof next);
+    /* The hash first: it takes long, and the row is read after it so
+     * that the update stores nothing older than the change. */
+    if (c->password != NULL)
+        err = jotd_password_hash_bounded(op->j, op->cfg, c->password,
+                                         c->password_len, hash);
+    if (err == JOTD_OK)
+        err = fresh(op, u, &next);
+    if (err == JOTD_OK && c->set_roles)
+        err = jotd_roles_text(c->roles, c->n_roles, next.roles,
+                              sizeof next.roles);
+    if (err == JOTD_OK && c->password != NULL)
+        memcpy(next.password_hash, hash, sizeof hash);
+    jot_wipe(hash, sizeof hash);
+    if (err != JOTD_OK) {
+        jot_wipe(&next, sizeof next);
+        return err;
     }
-    if (err == JOTD_OK && disabled)
+    if (c->disabled >= 0)
+        next.disabled = c->disabled != 0;
+    err = update(op, u, &next);
+    if (err != JOTD_OK)
+        return err;
+    if (c->disabled == 1) {
+        reason = "disabled";
+    } else if (c->password != NULL) {
+        reason = "password";
+        keep = c->keep_sid;
+    }
+    if (reason != NULL)
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
-            op->st, u->id, NULL, "disabled", op->now, jotd_revoked_add_cb,
+            op->st, u->id, keep, reason, op->now, jotd_revoked_add_cb,
             op->j, &n));
     if (n_revoked != NULL)
         *n_revoked = n;
@@ -190,18 +262,22 @@ jotd_account_set_disabled(const struct jotd_op *op, struct jotd_user *u,
 }
 
 jotd_err
+jotd_account_set_disabled(const struct jotd_op *op, struct jotd_user *u,
+                          int disabled, size_t *n_revoked)
+{
+    struct jotd_account_change c = {.disabled = disabled != 0};
+
+    return jotd_account_change(op, u, &c, n_revoked);
+}
+
+jotd_err
 jotd_account_set_roles(const struct jotd_op *op, struct jotd_user *u,
                        const char *const *roles, size_t n_roles)
 {
-    struct jotd_user next;
-    jotd_err err = fresh(op, u, &next);
+    struct jotd_account_change c = {
+        .set_roles = 1, .roles = roles, .n_roles = n_roles, .disabled = -1};
 
-    if (err == JOTD_OK)
-        err = jotd_roles_text(roles, n_roles, next.roles, sizeof next.roles);
-    if (err == JOTD_OK)
-        return update(op, u, &next);
-    jot_wipe(&next, sizeof next);
-    return err;
+    return jotd_account_change(op, u, &c, NULL);
 }
 
 jotd_err
@@ -209,22 +285,145 @@ jotd_account_set_password(const struct jotd_op *op, struct jotd_user *u,
                           const char *pw, size_t pw_len,
                           const char *keep_sid)
 {
-    struct jotd_user next;
-    size_t n;
-    jotd_err err = fresh(op, u, &next);
+    struct jotd_account_change c = {.disabled = -1,
+                                    .password = pw,
+                                    .password_len = pw_len,
+                                    .keep_sid = keep_sid};
 
-    if (err == JOTD_OK)
-        err = jotd_password_hash_bounded(op->j, op->cfg, pw, pw_len,
-                                         next.password_hash);
-    if (err != JOTD_OK) {
-        jot_wipe(&next, sizeof next);
+    return jotd_account_change(op, u, &c, NULL);
+}
+
+const char *
+jotd_account_self_lockout(const char *actor_id, const struct jotd_user *u,
+                          const struct jotd_account_change *c, int deleting)
+{
+    if (strcmp(actor_id, u->id) != 0)
+        return NULL;
+    if (deleting)
+        return "an admin cannot delete their own account";
+    if (c->disabled == 1)
+        return "an admin cannot disable their own account";
+    /* roles NULL is the default ["user"]: no admin either. */
+    if (c->set_roles &&
+        (c->roles == NULL || !listed(c->roles, c->n_roles, "admin")))
+        return "an admin cannot remove their own admin role";
+    return NULL;
+}
+
+#define MAX_ROLES 64            /* more than 512 octets of text can hold */
+
+jotd_err
+jotd_account_edit_role(const struct jotd_op *op, struct jotd_user *u,
+                       const char *role, int add)
+{
+    const char *roles[MAX_ROLES + 1];
+    struct jotd_user cur;
+    json_t *stored = NULL, *v;
+    size_t i, n = 0;
+    jotd_err err;
+
+    if (!jotd_role_ok(role))
+        return JOTD_ERR_INVALID;
+    err = fresh(op, u, &cur);
+    if (err != JOTD_OK)
         return err;
+    stored = jotd_roles_json(&cur);
+    err = JOTD_ERR_NOMEM;
+    if (stored == NULL)
+        goto out;
+    err = JOTD_ERR_INVALID;
+    json_array_foreach(stored, i, v) {
+        if (!json_is_string(v) || n == MAX_ROLES)
+            goto out;
+        if (add || strcmp(json_string_value(v), role) != 0)
+            roles[n++] = json_string_value(v);
     }
-    err = update(op, u, &next);
+    if (add ? listed(roles, n, role) : n == json_array_size(stored)) {
+        *u = cur;               /* nothing to change */
+        err = JOTD_OK;
+        goto out;
+    }
+    if (add)
+        roles[n++] = role;
+    err = jotd_account_set_roles(op, u, roles, n);
+out:
+    json_decref(stored);
+    jot_wipe(&cur, sizeof cur);
+    return err;
+}
+
+jotd_err
+jotd_account_delete(const struct jotd_op *op, const char *id,
+                    size_t *n_revoked)
+{
+    size_t n = 0;
+    jotd_err err;
+
+    if (n_revoked != NULL)
+        *n_revoked = 0;
+    if (!jotd_is_id(id))
+        return JOTD_ERR_NOT_FOUND;
+    /* user_delete revokes the sessions too, but names none of them:
+     * revoking them first puts each in this node's set at once.  A
+     * login between the two calls is revoked by user_delete, under a
+     * revocation number, so every node still hears of it. */
+    err = jotd_err_of_store(op->st->ops->session_revoke_user(
+        op->st, id, NULL, "user_deleted", op->now, jotd_revoked_add_cb,
+        op->j, &n));
     if (err == JOTD_OK)
-        err = jotd_err_of_store(op->st->ops->session_revoke_user(
-            op->st, u->id, keep_sid, "password", op->now,
-            jotd_revoked_add_cb, op->j, &n));
+        err = jotd_err_of_store(op->st->ops->user_delete(op->st, id,
+                                                         op->now));
+    if (n_revoked != NULL)
+        *n_revoked = n;
+    return err;
+}
+
+struct page {
+    jotd_user_cb cb;
+    void *ctx;
+    size_t limit, seen;
+    char last[JOTD_ID_LEN + 1];
+    char *next;
+    int stopped;
+};
+
+static int
+page_user(void *ctx, const struct jotd_user *u)
+{
+    struct page *p = ctx;
+
+    /* The one row past the page only tells that there is a next one. */
+    if (p->seen == p->limit) {
+        memcpy(p->next, p->last, sizeof p->last);
+        return 1;
+    }
+    p->seen++;
+    memcpy(p->last, u->id, sizeof p->last);
+    if (p->cb(p->ctx, u) != 0) {
+        p->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+jotd_err
+jotd_account_page(const struct jotd_op *op, const char *after,
+                  size_t limit, jotd_user_cb cb, void *ctx,
+                  char next[JOTD_ID_LEN + 1])
+{
+    struct page p = {cb, ctx, limit, 0, "", next, 0};
+    jotd_err err;
+
+    next[0] = '\0';
+    if (limit < 1 || limit > JOTD_ACCOUNT_PAGE_MAX ||
+        (after[0] != '\0' && !jotd_is_id(after)))
+        return JOTD_ERR_INVALID;
+    err = jotd_err_of_store(op->st->ops->user_list(op->st, after, limit + 1,
+                                                   page_user, &p));
+    if (err == JOTD_OK && p.stopped)
+        err = JOTD_ERR_NOMEM;
+    if (err != JOTD_OK)
+        next[0] = '\0';
     return err;
 }
 

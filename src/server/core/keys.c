@@ -39,6 +39,35 @@ retention_ms(const struct jotd_config *cfg)
     return (cfg->access_ttl + cfg->jwks_max_age) * 1000;
 }
 
+const char *
+jotd_key_state(const struct jotd_config *cfg,
+               const struct jotd_signing_key *k, int64_t now,
+               int64_t *expires_at)
+{
+    int64_t until = 0;
+    const char *state;
+
+    if (k->activated_at == 0) {
+        state = "inactive";
+    } else if (k->retired_at == 0) {
+        state = "active";
+    } else {
+        until = k->retired_at + retention_ms(cfg);
+        state = until <= now ? "expired" : "retired";
+    }
+    if (expires_at != NULL)
+        *expires_at = until;
+    return state;
+}
+
+jotd_err
+jotd_keys_each(jotd_store *st, jotd_key_cb cb, void *ctx)
+{
+    return st->ops->key_list(st, cb, ctx) == JOTD_STORE_OK
+               ? JOTD_OK
+               : JOTD_ERR_UNAVAILABLE;
+}
+
 jotd_err
 jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
                  char kid_out[128], char *err, size_t err_len)
@@ -120,14 +149,15 @@ add_key(void *ctx, const struct jotd_signing_key *row)
     unsigned char *jwk = NULL;
     size_t jwk_len = 0;
     jot_key *key = NULL;
+    const char *state;
     jot_alg alg;
     int n;
 
-    if (row->activated_at == 0)
-        return 0;               /* never active: nothing signed with it */
-    if (row->retired_at != 0 &&
-        row->retired_at + retention_ms(jotd_cfg(l->j)) <= l->now)
-        return 0;               /* retired long enough ago */
+    state = jotd_key_state(jotd_cfg(l->j), row, l->now, NULL);
+    /* Never active: nothing was signed with it; expired: every token it
+     * signed has expired and every cached JWKS has been refreshed. */
+    if (strcmp(state, "inactive") == 0 || strcmp(state, "expired") == 0)
+        return 0;
     if (jot_alg_from_name(row->alg, strlen(row->alg), &alg) != JOT_OK ||
         jotd_secret_open(l->j->seal_key, row->private_enc, row->kid, &jwk,
                          &jwk_len) != 0 ||

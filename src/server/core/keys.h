@@ -38,6 +38,23 @@ jotd_err jotd_keys_load(struct jotd *j, jotd_store *st, int ensure, char *err,
 jotd_err jotd_keys_rotate(struct jotd *j, jotd_store *st, jot_alg alg,
                           char kid_out[128], char *err, size_t err_len);
 
+/*
+ * The state of stored key k at now (ms) under cfg, as the listings name
+ * it (static): "active" (signs), "retired" (no longer signs, still
+ * verifies and is published), "expired" (retired longer ago than
+ * access_ttl + jwks_max_age: gone from the JWKS) or "inactive" (never
+ * activated, so nothing was signed with it).  *expires_at (may be NULL)
+ * gets when a retired key leaves the JWKS (ms), else 0.  The snapshot
+ * keeps exactly the active and retired keys.
+ */
+const char *jotd_key_state(const struct jotd_config *cfg,
+                           const struct jotd_signing_key *k, int64_t now,
+                           int64_t *expires_at);
+
+/* Calls cb with each stored key, oldest first (see store.h's
+ * listings).  JOTD_ERR_UNAVAILABLE. */
+jotd_err jotd_keys_each(jotd_store *st, jotd_key_cb cb, void *ctx);
+
 /* Frees a snapshot (for the snapshot layer; NULL: nothing). */
 void jotd_keys_free(void *keys);
 

@@ -399,6 +399,28 @@ jotd_session_revoke_own(const struct jotd_op *op, const char *user_id,
 }
 
 jotd_err
+jotd_session_revoke_any(const struct jotd_op *op, const char *sid,
+                        const char *detail)
+{
+    struct jotd_session s;
+    jotd_err err = JOTD_ERR_NOT_FOUND;
+
+    if (jotd_is_id(sid))
+        err = jotd_err_of_store(op->st->ops->session_get(op->st, sid, &s));
+    if (err == JOTD_OK && s.revoked_at != 0)
+        return JOTD_OK;
+    if (err == JOTD_OK)
+        err = jotd_err_of_store(op->st->ops->session_revoke(op->st, s.id,
+                                                            "admin",
+                                                            op->now));
+    if (err != JOTD_OK)
+        return err;
+    jotd_revoked_add(op->j, s.id);
+    jotd_audit(op->st, op->ip, "session_revoked", s.user_id, s.id, detail);
+    return JOTD_OK;
+}
+
+jotd_err
 jotd_session_list(const struct jotd_op *op, const char *user_id,
                   jotd_session_cb cb, void *ctx)
 {

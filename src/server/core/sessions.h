@@ -114,6 +114,17 @@ jotd_err jotd_session_logout(const struct jotd_op *op, const char *user_id,
 jotd_err jotd_session_revoke_own(const struct jotd_op *op,
                                  const char *user_id, const char *sid);
 
+/*
+ * Revokes session sid, whoever's it is (reason "admin"), audited as
+ * "session_revoked" with detail (short JSON text or NULL, borrowed):
+ * this node refuses its access tokens at once, the others when they
+ * hear of it.  A session revoked already is JOTD_OK, as a second DELETE
+ * of it should be; JOTD_ERR_NOT_FOUND for an unknown id,
+ * JOTD_ERR_UNAVAILABLE.
+ */
+jotd_err jotd_session_revoke_any(const struct jotd_op *op, const char *sid,
+                                 const char *detail);
+
 /* Calls cb with each live session of user_id, newest first (see
  * store.h's listings).  JOTD_ERR_UNAVAILABLE. */
 jotd_err jotd_session_list(const struct jotd_op *op, const char *user_id,
