@@ -3,6 +3,7 @@
  *
  *   jotd [serve] [--key=value]...     run the server (the default)
  *   jotd --print-config                show the effective configuration
+ *   jotd --version                     print the version
  *   jotd user|keys|migrate ...         administration (see admin.c)
  */
 #include <signal.h>
@@ -27,7 +28,8 @@ static void
 help(void)
 {
     printf("usage: jotd [serve] [--KEY=VALUE]...\n"
-           "       jotd --print-config [--KEY=VALUE]...\n");
+           "       jotd --print-config [--KEY=VALUE]...\n"
+           "       jotd --version\n");
     jotd_cmd_usage(stdout, "       ");
     printf("\n"
            "Every configuration key (see jotd.conf.example) can be given as\n"
@@ -157,6 +159,10 @@ answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
             help();
             return 0;
         }
+        if (strcmp(rest[i], "--version") == 0) {
+            printf("jotd %s\n", JOT_VERSION);
+            return 0;
+        }
         if (strcmp(rest[i], "--print-config") == 0)
             print = 1;
     }
@@ -168,6 +174,11 @@ answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
         !jotd_cmd_known(rest[0])) {
         fprintf(stderr, "jotd: unknown command or option '%s' "
                         "(see jotd --help)\n", rest[0]);
+        return 2;
+    }
+    if (n_rest > 1 && strcmp(rest[0], "serve") == 0) {
+        fprintf(stderr, "jotd: serve: unexpected argument '%s' "
+                        "(see jotd --help)\n", rest[1]);
         return 2;
     }
     return -1;

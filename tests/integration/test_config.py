@@ -4,6 +4,7 @@ naming the problem, and --print-config never shows the secret.
 """
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -56,6 +57,21 @@ def run(t):
 
     refused(t, "unknown flag", ["--no_such_key=1", db],
             ["no_such_key"], tmp)
+    # A mistyped key after a subcommand or --print-config is refused too,
+    # naming it: running with the defaults would be a silent hole.
+    for args, word in ((["serve", "--acess_ttl=5"], "--acess_ttl"),
+                       (["--print-config", "--bogus=1"], "--bogus"),
+                       (["serve", "--trusted-proxy=10.0.0.0/8"],
+                        "--trusted-proxy"),
+                       (["user", "add", "--bogus"], "--bogus"),
+                       (["user", "list", "--bogus=1"], "--bogus"),
+                       (["serve", "stray"], "stray")):
+        refused(t, "jotd " + " ".join(args), args + [db], [word], tmp)
+    rc, out, err = t.cli(["--version"], env=t.env(), cwd=tmp)
+    t.check("jotd --version: exit 0, one line 'jotd X.Y.Z'",
+            rc == 0 and err == "" and
+            re.fullmatch(r"jotd \d+\.\d+\.\d+\n", out) is not None,
+            "0 and 'jotd X.Y.Z'", "%r %r %r" % (rc, out, err))
     refused(t, "--access_ttl=abc", ["--access_ttl=abc", db],
             ["access_ttl"], tmp)
     refused(t, "--alg=HS257", ["--alg=HS257", db], ["HS257", "alg"], tmp)

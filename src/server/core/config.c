@@ -1281,6 +1281,23 @@ out:
 
 /* --- the command line and the environment ------------------------------ */
 
+/* The flags that are not keys: jotd's own and its subcommands'. */
+static const char *const words[] = {
+    "--help", "--print-config", "--version", "--role", NULL,
+};
+
+static int
+is_word(const char *a)
+{
+    size_t i;
+
+    for (i = 0; words[i] != NULL; i++) {
+        if (strcmp(a, words[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * Walks argv.  With apply_flags 0, only finds --config (its value goes
  * to *config, when set); with 1, applies every other setting and fills
@@ -1311,6 +1328,17 @@ walk_argv(struct jotd_config *cfg, int argc, char **argv, int apply_flags,
                 k = lookup(name, len, 1);
         }
         if (k == NULL) {
+            /* A mistyped key ("--acess_ttl=5") must not run with the
+             * defaults: only the words jotd and its subcommands take
+             * pass through to rest. */
+            if (!done && strncmp(a, "--", 2) == 0 &&
+                (eq != NULL || !is_word(a))) {
+                len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+                jotd_errf(err, err_len,
+                          "unknown option '%s' (see jotd --help)",
+                          echo_n(a, len, source, sizeof source));
+                return -1;
+            }
             if (apply_flags)
                 rest[(*n_rest)++] = argv[i];
             continue;
