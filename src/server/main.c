@@ -221,6 +221,7 @@ run(struct jotd *j, char **rest, size_t n_rest, sigset_t *signals)
     } else if (jotd_secrets_setup(j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
     } else if (n_rest == 0 || strcmp(rest[0], "serve") == 0) {
+        jotd_config_warn(cfg, jotd_log_message);
         rc = serve(j, st, signals);
     } else {
         if (strcmp(rest[0], "migrate") == 0)

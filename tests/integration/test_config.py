@@ -111,3 +111,25 @@ def run(t):
     t.check("--print-config: shows the effective values",
             "access_ttl" in out and "900" in out, "access_ttl = 900",
             repr(out))
+
+    # Lifetimes take any value from 1 s, so that expiry can be tested
+    # quickly; under 60 s the log warns, once per lifetime.
+    refused(t, "--refresh_ttl=0", ["--refresh_ttl=0", db],
+            ["refresh_ttl"], tmp)
+    s = t.server("config-short-ttl", harness.FAST_HASH + [
+        "--access_ttl=1", "--refresh_ttl=2", "--session_max_age=3"])
+    u, lr = s.user()
+    t.eq("access_ttl=1, refresh_ttl=2, session_max_age=3: login's "
+         "expires_in, refresh_expires_in",
+         (lr.get("expires_in"), lr.get("refresh_expires_in")), (1, 2))
+    warned = [l for l in s.log().splitlines() if "warning:" in l]
+    for key, v in (("access_ttl", 1), ("refresh_ttl", 2),
+                   ("session_max_age", 3)):
+        t.check("%s = %d: the log warns, naming it" % (key, v),
+                sum(("%s = %d s" % (key, v)) in l for l in warned) == 1,
+                "one warning line", repr(warned))
+    s.stop()
+    d = t.server("config-default-ttl", harness.FAST_HASH)
+    d.stop()
+    t.check("default lifetimes: no warning",
+            "warning:" not in d.log(), "none", repr(d.log()))

@@ -840,7 +840,7 @@ struct range {
 
 static const struct range ranges[] = {
     {"access_ttl", 1, 86400},
-    {"refresh_ttl", 60, 315360000},
+    {"refresh_ttl", 1, 315360000},
     {"session_max_age", 1, 315360000},
     {"bcrypt_cost", 10, 15},
     {"max_body", 1024, 1048576},

@@ -930,7 +930,7 @@ static const struct key keys[] = {
     FNS(audience, parse_audience, audience_raw, 0),
     FN(alg, parse_alg, format_alg, 0),
     I64(access_ttl, 1, 86400),
-    I64(refresh_ttl, 60, TTL_MAX),
+    I64(refresh_ttl, 1, TTL_MAX),
     I64(session_max_age, 1, TTL_MAX),
     FN(refresh_reuse_grace, parse_grace, format_grace, 0),
     BOOL(refresh_cookie),
@@ -1461,6 +1461,29 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
         }
     }
     return JOTD_OK;
+}
+
+void
+jotd_config_warn(const struct jotd_config *cfg,
+                 void (*say)(const char *part, const char *fmt, ...))
+{
+    const struct {
+        const char *name;
+        int64_t v;
+    } ttls[] = {
+        {"access_ttl", cfg->access_ttl},
+        {"refresh_ttl", cfg->refresh_ttl},
+        {"session_max_age", cfg->session_max_age},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof ttls / sizeof ttls[0]; i++) {
+        if (ttls[i].v < JOTD_TTL_WARN)
+            say("jotd", "warning: %s = %lld s, under %d s: "
+                             "for tests of expiry, not for production",
+                             ttls[i].name, (long long)ttls[i].v,
+                             JOTD_TTL_WARN);
+    }
 }
 
 /* --- printing ---------------------------------------------------------- */
