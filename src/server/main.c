@@ -61,6 +61,15 @@ lane_sizes(const struct jotd_config *cfg,
     sizes[JOTD_LANE_HASH].queue_max = 256;
 }
 
+/* SIGHUP: the configuration, then the TLS files, which the daemon holds
+ * itself (keys and revocations follow on the sync thread). */
+static void
+reload(struct jotd *j)
+{
+    jotd_reload(j);
+    jotd_http_reload_tls(j);
+}
+
 static int
 serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
@@ -106,7 +115,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         if (sigwait(signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            jotd_reload(j);
+            reload(j);
             continue;
         }
         break;

@@ -335,7 +335,7 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
 
-    if (h->tls.key_pem != NULL)
+    if (h->tls.on)
         flags |= MHD_USE_TLS;
     /* The TLS options come last and only when set: an option list cannot
      * be built conditionally, so the end marker stands in for them. */
@@ -359,9 +359,10 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(24 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-        h->tls.key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
-        h->tls.key_pem,
-        MHD_OPTION_HTTPS_MEM_CERT, h->tls.cert_pem,
+        /* The pair is asked for at each handshake, so that a reload
+         * can change it (tls.c). */
+        h->tls.on ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
+        jotd_tls_retrieve,
         MHD_OPTION_END);
 }
 
@@ -399,15 +400,28 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
     }
     h->daemon = start_daemon(j, h, threads);
     if (h->daemon == NULL) {
-        jotd_errf(err, err_len, "cannot start the HTTP server%s",
-                  h->tls.key_pem ? " (are tls_cert and tls_key a valid pair?)"
-                                 : "");
+        jotd_errf(err, err_len, "cannot start the HTTP server");
         goto fail;
     }
     return JOTD_OK;
 fail:
     jotd_http_destroy(j);
     return JOTD_ERR_INVALID;
+}
+
+void
+jotd_http_reload_tls(struct jotd *j)
+{
+    char err[512];
+
+    if (j->http == NULL || !j->http->tls.on)
+        return;
+    if (jotd_tls_reload(&j->http->tls, err, sizeof err) != JOTD_OK)
+        jotd_log_message("http", "reload: TLS certificate and key kept: %s",
+                         err);
+    else
+        jotd_log_message("http", "reload: TLS certificate and key "
+                                 "reloaded");
 }
 
 void
