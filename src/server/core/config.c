@@ -580,6 +580,20 @@ parse_origins(struct jotd_config *cfg, const char *v, char *why,
                    v, why, why_len);
 }
 
+int
+jotd_config_origin_listed(const struct jotd_config *cfg, const char *origin)
+{
+    size_t i;
+
+    if (origin == NULL)
+        return 0;
+    for (i = 0; i < cfg->n_allowed_origins; i++) {
+        if (strcmp(cfg->allowed_origins[i], origin) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const unsigned char v4mapped[12] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };

@@ -138,6 +138,15 @@ void jotd_config_warn(const struct jotd_config *cfg,
                           __attribute__((format(printf, 2, 3))));
 
 /*
+ * 1 when origin (an Origin header, NUL-terminated; NULL: none) is one
+ * of allowed_origins.  The list is kept as browsers serialise an origin,
+ * so the comparison is exact: the refresh cookie's CSRF guard and CORS
+ * both ask here.
+ */
+int jotd_config_origin_listed(const struct jotd_config *cfg,
+                              const char *origin);
+
+/*
  * Prints every key = value line of the effective configuration to f, in
  * a fixed order, with secrets (and a database URL's password) masked as
  * "********" when set.

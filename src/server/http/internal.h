@@ -100,6 +100,18 @@ int jotd_tls_retrieve(gnutls_session_t session,
                       gnutls_pcert_st **pcert, unsigned int *pcert_length,
                       gnutls_privkey_t *privkey);
 
+/*
+ * cors.c: answers r, when it is a CORS preflight from a listed origin
+ * for a path whose methods are allow (the router's Allow list, empty for
+ * no such path), with 204 and the CORS headers of a preflight; 1 then,
+ * else 0 and r is untouched.
+ */
+int jotd_cors_preflight(struct jotd_req *r, const char *allow);
+
+/* Adds to resp, r's answer, the CORS headers r's Origin is due (none
+ * for an origin that is not listed) and Vary: Origin. */
+void jotd_cors_headers(struct jotd_req *r, struct MHD_Response *resp);
+
 struct sockaddr;
 
 /* request.c: 1 when the peer sa is in one of cfg's trusted_proxies

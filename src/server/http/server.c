@@ -59,6 +59,7 @@ queue(struct jotd_req *r)
                                 r->resp.hdr[i].value[0] != '\0'
                                     ? r->resp.hdr[i].value
                                     : " ");
+    jotd_cors_headers(r, resp);
     ret = MHD_queue_response(r->conn, r->resp.status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -208,7 +209,9 @@ begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
     jotd_req_client_ip(r);
     r->route = jotd_route_find(j->http->routes, j->http->n_routes, method,
                                url, &r->params, allow, sizeof allow);
-    if (r->route == NULL && allow[0] != '\0') {
+    if (r->route == NULL && jotd_cors_preflight(r, allow)) {
+        /* Answered: a preflight is no request for the method. */
+    } else if (r->route == NULL && allow[0] != '\0') {
         jotd_resp_fail(r, JOTD_ERR_METHOD, "method not allowed");
         jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     } else if (r->route == NULL) {
