@@ -20,7 +20,7 @@ OPT := -O2
 endif
 
 PKG_LIB := libcrypto jansson
-PKG_SRV := libmicrohttpd sqlite3 libpq libargon2 libcrypt
+PKG_SRV := libmicrohttpd gnutls sqlite3 libpq libargon2 libcrypt
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
         -Wformat=2 -Wno-format-nonliteral

@@ -6,7 +6,7 @@ set -eu
 
 # Build: the libraries libjot, jot and jotd link against.
 BUILD="pkg-config gcc make libssl-dev libjansson-dev libmicrohttpd-dev \
-libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
+libgnutls28-dev libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # Test: unit tests, the memory checker, the independent JWT implementations
 # used for interoperability, the library compared in benchmarks, and the
 # server benchmark's load generator, chart plotter and HTTP ceiling; clang

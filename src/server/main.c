@@ -3,6 +3,7 @@
  *
  *   jotd [serve] [--key=value]...     run the server (the default)
  *   jotd --print-config                show the effective configuration
+ *   jotd --version                     print the version
  *   jotd user|keys|migrate ...         administration (see admin.c)
  */
 #include <signal.h>
@@ -27,7 +28,8 @@ static void
 help(void)
 {
     printf("usage: jotd [serve] [--KEY=VALUE]...\n"
-           "       jotd --print-config [--KEY=VALUE]...\n");
+           "       jotd --print-config [--KEY=VALUE]...\n"
+           "       jotd --version\n");
     jotd_cmd_usage(stdout, "       ");
     printf("\n"
            "Every configuration key (see jotd.conf.example) can be given as\n"
@@ -60,6 +62,15 @@ lane_sizes(const struct jotd_config *cfg,
     sizes[JOTD_LANE_HASH].n_threads = cfg->hash_workers ? cfg->hash_workers
                                                         : cores();
     sizes[JOTD_LANE_HASH].queue_max = 256;
+}
+
+/* SIGHUP: the configuration, then the TLS files, which the daemon holds
+ * itself (keys and revocations follow on the sync thread). */
+static void
+reload(struct jotd *j)
+{
+    jotd_reload(j);
+    jotd_http_reload_tls(j);
 }
 
 static int
@@ -107,7 +118,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         if (sigwait(signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            jotd_reload(j);
+            reload(j);
             continue;
         }
         break;
@@ -160,6 +171,10 @@ answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
             help();
             return 0;
         }
+        if (strcmp(rest[i], "--version") == 0) {
+            printf("jotd %s\n", JOT_VERSION);
+            return 0;
+        }
         if (strcmp(rest[i], "--print-config") == 0)
             print = 1;
     }
@@ -171,6 +186,11 @@ answer_early(const struct jotd_config *cfg, char **rest, size_t n_rest)
         !jotd_cmd_known(rest[0])) {
         fprintf(stderr, "jotd: unknown command or option '%s' "
                         "(see jotd --help)\n", rest[0]);
+        return 2;
+    }
+    if (n_rest > 1 && strcmp(rest[0], "serve") == 0) {
+        fprintf(stderr, "jotd: serve: unexpected argument '%s' "
+                        "(see jotd --help)\n", rest[1]);
         return 2;
     }
     return -1;
@@ -213,6 +233,7 @@ run(struct jotd *j, char **rest, size_t n_rest, sigset_t *signals)
     } else if (jotd_secrets_setup(j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
     } else if (n_rest == 0 || strcmp(rest[0], "serve") == 0) {
+        jotd_config_warn(cfg, jotd_log_message);
         rc = serve(j, st, signals);
     } else {
         if (strcmp(rest[0], "migrate") == 0)

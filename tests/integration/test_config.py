@@ -4,6 +4,7 @@ naming the problem, and --print-config never shows the secret.
 """
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -56,6 +57,21 @@ def run(t):
 
     refused(t, "unknown flag", ["--no_such_key=1", db],
             ["no_such_key"], tmp)
+    # A mistyped key after a subcommand or --print-config is refused too,
+    # naming it: running with the defaults would be a silent hole.
+    for args, word in ((["serve", "--acess_ttl=5"], "--acess_ttl"),
+                       (["--print-config", "--bogus=1"], "--bogus"),
+                       (["serve", "--trusted-proxy=10.0.0.0/8"],
+                        "--trusted-proxy"),
+                       (["user", "add", "--bogus"], "--bogus"),
+                       (["user", "list", "--bogus=1"], "--bogus"),
+                       (["serve", "stray"], "stray")):
+        refused(t, "jotd " + " ".join(args), args + [db], [word], tmp)
+    rc, out, err = t.cli(["--version"], env=t.env(), cwd=tmp)
+    t.check("jotd --version: exit 0, one line 'jotd X.Y.Z'",
+            rc == 0 and err == "" and
+            re.fullmatch(r"jotd \d+\.\d+\.\d+\n", out) is not None,
+            "0 and 'jotd X.Y.Z'", "%r %r %r" % (rc, out, err))
     refused(t, "--access_ttl=abc", ["--access_ttl=abc", db],
             ["access_ttl"], tmp)
     refused(t, "--alg=HS257", ["--alg=HS257", db], ["HS257", "alg"], tmp)
@@ -95,3 +111,25 @@ def run(t):
     t.check("--print-config: shows the effective values",
             "access_ttl" in out and "900" in out, "access_ttl = 900",
             repr(out))
+
+    # Lifetimes take any value from 1 s, so that expiry can be tested
+    # quickly; under 60 s the log warns, once per lifetime.
+    refused(t, "--refresh_ttl=0", ["--refresh_ttl=0", db],
+            ["refresh_ttl"], tmp)
+    s = t.server("config-short-ttl", harness.FAST_HASH + [
+        "--access_ttl=1", "--refresh_ttl=2", "--session_max_age=3"])
+    u, lr = s.user()
+    t.eq("access_ttl=1, refresh_ttl=2, session_max_age=3: login's "
+         "expires_in, refresh_expires_in",
+         (lr.get("expires_in"), lr.get("refresh_expires_in")), (1, 2))
+    warned = [l for l in s.log().splitlines() if "warning:" in l]
+    for key, v in (("access_ttl", 1), ("refresh_ttl", 2),
+                   ("session_max_age", 3)):
+        t.check("%s = %d: the log warns, naming it" % (key, v),
+                sum(("%s = %d s" % (key, v)) in l for l in warned) == 1,
+                "one warning line", repr(warned))
+    s.stop()
+    d = t.server("config-default-ttl", harness.FAST_HASH)
+    d.stop()
+    t.check("default lifetimes: no warning",
+            "warning:" not in d.log(), "none", repr(d.log()))

@@ -205,6 +205,60 @@ def still_lenient_where_safe(t, s, at):
          re.findall(rb"HTTP/1\.1 (\d{3})", got), [b"200", b"200"])
 
 
+def library_answers(t, s):
+    """Requests libmicrohttpd 0.9.75 answers itself, before jotd's
+    handler is called: it refuses them while it reads the request line
+    and header (or, for a bad chunk, the body), so jotd never sees them.
+    Its bodies are fixed HTML strings compiled into the library, and it
+    has no option to replace them or their (absent) Content-Type; so
+    these answers cannot carry API.md's JSON error and are checked for
+    their exact status, the closed connection and a server still up.
+    (For a bad Content-Length, 0.9.75 also sends its status line and
+    header twice.)"""
+    post = [("Content-Type", JSON)]
+    cases = [
+        ("a 30 KB header field (over the 24 KiB connection pool)",
+         request("GET", "/healthz", [("X-Big", "a" * 30000)]), 431),
+        ("300 header fields of 100 bytes",
+         request("GET", "/healthz", [("X-%d" % i, "b" * 100)
+                                     for i in range(300)]), 431),
+        ("a 30 KB request target", request("GET", "/" + "a" * 30000), 414),
+        ("a request line without a version", b"GET /healthz\r\n\r\n",
+         400),
+        ("a header line without a colon",
+         request("GET", "/healthz", [("NoColonHere", "")]).replace(
+             b"NoColonHere: ", b"NoColonHere"), 400),
+        ("HTTP/2.0 in the request line",
+         request("GET", "/healthz").replace(b"HTTP/1.1", b"HTTP/2.0", 1),
+         505),
+        ("HTTP/0.9 in the request line",
+         request("GET", "/healthz").replace(b"HTTP/1.1", b"HTTP/0.9", 1),
+         505),
+        ("Content-Length: 99999999999999999999999",
+         request("POST", "/v1/users", post + [
+             ("Content-Length", "9" * 23)]), 413),
+        ("Content-Length: 12abc",
+         request("POST", "/v1/users", post + [("Content-Length", "12abc")]),
+         400),
+        ("a chunk size that is not hexadecimal",
+         request("POST", "/v1/auth/refresh", post + [
+             ("Transfer-Encoding", "chunked")]) + b"zz\r\nabc\r\n0\r\n\r\n",
+         400),
+        ("a chunk size over 64 bits",
+         request("POST", "/v1/auth/refresh", post + [
+             ("Transfer-Encoding", "chunked")]) +
+         b"f" * 20 + b"\r\nabc\r\n0\r\n\r\n", 413),
+    ]
+    for label, data, status in cases:
+        got, closed = exchange(s.port, data)
+        st, hdrs, body, _ = parse(got)
+        t.say("answer | %s | %s" % (label, short(got[:200])))
+        t.eq("%s -> %d, from libmicrohttpd" % (label, status), st, status)
+        t.check("%s: the connection is closed" % label, closed, "closed",
+                "open")
+        healthy(t, s, label)
+
+
 def run(t):
     s = t.server("strict-http", FAST_HASH)
     _, j = s.user()
@@ -213,4 +267,5 @@ def run(t):
     credentials_and_paths(t, s, at)
     oversized(t, s)
     still_lenient_where_safe(t, s, at)
+    library_answers(t, s)
     s.stop()

@@ -733,16 +733,16 @@ static void
 test_rest(void **state)
 {
     static const char *const want[] = {
-        "serve", "--print-config", "-v", "--foo=bar", "x", "--help",
-        "--leeway=4", "y", "--listen",
+        "serve", "--print-config", "-v", "--role", "x", "--help",
+        "--version", "--leeway=4", "y", "--listen", "--foo=bar",
     };
     struct run *r;
     size_t i;
 
     (void)state;
     r = run_load("serve", "--print-config", "--listen", "127.0.0.1:9",
-                 "-v", "--foo=bar", "x", "--help", "--leeway=3", "--",
-                 "--leeway=4", "y", "--listen", NULL);
+                 "-v", "--role", "x", "--help", "--version", "--leeway=3",
+                 "--", "--leeway=4", "y", "--listen", "--foo=bar", NULL);
     assert_load_ok(r);
     assert_int_equal(r->cfg.leeway, 3);
     assert_int_equal(r->cfg.listen_port, 9);
@@ -754,6 +754,45 @@ test_rest(void **state)
 }
 
 /* --- the secret ----------------------------------------------------------- */
+
+/*
+ * A flag that is neither a key nor one of jotd's words is an error
+ * naming it, wherever it stands: a mistyped "--acess_ttl=5" that ran
+ * with the default lifetime would be a silent security problem.
+ */
+static void
+test_unknown_flag(void **state)
+{
+    static const struct {
+        const char *args[4];
+        const char *named;
+    } cases[] = {
+        {{"serve", "--acess_ttl=5"}, "'--acess_ttl'"},
+        {{"--print-config", "--bogus=1"}, "'--bogus'"},
+        {{"--bogus"}, "'--bogus'"},
+        {{"user", "add", "--bogus"}, "'--bogus'"},
+        {{"user", "add", "alice", "--trusted-proxy=10.0.0.0/8"},
+         "'--trusted-proxy'"},
+        {{"--help=1"}, "'--help'"},
+        {{"--print-config", "--role=admin"}, "'--role'"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *const *a = cases[i].args;
+        struct run *r = run_load(a[0], a[1], a[2], a[3], NULL);
+
+        if (r->rc == 0)
+            fail_msg("case %zu (%s %s): loaded, want an error naming %s",
+                     i, a[0], a[1] ? a[1] : "", cases[i].named);
+        if (strstr(r->err, cases[i].named) == NULL ||
+            strstr(r->err, "unknown option") == NULL)
+            fail_msg("case %zu: want \"unknown option %s\", got \"%s\"",
+                     i, cases[i].named, r->err);
+        run_free(r);
+    }
+}
 
 static void
 test_secret(void **state)
@@ -805,7 +844,7 @@ struct range {
 
 static const struct range ranges[] = {
     {"access_ttl", 1, 86400},
-    {"refresh_ttl", 60, 315360000},
+    {"refresh_ttl", 1, 315360000},
     {"session_max_age", 1, 315360000},
     {"bcrypt_cost", 10, 15},
     {"max_body", 1024, 1048576},
@@ -1449,6 +1488,7 @@ main(void)
         T(test_precedence),
         T(test_source_errors),
         T(test_rest),
+        T(test_unknown_flag),
         T(test_secret),
         T(test_numeric_ranges),
         T(test_reuse_grace),

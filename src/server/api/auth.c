@@ -135,17 +135,6 @@ jotd_h_login(struct jotd_req *r, jotd_store *st)
 
 /* ---- POST /v1/auth/refresh ----------------------------------------- */
 
-static int
-origin_allowed(const struct jotd_config *cfg, const char *origin)
-{
-    size_t i;
-
-    for (i = 0; i < cfg->n_allowed_origins; i++)
-        if (strcmp(cfg->allowed_origins[i], origin) == 0)
-            return 1;
-    return 0;
-}
-
 /* Finds the refresh token (body, then cookie) and applies the CSRF
  * guard to a cookie-only request.  NULL when it has answered. */
 static const char *
@@ -169,7 +158,7 @@ refresh_token(struct jotd_req *r, size_t *len)
      * that asked is ours (API.md, CSRF guard). */
     origin = jotd_req_header(r, "Origin");
     xrw = jotd_req_header(r, "X-Requested-With");
-    if (origin != NULL ? !origin_allowed(r->cfg, origin)
+    if (origin != NULL ? !jotd_config_origin_listed(r->cfg, origin)
                        : (xrw == NULL || *xrw == '\0')) {
         jotd_resp_fail(r, JOTD_ERR_FORBIDDEN, "cross-site request refused");
         return NULL;

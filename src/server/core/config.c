@@ -580,6 +580,20 @@ parse_origins(struct jotd_config *cfg, const char *v, char *why,
                    v, why, why_len);
 }
 
+int
+jotd_config_origin_listed(const struct jotd_config *cfg, const char *origin)
+{
+    size_t i;
+
+    if (origin == NULL)
+        return 0;
+    for (i = 0; i < cfg->n_allowed_origins; i++) {
+        if (strcmp(cfg->allowed_origins[i], origin) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const unsigned char v4mapped[12] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
@@ -946,7 +960,7 @@ static const struct key keys[] = {
     FNS(default_client_id, parse_client_id, default_client_id, 0),
     FN(alg, parse_alg, format_alg, 0),
     I64(access_ttl, 1, 86400),
-    I64(refresh_ttl, 60, TTL_MAX),
+    I64(refresh_ttl, 1, TTL_MAX),
     I64(session_max_age, 1, TTL_MAX),
     FN(refresh_reuse_grace, parse_grace, format_grace, 0),
     BOOL(refresh_cookie),
@@ -1300,6 +1314,23 @@ out:
 
 /* --- the command line and the environment ------------------------------ */
 
+/* The flags that are not keys: jotd's own and its subcommands'. */
+static const char *const words[] = {
+    "--help", "--print-config", "--version", "--role", NULL,
+};
+
+static int
+is_word(const char *a)
+{
+    size_t i;
+
+    for (i = 0; words[i] != NULL; i++) {
+        if (strcmp(a, words[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * Walks argv.  With apply_flags 0, only finds --config (its value goes
  * to *config, when set); with 1, applies every other setting and fills
@@ -1330,6 +1361,17 @@ walk_argv(struct jotd_config *cfg, int argc, char **argv, int apply_flags,
                 k = lookup(name, len, 1);
         }
         if (k == NULL) {
+            /* A mistyped key ("--acess_ttl=5") must not run with the
+             * defaults: only the words jotd and its subcommands take
+             * pass through to rest. */
+            if (!done && strncmp(a, "--", 2) == 0 &&
+                (eq != NULL || !is_word(a))) {
+                len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+                jotd_errf(err, err_len,
+                          "unknown option '%s' (see jotd --help)",
+                          echo_n(a, len, source, sizeof source));
+                return -1;
+            }
             if (apply_flags)
                 rest[(*n_rest)++] = argv[i];
             continue;
@@ -1452,6 +1494,29 @@ jotd_config_finish(struct jotd_config *cfg, char *err, size_t err_len)
         }
     }
     return JOTD_OK;
+}
+
+void
+jotd_config_warn(const struct jotd_config *cfg,
+                 void (*say)(const char *part, const char *fmt, ...))
+{
+    const struct {
+        const char *name;
+        int64_t v;
+    } ttls[] = {
+        {"access_ttl", cfg->access_ttl},
+        {"refresh_ttl", cfg->refresh_ttl},
+        {"session_max_age", cfg->session_max_age},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof ttls / sizeof ttls[0]; i++) {
+        if (ttls[i].v < JOTD_TTL_WARN)
+            say("jotd", "warning: %s = %lld s, under %d s: "
+                             "for tests of expiry, not for production",
+                             ttls[i].name, (long long)ttls[i].v,
+                             JOTD_TTL_WARN);
+    }
 }
 
 /* --- printing ---------------------------------------------------------- */

@@ -130,6 +130,26 @@ jotd_err jotd_config_finish(struct jotd_config *cfg, char *err,
                             size_t err_len);
 
 /*
+ * Calls say (jotd_log_message: config.c does not log itself) with a
+ * warning for each lifetime (access_ttl, refresh_ttl, session_max_age)
+ * under JOTD_TTL_WARN seconds: short lifetimes are for tests of expiry,
+ * and in production end sessions within the minute.
+ */
+#define JOTD_TTL_WARN 60
+void jotd_config_warn(const struct jotd_config *cfg,
+                      void (*say)(const char *part, const char *fmt, ...)
+                          __attribute__((format(printf, 2, 3))));
+
+/*
+ * 1 when origin (an Origin header, NUL-terminated; NULL: none) is one
+ * of allowed_origins.  The list is kept as browsers serialise an origin,
+ * so the comparison is exact: the refresh cookie's CSRF guard and CORS
+ * both ask here.
+ */
+int jotd_config_origin_listed(const struct jotd_config *cfg,
+                              const char *origin);
+
+/*
  * Prints every key = value line of the effective configuration to f, in
  * a fixed order, with secrets (and a database URL's password) masked as
  * "********" when set.

@@ -209,9 +209,11 @@ as_utf8(const char *s, char *buf, size_t cap)
 /* Writes obj as one JSON line (json format), through this thread's
  * buffer when buffered, and frees it. */
 static void
-emit_json(json_t *obj, int buffered)
+emit_json(json_t *obj, int buffered, size_t precision)
 {
-    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    char *text = obj ? json_dumps(obj, JSON_COMPACT |
+                                           JSON_REAL_PRECISION(precision))
+                     : NULL;
     size_t len;
 
     json_decref(obj);
@@ -306,6 +308,24 @@ add_uint(struct line *l, uint64_t v, size_t width)
     add(l, num, jotd_fmt_uint(num, v, width));
 }
 
+/*
+ * The significant digits that print us microseconds as milliseconds
+ * with at most three decimals: the digits of the whole milliseconds,
+ * plus three.  A duration is a whole number of microseconds, so "%.*g"
+ * with that many digits rounds the double back to its short decimal
+ * (42486 us is 42.486, not 42.485999999999997).
+ */
+static size_t
+ms_digits(uint64_t us)
+{
+    size_t n = 1;
+    uint64_t ms;
+
+    for (ms = us / 1000; ms >= 10; ms /= 10)
+        n++;
+    return n + 3 > 31 ? 31 : n + 3;     /* JSON_REAL_PRECISION's most */
+}
+
 void
 jotd_log_request(const char *method, const char *path, unsigned status,
                  int64_t duration_us, const char *ip)
@@ -322,8 +342,8 @@ jotd_log_request(const char *method, const char *path, unsigned status,
                             "event", "request", "method",
                             as_utf8(method, m, sizeof m), "path",
                             as_utf8(path, p, sizeof p), "status",
-                            (int)status, "ms", (double)duration_us / 1000.0,
-                            "ip", ip), 1);
+                            (int)status, "ms", (double)us / 1000.0,
+                            "ip", ip), 1, ms_digits(us));
         return;
     }
     /* ts method path status 1.234ms ip, without printf: this runs for
@@ -360,7 +380,7 @@ audit_line(const char *kind, const char *user_id, const char *session_id,
                             ts, "event", "audit", "kind", kind, "user",
                             user_id, "session", session_id, "ip", ip,
                             "detail", as_utf8(detail, d, sizeof d)),
-                  buffered);
+                  buffered, 0);
         return;
     }
     n = snprintf(line, sizeof line,
@@ -401,7 +421,7 @@ jotd_log_vmessage(const char *part, const char *fmt, va_list ap)
 
         emit_json(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "event",
                             "message", "part", part, "message",
-                            as_utf8(msg, m, sizeof m)), 0);
+                            as_utf8(msg, m, sizeof m)), 0, 0);
         return;
     }
     n = snprintf(line, sizeof line, "%s %s: %s\n", ts, part, msg);

@@ -74,6 +74,7 @@ jotd_reload(struct jotd *j)
         return;
     }
     free(rest);
+    jotd_config_warn(cfg, jotd_log_message);
     format = cfg->log_format;   /* cfg belongs to the snapshots now */
     if (jotd_snapshot_publish(j, JOTD_SNAP_CONFIG, cfg, keep_fixed, NULL) ==
         JOTD_ERR_NOMEM) {

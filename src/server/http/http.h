@@ -106,6 +106,11 @@ struct jotd_route {
 jotd_err jotd_http_start(struct jotd *j, const struct jotd_route *routes,
                          size_t n_routes, char *err, size_t err_len);
 
+/* SIGHUP: reads tls_cert and tls_key again for new handshakes; a pair
+ * that cannot be used is logged and the one in use kept.  From one
+ * thread at a time; nothing when TLS is off. */
+void jotd_http_reload_tls(struct jotd *j);
+
 /* Stops the daemon and frees j->http; call once the workers have
  * finished their jobs.  Does nothing when it is not running. */
 void jotd_http_destroy(struct jotd *j);

@@ -9,13 +9,20 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
 #include "http/http.h"
 #include "http/router.h"
 
-/* The TLS material of the daemon, in memory as libmicrohttpd wants it. */
+struct jotd_tls_pair;
+
+/* The TLS files of the daemon and the pairs read from them. */
 struct jotd_tls {
-    char *key_pem;              /* NUL-terminated; wiped when freed */
-    char *cert_pem;
+    int on;                     /* 0: plain HTTP */
+    char cert_path[1024];       /* tls_cert, tls_key at start */
+    char key_path[1024];
+    struct jotd_tls_pair *pairs;    /* the current one, then older */
 };
 
 struct jotd_watched;
@@ -66,15 +73,44 @@ void jotd_watch_request_done(const struct jotd_watch *w,
                              struct MHD_Connection *conn);
 
 /*
- * tls.c: reads cfg's tls_cert and tls_key into tls (both NULL when TLS
- * is off).  JOTD_ERR_INVALID with a message in err; tls is then
- * empty.
+ * tls.c: reads cfg's tls_cert and tls_key into tls and makes them the
+ * pair jotd_tls_retrieve hands out (tls->on stays 0 when TLS is off).
+ * The key must be the certificate's.  JOTD_ERR_INVALID with a message
+ * in err; tls is then empty.
  */
 jotd_err jotd_tls_load(const struct jotd_config *cfg, struct jotd_tls *tls,
                        char *err, size_t err_len);
 
-/* Wipes the key, frees both PEMs and empties tls. */
+/*
+ * Reads tls's files again; when they hold a valid pair, new handshakes
+ * use it.  Otherwise JOTD_ERR_INVALID with a message in err, and the
+ * pair in use stays.  Nothing to do (JOTD_OK) when TLS is off.  One
+ * caller at a time.
+ */
+jotd_err jotd_tls_reload(struct jotd_tls *tls, char *err, size_t err_len);
+
+/* Frees every pair read, after the daemon has stopped, and empties
+ * tls. */
 void jotd_tls_clear(struct jotd_tls *tls);
+
+/* The daemon's MHD_OPTION_HTTPS_CERT_CALLBACK: the current pair. */
+int jotd_tls_retrieve(gnutls_session_t session,
+                      const gnutls_datum_t *req_ca_dn, int n_req_ca_dn,
+                      const gnutls_pk_algorithm_t *pk_algos, int n_pk_algos,
+                      gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                      gnutls_privkey_t *privkey);
+
+/*
+ * cors.c: answers r, when it is a CORS preflight from a listed origin
+ * for a path whose methods are allow (the router's Allow list, empty for
+ * no such path), with 204 and the CORS headers of a preflight; 1 then,
+ * else 0 and r is untouched.
+ */
+int jotd_cors_preflight(struct jotd_req *r, const char *allow);
+
+/* Adds to resp, r's answer, the CORS headers r's Origin is due (none
+ * for an origin that is not listed) and Vary: Origin. */
+void jotd_cors_headers(struct jotd_req *r, struct MHD_Response *resp);
 
 struct sockaddr;
 

@@ -59,6 +59,7 @@ queue(struct jotd_req *r)
                                 r->resp.hdr[i].value[0] != '\0'
                                     ? r->resp.hdr[i].value
                                     : " ");
+    jotd_cors_headers(r, resp);
     ret = MHD_queue_response(r->conn, r->resp.status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -208,7 +209,9 @@ begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
     jotd_req_client_ip(r);
     r->route = jotd_route_find(j->http->routes, j->http->n_routes, method,
                                url, &r->params, allow, sizeof allow);
-    if (r->route == NULL && allow[0] != '\0') {
+    if (r->route == NULL && jotd_cors_preflight(r, allow)) {
+        /* Answered: a preflight is no request for the method. */
+    } else if (r->route == NULL && allow[0] != '\0') {
         jotd_resp_fail(r, JOTD_ERR_METHOD, "method not allowed");
         jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     } else if (r->route == NULL) {
@@ -335,7 +338,7 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
 
-    if (h->tls.key_pem != NULL)
+    if (h->tls.on)
         flags |= MHD_USE_TLS;
     /* The TLS options come last and only when set: an option list cannot
      * be built conditionally, so the end marker stands in for them. */
@@ -359,9 +362,10 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(24 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-        h->tls.key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
-        h->tls.key_pem,
-        MHD_OPTION_HTTPS_MEM_CERT, h->tls.cert_pem,
+        /* The pair is asked for at each handshake, so that a reload
+         * can change it (tls.c). */
+        h->tls.on ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
+        jotd_tls_retrieve,
         MHD_OPTION_END);
 }
 
@@ -399,15 +403,28 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
     }
     h->daemon = start_daemon(j, h, threads);
     if (h->daemon == NULL) {
-        jotd_errf(err, err_len, "cannot start the HTTP server%s",
-                  h->tls.key_pem ? " (are tls_cert and tls_key a valid pair?)"
-                                 : "");
+        jotd_errf(err, err_len, "cannot start the HTTP server");
         goto fail;
     }
     return JOTD_OK;
 fail:
     jotd_http_destroy(j);
     return JOTD_ERR_INVALID;
+}
+
+void
+jotd_http_reload_tls(struct jotd *j)
+{
+    char err[512];
+
+    if (j->http == NULL || !j->http->tls.on)
+        return;
+    if (jotd_tls_reload(&j->http->tls, err, sizeof err) != JOTD_OK)
+        jotd_log_message("http", "reload: TLS certificate and key kept: %s",
+                         err);
+    else
+        jotd_log_message("http", "reload: TLS certificate and key "
+                                 "reloaded");
 }
 
 void
