@@ -314,11 +314,30 @@ def answer(fn):
         return e
 
 
+def b_in_rotation(t, c, label, token):
+    """Sends GETs through nginx until one is answered by node B, so that
+    B is back in nginx's rotation (a node that failed is held out for
+    fail_timeout, which a loaded machine may stretch): at most 10 s."""
+    b = "127.0.0.1:%d" % c.nodes[1].port
+    _, mark = c.nginx_log()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10:
+        answer(lambda: c.nginx.verify(token))
+        lines, _ = c.nginx_log(mark)
+        if any(u == b + ":200" for u in upstreams(lines, "/v1/verify")):
+            return True
+        time.sleep(0.2)
+    t.not_ok("%s: node B is back in nginx's rotation" % label,
+             "within 10 s", "not in 10 s")
+    return False
+
+
 def nginx_replay(t, c):
     """What nginx does with a request whose node dies under it: a GET
     goes to another node, a POST does not (deploy/nginx.conf)."""
     label = "nginx"
-    time.sleep(2.5)             # B back in nginx's rotation, if it was out
+    _, k = c.nginx.user()
+    b_in_rotation(t, c, label, k["access_token"])
     ss = [c.nginx.session(k_user["username"], k_user["password"])
           for k_user in [c.nginx.user()[0] for _ in range(3)]]
     b = "127.0.0.1:%d" % c.nodes[1].port
@@ -341,10 +360,10 @@ def nginx_replay(t, c):
         t.eq("%s: its client's retry -> 200, gen 2" % label,
              (r.status, gen((r.json() or {}).get("refresh_token", ""))),
              (200, 2))
-    # nginx holds a failed node out for fail_timeout (2 s): wait it out,
-    # so that the next round reaches B again.
-    time.sleep(2.5)
+    # nginx holds a failed node out for fail_timeout (2 s): wait until
+    # it takes B back, so that the next round reaches B again.
     _, k = c.nginx.user()
+    b_in_rotation(t, c, label, k["access_token"])
     res, log = in_flight(t, c, label + " GET", lambda i: answer(
         lambda: c.nginx.verify(k["access_token"])))
     via_b = [u.split(" ") for u in upstreams(log, "/v1/verify") if b in u]
