@@ -28,5 +28,12 @@ const struct jotd_route jotd_routes[] = {
     {"GET", "/.well-known/oauth-authorization-server", jotd_h_discovery,
      NULL, 0},
     {"GET", "/healthz", jotd_h_health, NULL, ASYNC},
+    {"GET", "/metrics", jotd_h_metrics, NULL, 0},
 };
 const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;
+
+const struct jotd_route jotd_metrics_routes[] = {
+    {"GET", "/metrics", jotd_h_metrics_only, NULL, 0},
+};
+const size_t jotd_n_metrics_routes =
+    sizeof jotd_metrics_routes / sizeof *jotd_metrics_routes;

@@ -184,6 +184,8 @@ jotd_account_set_disabled(const struct jotd_op *op, struct jotd_user *u,
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
             op->st, u->id, NULL, "disabled", op->now, jotd_revoked_add_cb,
             op->j, &n));
+    if (err == JOTD_OK && disabled)
+        jotd_metrics_revoked(&op->j->metrics, "disabled", n);
     if (n_revoked != NULL)
         *n_revoked = n;
     return err;
@@ -225,6 +227,8 @@ jotd_account_set_password(const struct jotd_op *op, struct jotd_user *u,
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
             op->st, u->id, keep_sid, "password", op->now,
             jotd_revoked_add_cb, op->j, &n));
+    if (err == JOTD_OK)
+        jotd_metrics_revoked(&op->j->metrics, "password", n);
     return err;
 }
 

@@ -121,6 +121,7 @@ jotd_db_failed(struct jotd_dbhealth *h, const char *where,
 
     pthread_mutex_lock(&h->lock);
     jotd_db_failed_line(h, where, cause, write, now, &line);
+    (*(write ? &h->n_write_failed : &h->n_read_failed))++;
     pthread_mutex_unlock(&h->lock);
     if (line.text[0] != '\0')
         jotd_log_message("jotd", "%s", line.text);
@@ -153,4 +154,13 @@ jotd_db_write_failing(struct jotd_dbhealth *h, int64_t now)
               now - h->write_failed_at < JOTD_DB_WRITE_MEMORY_MS;
     pthread_mutex_unlock(&h->lock);
     return failing;
+}
+
+void
+jotd_db_failures(struct jotd_dbhealth *h, uint64_t *reads, uint64_t *writes)
+{
+    pthread_mutex_lock(&h->lock);
+    *reads = h->n_read_failed;
+    *writes = h->n_write_failed;
+    pthread_mutex_unlock(&h->lock);
 }

@@ -106,6 +106,19 @@ struct jotd_route {
 jotd_err jotd_http_start(struct jotd *j, const struct jotd_route *routes,
                          size_t n_routes, char *err, size_t err_len);
 
+/*
+ * Starts a second daemon, on host:port (borrowed), once jotd_http_start
+ * has started the first: plain HTTP, one thread, serving only the
+ * n_routes routes of routes (borrowed, kept), and its requests are not
+ * counted in j->metrics (the route numbers are the first table's).  For
+ * a scrape listener (the metrics key).  Stopped with the first by
+ * jotd_http_destroy.  Errors as jotd_http_start's.
+ */
+jotd_err jotd_http_start_extra(struct jotd *j, const char *host,
+                               unsigned port,
+                               const struct jotd_route *routes,
+                               size_t n_routes, char *err, size_t err_len);
+
 /* Stops the daemon and frees j->http; call once the workers have
  * finished their jobs.  Does nothing when it is not running. */
 void jotd_http_destroy(struct jotd *j);
