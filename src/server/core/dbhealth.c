@@ -73,10 +73,13 @@ jotd_db_failed_line(struct jotd_dbhealth *h, const char *where,
     struct jotd_db_cause *c;
 
     line->text[0] = '\0';
-    if (write)
+    if (write) {
         h->write_failed_at = now > 0 ? now : 1;
-    else
+        h->n_write_failed++;
+    } else {
         h->read_down = 1;
+        h->n_read_failed++;
+    }
     c = slot_of(h, key);
     if (c->logged_at != 0 && now - c->logged_at < JOTD_DB_LOG_EVERY_MS) {
         c->n_quiet++;
@@ -121,7 +124,6 @@ jotd_db_failed(struct jotd_dbhealth *h, const char *where,
 
     pthread_mutex_lock(&h->lock);
     jotd_db_failed_line(h, where, cause, write, now, &line);
-    (*(write ? &h->n_write_failed : &h->n_read_failed))++;
     pthread_mutex_unlock(&h->lock);
     if (line.text[0] != '\0')
         jotd_log_message("jotd", "%s", line.text);

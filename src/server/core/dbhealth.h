@@ -39,7 +39,7 @@ struct jotd_dbhealth {
     int64_t write_failed_at;        /* ms; 0: no write failed since one
                                      * worked */
     struct jotd_db_cause causes[JOTD_DB_CAUSES];
-    /* Every failure reported, for /metrics (under lock). */
+    /* Every failure reported, logged or not, for /metrics. */
     uint64_t n_read_failed, n_write_failed;
 };
 
