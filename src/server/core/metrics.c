@@ -226,7 +226,7 @@ latency(struct text *t, const struct jotd_metrics *m,
     size_t i, b, slot;
 
     head(t, name, "histogram",
-         "Time from the request's first byte to its completion.");
+         "Time from the request's header to its answer.");
     for (i = 0; i <= n_routes; i++) {
         uint64_t cum = 0;
 

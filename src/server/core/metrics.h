@@ -6,7 +6,8 @@
  * needs no lock and no request waits for one, and a scrape that runs
  * while requests complete may see one counter a step ahead of another,
  * which Prometheus tolerates.  Nothing here knows of HTTP: the request
- * hook (http/server.c) hands in a route number and a status, and the
+ * hook (http/server.c, as an answer is queued) hands in a route number,
+ * a status and a duration, and the
  * handler (api/metrics.c) hands in the route names and the gauges it
  * read, so the rendering is a pure function the unit tests can drive.
  *

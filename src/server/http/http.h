@@ -61,6 +61,9 @@ struct jotd_req {
     const struct jotd_config *cfg;  /* as it was when the request came */
     struct MHD_Connection *conn;
     const struct jotd_route *route;
+    size_t metrics_route;       /* its counters in j->metrics (the route's
+                                 * number, JOTD_METRICS_MAX_ROUTES for
+                                 * none); SIZE_MAX: not counted */
     const char *method;
     char path[JOTD_MAX_PATH + 1];   /* for the log; may be cut short */
     struct jotd_params params;  /* of the route's pattern */

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,11 @@ queue(struct jotd_req *r)
 
     if (r->resp.status == 0)
         jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no answer");
+    /* Counted before the client can read the answer, so that a scrape
+     * after it always sees it. */
+    if (r->metrics_route != SIZE_MAX)
+        jotd_metrics_request(&r->j->metrics, r->metrics_route,
+                             r->resp.status, now_us() - r->started_us);
     resp = MHD_create_response_from_buffer(r->resp.body_len, r->resp.body,
                                            MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
@@ -209,6 +215,9 @@ begin(struct jotd_http *h, struct MHD_Connection *conn, const char *url,
     jotd_req_client_ip(r);
     r->route = jotd_route_find(h->routes, h->n_routes, method,
                                url, &r->params, allow, sizeof allow);
+    r->metrics_route = !h->counted ? SIZE_MAX
+                       : r->route != NULL ? (size_t)(r->route - h->routes)
+                                          : JOTD_METRICS_MAX_ROUTES;
     if (r->route == NULL && allow[0] != '\0') {
         jotd_resp_fail(r, JOTD_ERR_METHOD, "method not allowed");
         jotd_resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
@@ -252,20 +261,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct jotd_http *h = cls;
     struct jotd_req *r = *con_cls;
-    int64_t took;
 
     (void)toe;
     jotd_watch_request_done(&h->watch, conn);
     if (r == NULL || *con_cls == &unsafe_path)
         return;
-    took = now_us() - r->started_us;
-    if (h->counted)
-        jotd_metrics_request(&h->j->metrics,
-                             r->route != NULL ? (size_t)(r->route - h->routes)
-                                              : JOTD_METRICS_MAX_ROUTES,
-                             r->resp.status, took);
     jotd_log_request(r->method, r->path, r->resp.status,
-                     took, r->ip);
+                     now_us() - r->started_us, r->ip);
     jotd_resp_clear(&r->resp);
     jotd_req_release(r);
     jotd_snapshot_leave(&r->pin);
