@@ -14,10 +14,11 @@ libgnutls28-dev libsqlite3-dev libpq-dev libargon2-dev libcrypt-dev"
 # binaries tests/pg/cluster.sh runs in a cluster of its own (a system
 # cluster that the package may start is never used); pgbouncer, which
 # deploy/cluster.sh runs in front of it for tests/multinode (never the
-# system's service).
+# system's service); prometheus for its promtool, which checks the text of
+# /metrics (its server is never started, see below).
 TEST="libcmocka-dev valgrind python3 python3-jwt python3-cryptography \
 libjwt-dev curl wrk gnuplot-nox nginx-light clang libclang-rt-14-dev \
-postgresql pgbouncer python3-authlib python3-requests"
+postgresql pgbouncer python3-authlib python3-requests prometheus"
 
 # Profile: perf, for BENCH_PROFILE=1 make bench.
 PROFILE="linux-perf"
@@ -55,6 +56,17 @@ else
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a service (prometheus, postgresql, nginx, pgbouncer) start it
+# when installed, through invoke-rc.d in a container without systemd: a
+# policy-rc.d that refuses (exit 101) stops that, for this install only when
+# none was there.
+rcd=""
+if [ ! -e /usr/sbin/policy-rc.d ] && [ ! -d /run/systemd/system ]; then
+    rcd=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee $rcd >/dev/null
+    $SUDO chmod 755 $rcd
+    trap '$SUDO rm -f $rcd' EXIT
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

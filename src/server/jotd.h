@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/dbhealth.h"
+#include "core/metrics.h"
 #include "core/seal.h"
 #include "core/snapshot.h"
 #include "store/store.h"
@@ -54,6 +55,7 @@ struct jotd {
     atomic_int reload;          /* set by SIGHUP */
     struct jotd_dbhealth db;    /* the database's failures, for the log
                                  * and /healthz (core/dbhealth.h) */
+    struct jotd_metrics metrics;    /* for GET /metrics (core/metrics.h) */
     int argc;                   /* the command line, for reloads */
     char **argv;
 };

@@ -73,6 +73,27 @@ reload(struct jotd *j)
     jotd_http_reload_tls(j);
 }
 
+/* The listeners: the main one, and with metrics = HOST:PORT the one of
+ * GET /metrics alone.  -1 with a message in err, none left running. */
+static int
+start_http(struct jotd *j, char *err, size_t err_len)
+{
+    const struct jotd_config *cfg = jotd_cfg(j);
+
+    if (jotd_http_start(j, jotd_routes, jotd_n_routes, err, err_len) != 0)
+        return -1;
+    if (cfg->metrics == JOTD_METRICS_ADDR &&
+        jotd_http_start_extra(j, cfg->metrics_host, cfg->metrics_port,
+                              jotd_metrics_routes, jotd_n_metrics_routes,
+                              err, err_len) != 0) {
+        /* As at shutdown: no connection may stay suspended. */
+        jotd_workers_stop(j->workers);
+        jotd_http_destroy(j);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 serve(struct jotd *j, jotd_store *st, sigset_t *signals)
 {
@@ -96,8 +117,7 @@ serve(struct jotd *j, jotd_store *st, sigset_t *signals)
         fprintf(stderr, "jotd: cannot connect to the database: %s\n", err);
         return 1;
     }
-    if (jotd_http_start(j, jotd_routes, jotd_n_routes, err, sizeof err) !=
-        0) {
+    if (start_http(j, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
         jotd_workers_free(j->workers);
         return 1;

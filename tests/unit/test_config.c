@@ -26,7 +26,7 @@ static const char *const all_keys[] = {
     "session_retention", "verify_cache", "login_max_failures",
     "login_window", "signup_max", "signup_window", "trusted_proxies",
     "tls_cert",
-    "tls_key", "log_format", "secret_file", "secret",
+    "tls_key", "log_format", "metrics", "secret_file", "secret",
 };
 #define N_ALL (sizeof all_keys / sizeof all_keys[0])
 
@@ -302,6 +302,7 @@ static const char default_print[] =
     "tls_cert = \n"
     "tls_key = \n"
     "log_format = text\n"
+    "metrics = on\n"
     "secret_file = \n"
     "secret = \n";
 
@@ -1102,6 +1103,46 @@ test_listen(void **state)
     check_set(&cfg, "listen", "::1:8080", "brackets");
 }
 
+/* metrics: on, off, or an address of the listen syntax. */
+static void
+test_metrics_key(void **state)
+{
+    static const struct {
+        const char *in;
+        enum jotd_metrics_mode mode;
+        const char *host;           /* NULL: an error */
+        unsigned port;
+    } cases[] = {
+        {"on", JOTD_METRICS_ON, "", 0},
+        {"off", JOTD_METRICS_OFF, "", 0},
+        {"127.0.0.1:9100", JOTD_METRICS_ADDR, "127.0.0.1", 9100},
+        {"[::1]:9100", JOTD_METRICS_ADDR, "::1", 9100},
+        {"ON", 0, NULL, 0},
+        {"yes", 0, NULL, 0},
+        {"", 0, NULL, 0},
+        {"127.0.0.1", 0, NULL, 0},
+        {"127.0.0.1:0", 0, NULL, 0},
+        {"::1:9100", 0, NULL, 0},
+    };
+    struct jotd_config cfg;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        jotd_config_defaults(&cfg);
+        check_set(&cfg, "metrics", cases[i].in,
+                  cases[i].host == NULL ? "metrics: " : NULL);
+        if (cases[i].host == NULL) {
+            assert_int_equal(cfg.metrics, JOTD_METRICS_ON);
+            continue;
+        }
+        assert_int_equal(cfg.metrics, cases[i].mode);
+        assert_string_equal(cfg.metrics_host, cases[i].host);
+        assert_int_equal(cfg.metrics_port, cases[i].port);
+        assert_printed(&cfg, "metrics", cases[i].in);
+    }
+}
+
 static void
 test_issuer(void **state)
 {
@@ -1495,6 +1536,7 @@ main(void)
         T(test_enums),
         T(test_alg),
         T(test_listen),
+        T(test_metrics_key),
         T(test_issuer),
         T(test_db),
         T(test_db_print_masks_password),

@@ -158,6 +158,30 @@ test_write_memory(void **state)
     jotd_dbhealth_destroy(&h);
 }
 
+/* /metrics counts every failure, the ones the log keeps quiet too. */
+static void
+test_failures_counted(void **state)
+{
+    struct jotd_dbhealth h;
+    struct jotd_db_line line;
+    uint64_t reads = 9, writes = 9;
+
+    (void)state;
+    jotd_dbhealth_init(&h);
+    jotd_db_failures(&h, &reads, &writes);
+    assert_int_equal(reads, 0);
+    assert_int_equal(writes, 0);
+    jotd_db_failed_line(&h, "GET /v1/me", "gone", 0, T0, &line);
+    jotd_db_failed_line(&h, "GET /v1/me", "gone", 0, T0 + 1, &line);
+    assert_string_equal(line.text, "");     /* quiet, yet counted */
+    jotd_db_failed_line(&h, "POST /v1/users", "full", 1, T0 + 2, &line);
+    jotd_db_answered_line(&h, 1, &line);    /* answers clear no count */
+    jotd_db_failures(&h, &reads, &writes);
+    assert_int_equal(reads, 2);
+    assert_int_equal(writes, 1);
+    jotd_dbhealth_destroy(&h);
+}
+
 int
 main(void)
 {
@@ -167,6 +191,7 @@ main(void)
         cmocka_unit_test(test_causes_evicted),
         cmocka_unit_test(test_answers_again),
         cmocka_unit_test(test_write_memory),
+        cmocka_unit_test(test_failures_counted),
     };
 
     return cmocka_run_group_tests_name("dbhealth", tests, NULL, NULL);

@@ -50,5 +50,12 @@ const struct jotd_route jotd_routes[] = {
     {"GET", "/v1/admin/keys", jotd_h_admin_keys, jotd_guard_admin, ASYNC},
     {"POST", "/v1/admin/keys/rotate", jotd_h_admin_keys_rotate,
      jotd_guard_admin, ASYNC | JSON_OPT},
+    {"GET", "/metrics", jotd_h_metrics, NULL, 0},
 };
 const size_t jotd_n_routes = sizeof jotd_routes / sizeof *jotd_routes;
+
+const struct jotd_route jotd_metrics_routes[] = {
+    {"GET", "/metrics", jotd_h_metrics_only, NULL, 0},
+};
+const size_t jotd_n_metrics_routes =
+    sizeof jotd_metrics_routes / sizeof *jotd_metrics_routes;

@@ -11,6 +11,9 @@
 /* routes.c: the one routing table, handed to jotd_http_start. */
 extern const struct jotd_route jotd_routes[];
 extern const size_t jotd_n_routes;
+/* The table of the metrics = ADDR listener: GET /metrics alone. */
+extern const struct jotd_route jotd_metrics_routes[];
+extern const size_t jotd_n_metrics_routes;
 
 /* auth.c */
 void jotd_h_users_create(struct jotd_req *r, jotd_store *st);
@@ -56,6 +59,10 @@ void jotd_op_of(struct jotd_req *r, jotd_store *st, struct jotd_op *out);
 /* ops.c */
 void jotd_h_verify(struct jotd_req *r, jotd_store *st);
 void jotd_h_health(struct jotd_req *r, jotd_store *st);
+
+/* metrics.c */
+void jotd_h_metrics(struct jotd_req *r, jotd_store *st);
+void jotd_h_metrics_only(struct jotd_req *r, jotd_store *st);
 
 /* wellknown.c */
 void jotd_h_jwks(struct jotd_req *r, jotd_store *st);

@@ -256,6 +256,8 @@ jotd_account_change(const struct jotd_op *op, struct jotd_user *u,
         err = jotd_err_of_store(op->st->ops->session_revoke_user(
             op->st, u->id, keep, reason, op->now, jotd_revoked_add_cb,
             op->j, &n));
+    if (err == JOTD_OK && reason != NULL)
+        jotd_metrics_revoked(&op->j->metrics, reason, n);
     if (n_revoked != NULL)
         *n_revoked = n;
     return err;
@@ -370,6 +372,8 @@ jotd_account_delete(const struct jotd_op *op, const char *id,
     err = jotd_err_of_store(op->st->ops->session_revoke_user(
         op->st, id, NULL, "user_deleted", op->now, jotd_revoked_add_cb,
         op->j, &n));
+    if (err == JOTD_OK)
+        jotd_metrics_revoked(&op->j->metrics, "deleted", n);
     if (err == JOTD_OK)
         err = jotd_err_of_store(op->st->ops->user_delete(op->st, id,
                                                          op->now));

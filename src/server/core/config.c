@@ -219,11 +219,12 @@ hostname_ok(const char *s, size_t len)
     return 1;
 }
 
+/* host:port or [IPv6]:port into host_out (JOTD_HOST_MAX bytes). */
 static int
-parse_listen(struct jotd_config *cfg, const char *v, char *why,
-             size_t why_len)
+parse_hostport(const char *v, char *host_out, unsigned *port_out,
+               char *why, size_t why_len)
 {
-    char buf[ECHO_LEN + 4], host[sizeof cfg->listen_host];
+    char buf[ECHO_LEN + 4], host[JOTD_HOST_MAX];
     unsigned char a6[16];
     const char *h, *colon;
     size_t h_len;
@@ -271,9 +272,17 @@ parse_listen(struct jotd_config *cfg, const char *v, char *why,
                   echo(v, buf, sizeof buf));
         return -1;
     }
-    memcpy(cfg->listen_host, host, sizeof host);
-    cfg->listen_port = port;
+    memcpy(host_out, host, sizeof host);
+    *port_out = port;
     return 0;
+}
+
+static int
+parse_listen(struct jotd_config *cfg, const char *v, char *why,
+             size_t why_len)
+{
+    return parse_hostport(v, cfg->listen_host, &cfg->listen_port, why,
+                          why_len);
 }
 
 static void
@@ -284,6 +293,35 @@ format_listen(const struct jotd_config *cfg, char *out, size_t out_len)
     /* The host is at most 255 bytes, so this fits the caller's buffer. */
     jotd_errf(out, out_len, "%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
               v6 ? "]" : "", cfg->listen_port);
+}
+
+/* on, off, or the address of a listener of its own. */
+static int
+parse_metrics(struct jotd_config *cfg, const char *v, char *why,
+              size_t why_len)
+{
+    if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0) {
+        cfg->metrics = v[1] == 'n' ? JOTD_METRICS_ON : JOTD_METRICS_OFF;
+        return 0;
+    }
+    if (parse_hostport(v, cfg->metrics_host, &cfg->metrics_port, why,
+                       why_len) != 0)
+        return -1;
+    cfg->metrics = JOTD_METRICS_ADDR;
+    return 0;
+}
+
+static void
+format_metrics(const struct jotd_config *cfg, char *out, size_t out_len)
+{
+    int v6 = strchr(cfg->metrics_host, ':') != NULL;
+
+    if (cfg->metrics != JOTD_METRICS_ADDR)
+        jotd_errf(out, out_len, "%s",
+                  cfg->metrics == JOTD_METRICS_ON ? "on" : "off");
+    else
+        jotd_errf(out, out_len, "%s%s%s:%u", v6 ? "[" : "",
+                  cfg->metrics_host, v6 ? "]" : "", cfg->metrics_port);
 }
 
 /* --- db and issuer ----------------------------------------------------- */
@@ -991,6 +1029,7 @@ static const struct key keys[] = {
     STR(tls_cert, tls_cert),
     STR(tls_key, tls_key),
     FN(log_format, parse_log, format_log, 0),
+    FN(metrics, parse_metrics, format_metrics, 0),
     STR(secret_file, secret_file),
     FN(secret, parse_secret, format_secret, NOT_IN_FILE),
 };
@@ -1146,6 +1185,7 @@ jotd_config_defaults(struct jotd_config *cfg)
     cfg->signup_max = 20;
     cfg->signup_window = 3600;
     cfg->log_format = JOTD_LOG_TEXT;
+    cfg->metrics = JOTD_METRICS_ON;
 }
 
 jotd_err

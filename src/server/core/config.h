@@ -16,10 +16,14 @@
 enum jotd_registration { JOTD_REG_OPEN, JOTD_REG_ADMIN, JOTD_REG_OFF };
 enum jotd_hash { JOTD_HASH_ARGON2ID, JOTD_HASH_BCRYPT };
 enum jotd_log_format { JOTD_LOG_TEXT, JOTD_LOG_JSON };
+/* The metrics key: served on the main listener, not at all, or only on
+ * a listener of its own (metrics_host:metrics_port). */
+enum jotd_metrics_mode { JOTD_METRICS_ON, JOTD_METRICS_OFF, JOTD_METRICS_ADDR };
 
 #define JOTD_MAX_AUDIENCES 8
 #define JOTD_MAX_ORIGINS 16
 #define JOTD_MAX_PROXIES 16
+#define JOTD_HOST_MAX 256        /* a listen host, NUL included */
 
 /* An IPv4 or IPv6 network, for trusted_proxies. */
 struct jotd_cidr {
@@ -37,7 +41,8 @@ struct jotd_cidr {
 void jotd_cidr_host(int family, const void *addr, struct jotd_cidr *out);
 
 struct jotd_config {
-    char listen_host[256];      /* "127.0.0.1"; IPv6 without brackets */
+    char listen_host[JOTD_HOST_MAX];    /* "127.0.0.1"; IPv6 without
+                                           brackets */
     unsigned listen_port;       /* 8080 */
     char db[1024];              /* "sqlite:data/jot.db" */
     char db_listen[1024];       /* "": db; "off"; or postgresql://... */
@@ -85,6 +90,9 @@ struct jotd_config {
     char tls_cert[1024];
     char tls_key[1024];
     enum jotd_log_format log_format;       /* text */
+    enum jotd_metrics_mode metrics;        /* on: GET /metrics is served */
+    char metrics_host[JOTD_HOST_MAX];      /* with JOTD_METRICS_ADDR */
+    unsigned metrics_port;
     char secret_file[1024];     /* "" = <data dir of db>/secret */
     char secret[256];           /* JOTD_SECRET or --secret; never logged;
                                    wipe cfg with jot_wipe when done */

@@ -73,10 +73,13 @@ jotd_db_failed_line(struct jotd_dbhealth *h, const char *where,
     struct jotd_db_cause *c;
 
     line->text[0] = '\0';
-    if (write)
+    if (write) {
         h->write_failed_at = now > 0 ? now : 1;
-    else
+        h->n_write_failed++;
+    } else {
         h->read_down = 1;
+        h->n_read_failed++;
+    }
     c = slot_of(h, key);
     if (c->logged_at != 0 && now - c->logged_at < JOTD_DB_LOG_EVERY_MS) {
         c->n_quiet++;
@@ -153,4 +156,13 @@ jotd_db_write_failing(struct jotd_dbhealth *h, int64_t now)
               now - h->write_failed_at < JOTD_DB_WRITE_MEMORY_MS;
     pthread_mutex_unlock(&h->lock);
     return failing;
+}
+
+void
+jotd_db_failures(struct jotd_dbhealth *h, uint64_t *reads, uint64_t *writes)
+{
+    pthread_mutex_lock(&h->lock);
+    *reads = h->n_read_failed;
+    *writes = h->n_write_failed;
+    pthread_mutex_unlock(&h->lock);
 }

@@ -39,6 +39,8 @@ struct jotd_dbhealth {
     int64_t write_failed_at;        /* ms; 0: no write failed since one
                                      * worked */
     struct jotd_db_cause causes[JOTD_DB_CAUSES];
+    /* Every failure reported, logged or not, for /metrics. */
+    uint64_t n_read_failed, n_write_failed;
 };
 
 /* What a report asks to be logged ("" for nothing). */
@@ -67,6 +69,10 @@ void jotd_db_answered(struct jotd_dbhealth *h, int wrote);
 /* 1 when a write failed less than JOTD_DB_WRITE_MEMORY_MS before now
  * and none worked since. */
 int jotd_db_write_failing(struct jotd_dbhealth *h, int64_t now);
+
+/* The failures reported so far, reads and writes. */
+void jotd_db_failures(struct jotd_dbhealth *h, uint64_t *reads,
+                      uint64_t *writes);
 
 /* The same two, without the lock or the log: line gets what to log.
  * For the tests. */

@@ -174,6 +174,7 @@ add_key(void *ctx, const struct jotd_signing_key *row)
         l->keys->signer = jot_key_ref(key);
         l->active_alg = alg;
         l->active_at = row->activated_at;
+        l->keys->active_at = row->activated_at;
     }
     n = snprintf(l->keys->fingerprint + l->fp_len,
                  sizeof l->keys->fingerprint - l->fp_len, "%.20s:%d,",

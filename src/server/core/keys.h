@@ -14,6 +14,7 @@ struct jotd_keys {
     jot_keyset *verify;         /* active and recently retired keys */
     char *jwks;                 /* {"keys":[...]}: public JWKs only */
     char fingerprint[512];      /* kids and states, to notice changes */
+    int64_t active_at;          /* ms the signer was activated (0: none) */
 };
 
 /* The current snapshot (borrowed: valid while the caller holds the pin

@@ -559,8 +559,18 @@ jotd_hash_slots_init(struct jotd *j, unsigned n)
 static void
 slot_take(struct jotd *j)
 {
+    jotd_metric_inc(&j->metrics.hash_waits);
     while (sem_wait(&j->hash_slots) != 0)
         ;                       /* EINTR */
+    jotd_metric_inc(&j->metrics.hash_waited);
+    jotd_metric_inc(&j->metrics.hash_started);
+}
+
+static void
+slot_give(struct jotd *j)
+{
+    jotd_metric_inc(&j->metrics.hash_finished);
+    sem_post(&j->hash_slots);
 }
 
 jotd_err
@@ -572,7 +582,7 @@ jotd_password_hash_bounded(struct jotd *j, const struct jotd_config *cfg,
 
     slot_take(j);
     err = jotd_password_hash(cfg, pw, pw_len, out);
-    sem_post(&j->hash_slots);
+    slot_give(j);
     return err;
 }
 
@@ -584,7 +594,7 @@ jotd_password_verify_bounded(struct jotd *j, const char *hash,
 
     slot_take(j);
     err = jotd_password_verify(hash, pw, pw_len);
-    sem_post(&j->hash_slots);
+    slot_give(j);
     return err;
 }
 
@@ -595,5 +605,5 @@ jotd_password_dummy_verify_bounded(struct jotd *j,
 {
     slot_take(j);
     jotd_password_dummy_verify(cfg, pw, pw_len);
-    sem_post(&j->hash_slots);
+    slot_give(j);
 }

@@ -37,6 +37,11 @@ keep_fixed(void *ctx, const void *cur, void *next)
     KEEP_NUM(hash_workers);
     KEEP_STR(tls_cert);
     KEEP_STR(tls_key);
+    /* on and off are read per request; a listener of its own is not. */
+    KEEP(metrics, (old->metrics == JOTD_METRICS_ADDR) !=
+                      (cfg->metrics == JOTD_METRICS_ADDR));
+    KEEP_STR(metrics_host);
+    KEEP_NUM(metrics_port);
     KEEP_STR(secret);
     KEEP_STR(secret_file);
 #undef KEEP_STR

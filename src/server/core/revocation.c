@@ -26,6 +26,12 @@ struct jotd_revoked {
                                    to this one (store.h) */
 };
 
+size_t
+jotd_revoked_count(const struct jotd_revoked *set)
+{
+    return set != NULL ? set->n : 0;
+}
+
 void
 jotd_revoked_free(void *p)
 {

@@ -15,6 +15,9 @@
  * took before this call, see core/snapshot.h). */
 const struct jotd_revoked *jotd_revoked_current(struct jotd *j);
 
+/* How many sessions set holds (NULL: an empty set). */
+size_t jotd_revoked_count(const struct jotd_revoked *set);
+
 /* 1 when session id sid is in set (NULL: an empty set). */
 int jotd_revoked_contains(const struct jotd_revoked *set, const char *sid);
 

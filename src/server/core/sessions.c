@@ -94,6 +94,9 @@ jotd_session_login(const struct jotd_op *op, const char *name,
         err = open_for(op, u_out, user_agent, client_id, s_out);
     if (err == JOTD_OK)
         jotd_audit(op->st, op->ip, "login", u_out->id, s_out->id, NULL);
+    if (err == JOTD_OK || err == JOTD_ERR_CREDENTIALS)
+        jotd_metric_inc(err == JOTD_OK ? &op->j->metrics.logins_ok
+                                       : &op->j->metrics.logins_failed);
     return err;
 }
 
@@ -144,11 +147,16 @@ live_session(const struct jotd_op *op, const char *sid, const char *sub,
 
     if (sr == JOTD_STORE_ERROR)
         return JOTD_ERR_UNAVAILABLE;
-    *why = sr != JOTD_STORE_OK || strcmp(s->user_id, sub) != 0
-               ? "unknown session"
-           : s->revoked_at != 0     ? "session revoked"
-           : op->now >= s->expires_at ? "session expired"
-                                      : NULL;
+    *why = NULL;
+    if (sr != JOTD_STORE_OK || strcmp(s->user_id, sub) != 0) {
+        *why = "unknown session";
+    } else if (s->revoked_at != 0) {
+        *why = "session revoked";
+        jotd_metric_inc(&op->j->metrics.reuse[JOTD_REUSE_REVOKED]);
+    } else if (op->now >= s->expires_at) {
+        *why = "session expired";
+        jotd_metric_inc(&op->j->metrics.reuse[JOTD_REUSE_EXPIRED]);
+    }
     return *why != NULL ? JOTD_ERR_GRANT : JOTD_OK;
 }
 
@@ -294,7 +302,10 @@ jotd_session_refresh_client(const struct jotd_op *op, const char *token,
                                verdict, why);
     if (err == JOTD_OK && *verdict == JOTD_REFRESH_REUSE) {
         /* API.md: reuse revokes the whole session, newest token too. */
-        (void)op->st->ops->session_revoke(op->st, sid, "reuse", op->now);
+        if (op->st->ops->session_revoke(op->st, sid, "reuse", op->now) ==
+            JOTD_STORE_OK)
+            jotd_metrics_revoked(&op->j->metrics, "reuse", 1);
+        jotd_metric_inc(&op->j->metrics.reuse[JOTD_REUSE_SUPERSEDED]);
         jotd_revoked_add(op->j, sid);
         jotd_audit(op->st, op->ip, "refresh_reuse", sub, sid, NULL);
         *why = "refresh token reuse detected";
@@ -308,6 +319,10 @@ jotd_session_refresh_client(const struct jotd_op *op, const char *token,
                            *verdict == JOTD_REFRESH_ROTATE ? "refresh"
                                                            : "refresh_grace",
                            sub, sid);
+    if (err == JOTD_OK)
+        jotd_metric_inc(*verdict == JOTD_REFRESH_ROTATE
+                            ? &op->j->metrics.refreshes
+                            : &op->j->metrics.grace);
 out:
     if (err != JOTD_OK) {
         memset(u_out, 0, sizeof *u_out);
@@ -351,6 +366,7 @@ jotd_session_logout(const struct jotd_op *op, const char *user_id,
     switch (scope) {
     case JOTD_LOGOUT_LOCAL:
         sr = st->ops->session_revoke(st, sid, "logout", op->now);
+        n = sr == JOTD_STORE_OK;
         break;
     case JOTD_LOGOUT_GLOBAL:
         sr = st->ops->session_revoke_user(st, user_id, NULL, "logout",
@@ -369,6 +385,7 @@ jotd_session_logout(const struct jotd_op *op, const char *user_id,
      * as logged out as can be. */
     if (sr == JOTD_STORE_ERROR)
         return JOTD_ERR_UNAVAILABLE;
+    jotd_metrics_revoked(&op->j->metrics, "logout", n);
     if (scope != JOTD_LOGOUT_OTHERS)
         jotd_revoked_add(op->j, sid);
     jotd_audit(st, op->ip, "logout", user_id, sid, scope_names[scope]);
@@ -393,6 +410,7 @@ jotd_session_revoke_own(const struct jotd_op *op, const char *user_id,
                                                             op->now));
     if (err != JOTD_OK)
         return err;
+    jotd_metrics_revoked(&op->j->metrics, "logout", 1);
     jotd_revoked_add(op->j, s.id);
     jotd_audit(op->st, op->ip, "session_revoked", user_id, s.id, NULL);
     return JOTD_OK;
@@ -415,6 +433,7 @@ jotd_session_revoke_any(const struct jotd_op *op, const char *sid,
                                                             op->now));
     if (err != JOTD_OK)
         return err;
+    jotd_metrics_revoked(&op->j->metrics, "admin", 1);
     jotd_revoked_add(op->j, s.id);
     jotd_audit(op->st, op->ip, "session_revoked", s.user_id, s.id, detail);
     return JOTD_OK;

@@ -61,6 +61,9 @@ struct jotd_req {
     const struct jotd_config *cfg;  /* as it was when the request came */
     struct MHD_Connection *conn;
     const struct jotd_route *route;
+    size_t metrics_route;       /* its counters in j->metrics (the route's
+                                 * number, JOTD_METRICS_MAX_ROUTES for
+                                 * none); SIZE_MAX: not counted */
     const char *method;
     char path[JOTD_MAX_PATH + 1];   /* for the log; may be cut short */
     struct jotd_params params;  /* of the route's pattern */
@@ -110,6 +113,19 @@ jotd_err jotd_http_start(struct jotd *j, const struct jotd_route *routes,
  * that cannot be used is logged and the one in use kept.  From one
  * thread at a time; nothing when TLS is off. */
 void jotd_http_reload_tls(struct jotd *j);
+
+/*
+ * Starts a second daemon, on host:port (borrowed), once jotd_http_start
+ * has started the first: plain HTTP, one thread, serving only the
+ * n_routes routes of routes (borrowed, kept), and its requests are not
+ * counted in j->metrics (the route numbers are the first table's).  For
+ * a scrape listener (the metrics key).  Stopped with the first by
+ * jotd_http_destroy.  Errors as jotd_http_start's.
+ */
+jotd_err jotd_http_start_extra(struct jotd *j, const char *host,
+                               unsigned port,
+                               const struct jotd_route *routes,
+                               size_t n_routes, char *err, size_t err_len);
 
 /* Stops the daemon and frees j->http; call once the workers have
  * finished their jobs.  Does nothing when it is not running. */

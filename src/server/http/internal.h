@@ -39,12 +39,15 @@ struct jotd_watch {
 
 /* The running daemon, owned by struct jotd (j->http). */
 struct jotd_http {
+    struct jotd *j;
     const struct jotd_route *routes;    /* the table it serves */
     size_t n_routes;
     struct MHD_Daemon *daemon;
     int listen_fd;              /* -1 when closed */
     struct jotd_tls tls;
     struct jotd_watch watch;
+    int counted;                /* its requests go to j->metrics */
+    struct jotd_http *extra;    /* jotd_http_start_extra's, or NULL */
 };
 
 /*

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,11 @@ queue(struct jotd_req *r)
 
     if (r->resp.status == 0)
         jotd_resp_fail(r, JOTD_ERR_INTERNAL, "no answer");
+    /* Counted before the client can read the answer, so that a scrape
+     * after it always sees it. */
+    if (r->metrics_route != SIZE_MAX)
+        jotd_metrics_request(&r->j->metrics, r->metrics_route,
+                             r->resp.status, now_us() - r->started_us);
     resp = MHD_create_response_from_buffer(r->resp.body_len, r->resp.body,
                                            MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
@@ -177,9 +183,10 @@ refuse(struct jotd_req *r, jotd_err err, const char *why)
  * when its framing or path is unsafe; else answered on a later call,
  * which keeps the connection alive. */
 static enum MHD_Result
-begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
+begin(struct jotd_http *h, struct MHD_Connection *conn, const char *url,
       const char *method, void **con_cls)
 {
+    struct jotd *j = h->j;
     int unsafe = *con_cls == &unsafe_path;
     struct jotd_req *r = calloc(1, sizeof *r);
     const char *why = NULL;
@@ -207,8 +214,11 @@ begin(struct jotd *j, struct MHD_Connection *conn, const char *url,
     if (n < 0)
         r->path[0] = '\0';
     jotd_req_client_ip(r);
-    r->route = jotd_route_find(j->http->routes, j->http->n_routes, method,
+    r->route = jotd_route_find(h->routes, h->n_routes, method,
                                url, &r->params, allow, sizeof allow);
+    r->metrics_route = !h->counted ? SIZE_MAX
+                       : r->route != NULL ? (size_t)(r->route - h->routes)
+                                          : JOTD_METRICS_MAX_ROUTES;
     if (r->route == NULL && jotd_cors_preflight(r, allow)) {
         /* Answered: a preflight is no request for the method. */
     } else if (r->route == NULL && allow[0] != '\0') {
@@ -252,11 +262,11 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-    struct jotd *j = cls;
+    struct jotd_http *h = cls;
     struct jotd_req *r = *con_cls;
 
     (void)toe;
-    jotd_watch_request_done(&j->http->watch, conn);
+    jotd_watch_request_done(&h->watch, conn);
     if (r == NULL || *con_cls == &unsafe_path)
         return;
     jotd_log_request(r->method, r->path, r->resp.status,
@@ -277,7 +287,8 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 static int
-open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
+open_listener(const char *host, unsigned listen_port, char *err,
+              size_t err_len)
 {
     struct addrinfo hints, *ai = NULL;
     char port[16];
@@ -286,15 +297,15 @@ open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    n = snprintf(port, sizeof port, "%u", cfg->listen_port);
+    n = snprintf(port, sizeof port, "%u", listen_port);
     if (n < 0 || (size_t)n >= sizeof port) {
         jotd_errf(err, err_len, "listen port %u: out of range",
-                  cfg->listen_port);
+                  listen_port);
         return -1;
     }
-    rc = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
-        jotd_errf(err, err_len, "listen %s: %s", cfg->listen_host,
+        jotd_errf(err, err_len, "listen %s: %s", host,
                   gai_strerror(rc));
         return -1;
     }
@@ -302,8 +313,8 @@ open_listener(const struct jotd_config *cfg, char *err, size_t err_len)
     if (fd < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        jotd_errf(err, err_len, "listen %s:%u: %s", cfg->listen_host,
-                  cfg->listen_port, strerror(errno));
+        jotd_errf(err, err_len, "listen %s:%u: %s", host,
+                  listen_port, strerror(errno));
         if (fd >= 0)
             close(fd);
         fd = -1;
@@ -343,12 +354,12 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
     /* The TLS options come last and only when set: an option list cannot
      * be built conditionally, so the end marker stands in for them. */
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, j,
+        flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, j,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, j,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_NOTIFY_CONNECTION, jotd_watch_notify, &h->watch,
         /* Counted over the whole thread pool (libmicrohttpd 0.9.75
          * keeps the count in the master daemon); over it, a connection
@@ -369,17 +380,39 @@ start_daemon(struct jotd *j, struct jotd_http *h, unsigned threads)
         MHD_OPTION_END);
 }
 
-jotd_err
-jotd_http_start(struct jotd *j, const struct jotd_route *routes,
-                size_t n_routes, char *err, size_t err_len)
+/* Stops h's daemon (and its extra one) and frees it; NULL: nothing. */
+static void
+http_free(struct jotd_http *h)
+{
+    if (h == NULL)
+        return;
+    http_free(h->extra);
+    if (h->daemon != NULL)
+        MHD_stop_daemon(h->daemon);
+    jotd_watch_stop(&h->watch);     /* after the daemon's last notice */
+    if (h->listen_fd >= 0)
+        close(h->listen_fd);
+    jotd_tls_clear(&h->tls);
+    free(h);
+}
+
+/* Starts a daemon on host:port serving routes into *out.  The primary
+ * one has the TLS material of the configuration, if any, and its pool of
+ * threads, and its requests are counted in j->metrics; another (a
+ * scrape listener) is plain HTTP on one thread, not counted. */
+static jotd_err
+start(struct jotd *j, const char *host, unsigned port, int primary,
+      const struct jotd_route *routes, size_t n_routes,
+      struct jotd_http **out, char *err, size_t err_len)
 {
     const struct jotd_config *cfg = jotd_cfg(j);
     unsigned threads = cfg->threads;
     struct jotd_http *h;
 
+    *out = NULL;
     if (threads == 0)
         threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads == 0)
+    if (threads == 0 || !primary)
         threads = 1;
     if (check_routes(routes, n_routes, err, err_len) != 0)
         return JOTD_ERR_INVALID;
@@ -388,13 +421,14 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
         jotd_errf(err, err_len, "out of memory");
         return JOTD_ERR_NOMEM;
     }
+    h->j = j;
+    h->counted = primary;   /* the route numbers are its table's */
     h->routes = routes;
     h->n_routes = n_routes;
     h->listen_fd = -1;
-    j->http = h;
-    if (jotd_tls_load(cfg, &h->tls, err, err_len) != 0)
+    if (primary && jotd_tls_load(cfg, &h->tls, err, err_len) != 0)
         goto fail;
-    h->listen_fd = open_listener(cfg, err, err_len);
+    h->listen_fd = open_listener(host, port, err, err_len);
     if (h->listen_fd < 0)
         goto fail;
     if (jotd_watch_start(&h->watch, cfg->header_timeout) != 0) {
@@ -406,10 +440,40 @@ jotd_http_start(struct jotd *j, const struct jotd_route *routes,
         jotd_errf(err, err_len, "cannot start the HTTP server");
         goto fail;
     }
+    *out = h;
     return JOTD_OK;
 fail:
-    jotd_http_destroy(j);
+    http_free(h);
     return JOTD_ERR_INVALID;
+}
+
+jotd_err
+jotd_http_start(struct jotd *j, const struct jotd_route *routes,
+                size_t n_routes, char *err, size_t err_len)
+{
+    const struct jotd_config *cfg = jotd_cfg(j);
+
+    /* Each route has its own counters (core/metrics.h). */
+    if (n_routes > JOTD_METRICS_MAX_ROUTES) {
+        jotd_errf(err, err_len, "more than %d routes",
+                  JOTD_METRICS_MAX_ROUTES);
+        return JOTD_ERR_INVALID;
+    }
+    return start(j, cfg->listen_host, cfg->listen_port, 1, routes,
+                 n_routes, &j->http, err, err_len);
+}
+
+jotd_err
+jotd_http_start_extra(struct jotd *j, const char *host, unsigned port,
+                      const struct jotd_route *routes, size_t n_routes,
+                      char *err, size_t err_len)
+{
+    if (j->http == NULL || j->http->extra != NULL) {
+        jotd_errf(err, err_len, "no main listener, or an extra one already");
+        return JOTD_ERR_INVALID;
+    }
+    return start(j, host, port, 0, routes, n_routes, &j->http->extra, err,
+                 err_len);
 }
 
 void
@@ -430,16 +494,6 @@ jotd_http_reload_tls(struct jotd *j)
 void
 jotd_http_destroy(struct jotd *j)
 {
-    struct jotd_http *h = j->http;
-
-    if (h == NULL)
-        return;
-    if (h->daemon != NULL)
-        MHD_stop_daemon(h->daemon);
-    jotd_watch_stop(&h->watch);     /* after the daemon's last notice */
-    if (h->listen_fd >= 0)
-        close(h->listen_fd);
-    jotd_tls_clear(&h->tls);
-    free(h);
+    http_free(j->http);
     j->http = NULL;
 }

@@ -177,6 +177,21 @@ jotd_workers_submit(struct jotd_workers *workers, enum jotd_lane lane,
     return JOTD_OK;
 }
 
+size_t
+jotd_workers_queued(struct jotd_workers *workers, enum jotd_lane lane)
+{
+    struct lane *w;
+    size_t n;
+
+    if (workers == NULL)
+        return 0;
+    w = &workers->lanes[lane];
+    pthread_mutex_lock(&w->lock);
+    n = w->n_jobs;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
 void
 jotd_workers_stop(struct jotd_workers *w)
 {

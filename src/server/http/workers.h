@@ -40,6 +40,9 @@ struct jotd_workers *jotd_workers_start(
 jotd_err jotd_workers_submit(struct jotd_workers *w, enum jotd_lane lane,
                              jotd_job_fn fn, void *arg);
 
+/* The jobs of lane waiting for a worker now (NULL: 0). */
+size_t jotd_workers_queued(struct jotd_workers *w, enum jotd_lane lane);
+
 /*
  * Runs every queued job of every lane, then stops and joins the workers; later submits
  * fail.  The pool stays allocated, so threads that may still submit (the
