@@ -328,6 +328,19 @@ def introspection(t, s, u, admin_at):
         "POST", "/oauth/introspect", body=json.dumps({"token": "x"}),
         headers={"Content-Type": "application/json"}, token=admin_at), 400,
         "invalid_request")
+    # The token's roles may be up to access_ttl old: the database decides.
+    pw2 = t.password()
+    rc, _, _ = s.cli(["user", "add", "oauth-admin2", "--role", "admin"],
+                     stdin=(pw2 + "\n").encode())
+    demoted_at = s.session("oauth-admin2", pw2)["access_token"]
+    t.eq("introspect by a second admin -> 200",
+         (rc, introspect(s, demoted_at, j["access_token"]).status), (0, 200))
+    rc, _, _ = s.cli(["user", "role", "remove", "oauth-admin2", "admin"])
+    t.eq("jotd user role remove oauth-admin2 admin: exits 0", rc, 0)
+    r = introspect(s, demoted_at, j["access_token"])
+    t.error("introspect by an admin demoted since the token was issued -> "
+            "403 insufficient_scope", r, 403, "insufficient_scope",
+            "the admin role is required")
 
 
 def client_library(t, s, u, admin_at):

@@ -233,10 +233,14 @@ jotd_h_oauth_introspect(struct jotd_req *r, jotd_store *st)
     json_t *doc = NULL;
     jotd_err err;
 
+    jotd_op_of(r, st, &op);
+    /* As on the admin routes: the database, not the token's roles,
+     * says whether the caller is still an admin. */
+    if (jotd_admin_caller(r, &op) != 0)
+        return;
     tok = required(r, "token", &len);
     if (tok == NULL)
         return;
-    jotd_op_of(r, st, &op);
     err = jotd_token_introspect(&op, tok, len,
                                 jotd_token_hint_of(jotd_req_form(
                                     r, "token_type_hint", &hint_len)),
