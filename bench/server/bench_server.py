@@ -308,8 +308,9 @@ class Server:
         self.proc = None
 
 
-NGINX_PROXY_CONF = """\
-# nginx in front of {n} jotd nodes: round robin, keepalive upstream.
+# What both nginx configurations share: paths inside tmp, no access log,
+# long keep-alive.
+NGINX_HTTP_HEAD = """\
 worker_processes {workers};
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
@@ -322,6 +323,11 @@ http {{
     uwsgi_temp_path {tmp}/nginx-uwsgi;
     scgi_temp_path {tmp}/nginx-scgi;
     keepalive_requests 1000000;
+"""
+
+NGINX_PROXY_CONF = """\
+# nginx in front of {n} jotd nodes: round robin, keepalive upstream.
+""" + NGINX_HTTP_HEAD + """\
     upstream jotd {{
 {servers}
         keepalive 64;
@@ -893,18 +899,7 @@ def npm_ready(peer):
 
 NGINX_CONF = """\
 # nginx as the HTTP ceiling: a fixed 200 with the headers of /v1/verify.
-worker_processes {workers};
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    keepalive_requests 1000000;
+""" + NGINX_HTTP_HEAD + """\
     server {{
         listen 127.0.0.1:{port};
         location / {{
